@@ -1,0 +1,25 @@
+# systole_module(NAME <target> SOURCES ... [DEPS ...] [TESTS ...] [TEST_DEPS ...])
+# One module = one static library target named systole_<NAME>, public headers
+# included as "<module path>/<header>.h" from src/. Each *_test.cpp in TESTS
+# becomes one GoogleTest executable registered with CTest.
+function(systole_module)
+  cmake_parse_arguments(M "" "NAME" "SOURCES;DEPS;TESTS;TEST_DEPS" ${ARGN})
+  set(target systole_${M_NAME})
+  if(M_SOURCES)
+    add_library(${target} STATIC ${M_SOURCES})
+    target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+    target_link_libraries(${target} PUBLIC ${M_DEPS})
+  else()
+    add_library(${target} INTERFACE)
+    target_include_directories(${target} INTERFACE ${PROJECT_SOURCE_DIR}/src)
+    target_link_libraries(${target} INTERFACE ${M_DEPS})
+  endif()
+  foreach(test_src ${M_TESTS})
+    get_filename_component(test_name ${test_src} NAME_WE)
+    add_executable(${test_name} ${test_src})
+    target_link_libraries(${test_name} PRIVATE ${target} ${M_TEST_DEPS} GTest::gtest_main)
+    add_test(NAME unit.${M_NAME}.${test_name} COMMAND ${test_name})
+    set_tests_properties(unit.${M_NAME}.${test_name} PROPERTIES
+      ENVIRONMENT "SYSTOLE_TESTDATA=${PROJECT_SOURCE_DIR}/../shared/testdata")
+  endforeach()
+endfunction()

@@ -1,0 +1,114 @@
+#include "adapters/sqlite/internal/schema.h"
+
+#include <array>
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include "base/log.h"
+
+namespace systole::adapters::sqlite {
+namespace {
+
+// Each entry is one schema version. Never edit a released entry: append.
+// Column names are the DICOM keywords of domain::Attribute, so queries are
+// built from the attribute table; derived values (counts, ModalitiesInStudy as
+// "\US\SR\") are maintained by AddInstance.
+constexpr std::array<const char*, 1> kMigrations{{
+    R"sql(
+CREATE TABLE patients (
+  pk INTEGER PRIMARY KEY,
+  PatientID TEXT NOT NULL DEFAULT '',
+  IssuerOfPatientID TEXT NOT NULL DEFAULT '',
+  PatientName TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
+  PatientBirthDate TEXT NOT NULL DEFAULT '',
+  PatientSex TEXT NOT NULL DEFAULT '',
+  NumberOfPatientRelatedStudies INTEGER NOT NULL DEFAULT 0,
+  NumberOfPatientRelatedSeries INTEGER NOT NULL DEFAULT 0,
+  NumberOfPatientRelatedInstances INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (PatientID, IssuerOfPatientID)
+);
+CREATE INDEX patients_name ON patients (PatientName);
+
+CREATE TABLE studies (
+  pk INTEGER PRIMARY KEY,
+  patient_pk INTEGER NOT NULL REFERENCES patients (pk),
+  StudyInstanceUID TEXT NOT NULL UNIQUE,
+  StudyDate TEXT NOT NULL DEFAULT '',
+  StudyTime TEXT NOT NULL DEFAULT '',
+  AccessionNumber TEXT NOT NULL DEFAULT '',
+  StudyDescription TEXT NOT NULL DEFAULT '',
+  ReferringPhysicianName TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
+  StudyID TEXT NOT NULL DEFAULT '',
+  ModalitiesInStudy TEXT NOT NULL DEFAULT '\',
+  SOPClassesInStudy TEXT NOT NULL DEFAULT '\',
+  NumberOfStudyRelatedSeries INTEGER NOT NULL DEFAULT 0,
+  NumberOfStudyRelatedInstances INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX studies_patient ON studies (patient_pk);
+CREATE INDEX studies_date ON studies (StudyDate, StudyTime);
+CREATE INDEX studies_accession ON studies (AccessionNumber);
+
+CREATE TABLE series (
+  pk INTEGER PRIMARY KEY,
+  study_pk INTEGER NOT NULL REFERENCES studies (pk),
+  SeriesInstanceUID TEXT NOT NULL UNIQUE,
+  Modality TEXT NOT NULL DEFAULT '',
+  SeriesNumber TEXT NOT NULL DEFAULT '',
+  SeriesDescription TEXT NOT NULL DEFAULT '',
+  SeriesDate TEXT NOT NULL DEFAULT '',
+  SeriesTime TEXT NOT NULL DEFAULT '',
+  BodyPartExamined TEXT NOT NULL DEFAULT '',
+  Manufacturer TEXT NOT NULL DEFAULT '',
+  NumberOfSeriesRelatedInstances INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX series_study ON series (study_pk);
+
+CREATE TABLE instances (
+  pk INTEGER PRIMARY KEY,
+  series_pk INTEGER NOT NULL REFERENCES series (pk),
+  SOPInstanceUID TEXT NOT NULL UNIQUE,
+  SOPClassUID TEXT NOT NULL DEFAULT '',
+  InstanceNumber TEXT NOT NULL DEFAULT '',
+  NumberOfFrames TEXT NOT NULL DEFAULT '',
+  TransferSyntaxUID TEXT NOT NULL DEFAULT '',
+  Rows TEXT NOT NULL DEFAULT '',
+  Columns TEXT NOT NULL DEFAULT '',
+  FrameTime TEXT NOT NULL DEFAULT '',
+  ContentDate TEXT NOT NULL DEFAULT '',
+  ContentTime TEXT NOT NULL DEFAULT '',
+  blob_key TEXT NOT NULL,
+  blob_size INTEGER NOT NULL,
+  blob_hash TEXT NOT NULL,
+  received_at TEXT NOT NULL DEFAULT '',
+  source TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX instances_series ON instances (series_pk);
+)sql",
+}};
+
+}  // namespace
+
+Status Migrate(Connection& connection) {
+  SYSTOLE_RETURN_IF_ERROR(connection.Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"));
+  return InTransaction(connection, [&]() -> Status {
+    std::size_t current = 0;
+    {
+      auto read = connection.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version");
+      if (!read) return std::unexpected(read.error());
+      auto row = read->Step();
+      if (!row) return std::unexpected(row.error());
+      current = static_cast<std::size_t>(read->Int(0));
+    }
+    if (current > kMigrations.size())
+      return Fail(ErrorCode::kUnavailable,
+                  fmt::format("index schema version {} is newer than this Systole ({})", current, kMigrations.size()));
+    for (std::size_t version = current + 1; version <= kMigrations.size(); ++version) {
+      SYSTOLE_RETURN_IF_ERROR(connection.Exec(kMigrations[version - 1]));
+      SYSTOLE_RETURN_IF_ERROR(connection.Exec(fmt::format("INSERT INTO schema_version VALUES ({})", version)));
+      LOG_INFO("index", "schema migrated to version {}", version);
+    }
+    return {};
+  });
+}
+
+}  // namespace systole::adapters::sqlite

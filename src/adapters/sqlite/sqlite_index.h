@@ -1,0 +1,31 @@
+// SqliteIndex: the index ports on an embedded SQLite database (WAL mode,
+// synchronous=FULL, migrations applied at open, prepared statements only).
+// Thread-safe: a bounded pool of connections serves concurrent callers.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include "ports/study_index.h"
+
+namespace systole::adapters {
+
+namespace sqlite { class ConnectionPool; }
+
+class SqliteIndex final : public ports::InstanceIndex, public ports::StudyQuery {
+ public:
+  // Opens (creating if needed) the database at `path` and migrates it.
+  static Result<std::unique_ptr<SqliteIndex>> Open(const std::filesystem::path& path, std::size_t max_connections);
+  ~SqliteIndex() override;
+
+  Result<ports::AddResult> AddInstance(const domain::InstanceRecord& record, bool replace) override;
+  Status ForEachInstance(const std::function<void(const domain::StoredInstance&)>& visit) override;
+  Result<std::vector<domain::QueryRow>> Find(const domain::Query& query) override;
+  Result<std::vector<domain::StoredInstance>> Locate(const domain::Query& query) override;
+
+ private:
+  explicit SqliteIndex(std::unique_ptr<sqlite::ConnectionPool> pool);
+  std::unique_ptr<sqlite::ConnectionPool> pool_;
+};
+
+}  // namespace systole::adapters

@@ -1,0 +1,137 @@
+#include "services/ingest/ingest_service.h"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <system_error>
+
+#include "base/log.h"
+#include "dicom/instance_reader.h"
+
+namespace systole::services {
+
+using domain::Attribute;
+namespace fs = std::filesystem;
+
+namespace {
+
+IngestOutcome Refused(Error error, std::string sop = {}) {
+  IngestOutcome out;
+  out.kind = IngestOutcome::Kind::kRefused;
+  out.sop_instance_uid = std::move(sop);
+  out.error = std::move(error);
+  return out;
+}
+
+std::string IsoTime(std::chrono::system_clock::time_point t) {
+  return fmt::format("{:%FT%TZ}", std::chrono::floor<std::chrono::milliseconds>(t));
+}
+
+}  // namespace
+
+std::optional<DuplicatePolicy> ParseDuplicatePolicy(std::string_view text) {
+  if (text == "keep-first") return DuplicatePolicy::kKeepFirst;
+  if (text == "replace") return DuplicatePolicy::kReplace;
+  if (text == "refuse") return DuplicatePolicy::kRefuse;
+  return std::nullopt;
+}
+
+const char* OutcomeName(IngestOutcome::Kind kind) {
+  switch (kind) {
+    case IngestOutcome::Kind::kStored: return "stored";
+    case IngestOutcome::Kind::kDuplicate: return "duplicate";
+    case IngestOutcome::Kind::kReplaced: return "replaced";
+    case IngestOutcome::Kind::kRefused: return "refused";
+  }
+  return "?";
+}
+
+IngestService::IngestService(ports::InstanceIndex& index, ports::BlobStore& blobs, const Clock& clock,
+                             IngestPolicy policy)
+    : index_(index), blobs_(blobs), clock_(clock), policy_(policy) {}
+
+Status IngestService::CheckCapacity() {
+  auto available = blobs_.AvailableBytes();
+  if (!available) return std::unexpected(available.error());
+  if (*available < policy_.min_free_bytes)
+    return Fail(ErrorCode::kUnavailable, fmt::format("storage full: {} MB free, at least {} MB required",
+                                                     *available >> 20, policy_.min_free_bytes >> 20));
+  return {};
+}
+
+IngestOutcome IngestService::IngestStaged(const fs::path& staged, std::string_view source) {
+  auto parsed = dicom::ReadInstanceFile(staged);
+  if (!parsed) {
+    blobs_.Discard(staged);
+    return Refused(parsed.error());
+  }
+  if (!parsed->has_meta_header) {
+    // Receivers always write a meta header; a bare dataset here came from a
+    // caller that skipped IngestFile's wrapping.
+    blobs_.Discard(staged);
+    return Refused(Error{ErrorCode::kInvalidArgument, "no DICOM meta header"});
+  }
+  domain::InstanceRecord record;
+  record.values = std::move(parsed->values);
+  const std::string sop = record.Get(Attribute::SOPInstanceUID);
+
+  auto blob = blobs_.Commit(staged, sop);
+  if (!blob) return Refused(blob.error(), sop);
+  record.blob = *blob;
+  record.received_at = IsoTime(clock_.Now());
+  record.source = std::string(source);
+
+  const bool replace = policy_.duplicates == DuplicatePolicy::kReplace;
+  auto added = index_.AddInstance(record, replace);
+  if (!added) {
+    (void)blobs_.Remove(blob->key);
+    return Refused(added.error(), sop);
+  }
+  IngestOutcome out;
+  out.sop_instance_uid = sop;
+  out.sop_class_uid = record.Get(Attribute::SOPClassUID);
+  out.warnings = std::move(parsed->warnings);
+  switch (added->outcome) {
+    case ports::AddOutcome::kAdded:
+      out.kind = IngestOutcome::Kind::kStored;
+      break;
+    case ports::AddOutcome::kReplaced:
+      out.kind = IngestOutcome::Kind::kReplaced;
+      if (added->previous_blob && added->previous_blob->key != blob->key) (void)blobs_.Remove(added->previous_blob->key);
+      break;
+    case ports::AddOutcome::kDuplicate: {
+      (void)blobs_.Remove(blob->key);
+      const bool same = added->previous_blob && added->previous_blob->hash == blob->hash;
+      if (policy_.duplicates == DuplicatePolicy::kRefuse)
+        return Refused(Error{ErrorCode::kAlreadyExists, fmt::format("duplicate SOP Instance UID {} ({} content)", sop,
+                                                                    same ? "same" : "different")},
+                       sop);
+      out.kind = IngestOutcome::Kind::kDuplicate;
+      if (!same) out.warnings.push_back("duplicate with different content; the first stored instance was kept");
+      break;
+    }
+  }
+  return out;
+}
+
+IngestOutcome IngestService::IngestFile(const fs::path& file, std::string_view source) {
+  auto staged = blobs_.Stage();
+  if (!staged) return Refused(staged.error());
+  auto parsed = dicom::ReadInstanceFile(file);
+  if (!parsed) return Refused(parsed.error());
+  if (parsed->has_meta_header) {
+    std::error_code ec;
+    fs::copy_file(file, *staged, fs::copy_options::overwrite_existing, ec);
+    if (ec) {
+      blobs_.Discard(*staged);
+      return Refused(Error{ErrorCode::kUnavailable, "copy failed: " + ec.message()});
+    }
+  } else if (auto wrapped = dicom::WrapBareDataset(file, *parsed, *staged); !wrapped) {
+    blobs_.Discard(*staged);
+    return Refused(wrapped.error());
+  }
+  auto out = IngestStaged(*staged, source);
+  if (out.ok() && !parsed->has_meta_header) out.warnings.push_back("no meta header: stored with a new one, dataset unchanged");
+  return out;
+}
+
+}  // namespace systole::services

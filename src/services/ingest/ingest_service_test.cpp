@@ -1,0 +1,110 @@
+#include "services/ingest/ingest_service.h"
+
+#include <gtest/gtest.h>
+
+#include "adapters/memory/memory_blob_store.h"
+#include "adapters/memory/memory_index.h"
+
+namespace systole::services {
+namespace {
+
+using Kind = IngestOutcome::Kind;
+
+std::filesystem::path TestData(const char* relative) {
+  const char* root = std::getenv("SYSTOLE_TESTDATA");
+  return std::filesystem::path(root ? root : "../shared/testdata") / relative;
+}
+
+class IngestServiceTest : public ::testing::Test {
+ protected:
+  IngestService Make(DuplicatePolicy policy = DuplicatePolicy::kKeepFirst) {
+    return IngestService(index_, blobs_, clock_, IngestPolicy{policy, 1 << 20});
+  }
+  std::size_t InstanceCount() {
+    std::size_t n = 0;
+    (void)index_.ForEachInstance([&](const domain::StoredInstance&) { ++n; });
+    return n;
+  }
+
+  adapters::MemoryIndex index_;
+  adapters::MemoryBlobStore blobs_;
+  FakeClock clock_{std::chrono::system_clock::time_point{}};
+};
+
+TEST_F(IngestServiceTest, StoresAndIndexesAValidFile) {
+  auto ingest = Make();
+  auto out = ingest.IngestFile(TestData("dicom/cine/dicomparser__IM00001_implicit_le.dcm"), "test");
+  ASSERT_EQ(out.kind, Kind::kStored) << (out.error ? out.error->message : "");
+  EXPECT_EQ(out.sop_class_uid, "1.2.840.10008.5.1.4.1.1.3.1");
+  EXPECT_EQ(InstanceCount(), 1u);
+  EXPECT_EQ(blobs_.size(), 1u);
+}
+
+TEST_F(IngestServiceTest, KeepsTheFirstOfTwoDuplicates) {
+  auto ingest = Make();
+  ASSERT_EQ(ingest.IngestFile(TestData("dicom/cine/dicomparser__IM00001_implicit_le.dcm"), "t").kind, Kind::kStored);
+  // Same SOP Instance UID, other transfer syntax: different bytes.
+  auto dup = ingest.IngestFile(TestData("dicom/cine/derived__IM00001_rle.dcm"), "t");
+  EXPECT_EQ(dup.kind, Kind::kDuplicate);
+  ASSERT_FALSE(dup.warnings.empty());
+  EXPECT_NE(dup.warnings.back().find("different content"), std::string::npos);
+  EXPECT_EQ(InstanceCount(), 1u);
+  EXPECT_EQ(blobs_.size(), 1u);
+}
+
+TEST_F(IngestServiceTest, RefusePolicyRefusesDuplicates) {
+  auto ingest = Make(DuplicatePolicy::kRefuse);
+  ASSERT_TRUE(ingest.IngestFile(TestData("dicom/cine/dicomparser__IM00001_implicit_le.dcm"), "t").ok());
+  auto dup = ingest.IngestFile(TestData("dicom/cine/dicomparser__IM00001_implicit_le.dcm"), "t");
+  EXPECT_EQ(dup.kind, Kind::kRefused);
+  EXPECT_EQ(dup.error->code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(blobs_.size(), 1u);
+}
+
+TEST_F(IngestServiceTest, ReplacePolicyReplacesTheBlob) {
+  auto ingest = Make(DuplicatePolicy::kReplace);
+  ASSERT_TRUE(ingest.IngestFile(TestData("dicom/cine/dicomparser__IM00001_implicit_le.dcm"), "t").ok());
+  auto again = ingest.IngestFile(TestData("dicom/cine/derived__IM00001_rle.dcm"), "t");
+  EXPECT_EQ(again.kind, Kind::kReplaced);
+  EXPECT_EQ(blobs_.size(), 1u);
+  std::string ts;
+  (void)index_.ForEachInstance([&](const domain::StoredInstance& s) { ts = s.transfer_syntax_uid; });
+  EXPECT_EQ(ts, "1.2.840.10008.1.2.5");
+}
+
+TEST_F(IngestServiceTest, RefusesUnparseableFilesAndLeavesNothing) {
+  auto ingest = Make();
+  auto out = ingest.IngestFile(TestData("dicom/malformed/pydicom__MR_truncated.dcm"), "t");
+  EXPECT_EQ(out.kind, Kind::kRefused);
+  EXPECT_EQ(out.error->code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(InstanceCount(), 0u);
+  EXPECT_EQ(blobs_.size(), 0u);
+}
+
+TEST_F(IngestServiceTest, AStorageFailureIsAnUnavailableRefusal) {
+  auto ingest = Make();
+  blobs_.FailCommits(true);
+  auto out = ingest.IngestFile(TestData("dicom/mr/pydicom__MR_small.dcm"), "t");
+  EXPECT_EQ(out.kind, Kind::kRefused);
+  EXPECT_EQ(out.error->code, ErrorCode::kUnavailable);
+  EXPECT_EQ(InstanceCount(), 0u);
+}
+
+TEST_F(IngestServiceTest, CapacityCheckRefusesWhenNearlyFull) {
+  auto ingest = Make();
+  EXPECT_TRUE(ingest.CheckCapacity());
+  blobs_.SetAvailableBytes(1000);
+  auto status = ingest.CheckCapacity();
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error().code, ErrorCode::kUnavailable);
+}
+
+TEST_F(IngestServiceTest, WrapsBareDatasets) {
+  auto ingest = Make();
+  auto out = ingest.IngestFile(TestData("dicom/malformed/pydicom__ExplVR_LitEndNoMeta.dcm"), "t");
+  ASSERT_EQ(out.kind, Kind::kStored) << (out.error ? out.error->message : "");
+  EXPECT_NE(out.warnings.back().find("no meta header"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace systole::services
