@@ -406,7 +406,6 @@ def generate(out, seed, quiet=False):
 
     def colour_doppler(E, phi, rr):
         """Return (rgb float HxWx3 overlay, alpha HxW) for mitral inflow + mild MR."""
-        lvgeo = None
         # colour box (in polar coordinates) around the mitral valve (A4C)
         box = ((R > 5.8) & (R < 12.8) & (TH > np.deg2rad(-4)) & (TH < np.deg2rad(24)))
         blood = np.clip((0.05 - E) / 0.03, 0, 1)

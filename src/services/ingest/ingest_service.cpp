@@ -58,7 +58,8 @@ Status IngestService::CheckCapacity() {
   return {};
 }
 
-IngestOutcome IngestService::IngestStaged(const fs::path& staged, std::string_view source) {
+IngestOutcome IngestService::IngestStaged(const fs::path& staged, std::string_view source,
+                                          std::string_view expected_sop_instance_uid) {
   auto parsed = dicom::ReadInstanceFile(staged);
   if (!parsed) {
     blobs_.Discard(staged);
@@ -73,6 +74,13 @@ IngestOutcome IngestService::IngestStaged(const fs::path& staged, std::string_vi
   domain::InstanceRecord record;
   record.values = std::move(parsed->values);
   const std::string sop = record.Get(Attribute::SOPInstanceUID);
+  if (!expected_sop_instance_uid.empty() && expected_sop_instance_uid != sop) {
+    blobs_.Discard(staged);
+    return Refused(Error{ErrorCode::kInvalidArgument,
+                         fmt::format("inconsistent: request announced SOP Instance UID {} but the dataset has {}",
+                                     expected_sop_instance_uid, sop)},
+                   sop);
+  }
 
   auto blob = blobs_.Commit(staged, sop);
   if (!blob) return Refused(blob.error(), sop);

@@ -66,8 +66,11 @@ class IngestService {
 
   // Ingests a completely written staged file; the staged file is consumed
   // (committed or removed) whatever the outcome. `source` is recorded, e.g.
-  // "dimse:CART1@127.0.0.1".
-  IngestOutcome IngestStaged(const std::filesystem::path& staged, std::string_view source);
+  // "dimse:CART1@127.0.0.1". When `expected_sop_instance_uid` is given (the
+  // C-STORE request's Affected SOP Instance UID), a dataset naming another
+  // instance is refused.
+  IngestOutcome IngestStaged(const std::filesystem::path& staged, std::string_view source,
+                             std::string_view expected_sop_instance_uid = {});
 
   // Ingests a file from disk (copied, never moved). A bare dataset without
   // meta header is stored wrapped in a new meta header, its bytes unchanged.

@@ -1,0 +1,86 @@
+#include "protocols/dimse/internal/negotiation.h"
+
+#include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmdata/dcxfer.h>
+
+#include <array>
+#include <cstring>
+#include <string_view>
+
+namespace systole::protocols::dimse {
+namespace {
+
+constexpr std::array<const char*, 8> kQueryRetrieveModels{{
+    UID_FINDPatientRootQueryRetrieveInformationModel,
+    UID_FINDStudyRootQueryRetrieveInformationModel,
+    UID_GETPatientRootQueryRetrieveInformationModel,
+    UID_GETStudyRootQueryRetrieveInformationModel,
+    UID_MOVEPatientRootQueryRetrieveInformationModel,
+    UID_MOVEStudyRootQueryRetrieveInformationModel,
+    UID_VerificationSOPClass,
+    UID_FINDModalityWorklistInformationModel,
+}};
+
+// Native syntaxes in order of preference for storage.
+constexpr std::array<const char*, 4> kNativeForStorage{{
+    UID_LittleEndianExplicitTransferSyntax,
+    UID_LittleEndianImplicitTransferSyntax,
+    UID_DeflatedExplicitVRLittleEndianTransferSyntax,
+    UID_BigEndianExplicitTransferSyntax,
+}};
+
+bool Proposed(const T_ASC_PresentationContext& pc, const char* ts) {
+  for (int i = 0; i < pc.transferSyntaxCount; ++i)
+    if (std::strcmp(pc.proposedTransferSyntaxes[i], ts) == 0) return true;
+  return false;
+}
+
+bool IsNative(const char* ts) {
+  for (const char* native : kNativeForStorage)
+    if (std::strcmp(native, ts) == 0) return true;
+  return false;
+}
+
+const char* ChooseTransferSyntax(const T_ASC_PresentationContext& pc, bool storage) {
+  if (storage) {
+    for (int i = 0; i < pc.transferSyntaxCount; ++i) {
+      const char* ts = pc.proposedTransferSyntaxes[i];
+      if (!IsNative(ts) && DcmXfer(ts).getXfer() != EXS_Unknown) return ts;
+    }
+    for (const char* ts : kNativeForStorage)
+      if (Proposed(pc, ts)) return ts;
+    return nullptr;
+  }
+  for (const char* ts : {UID_LittleEndianExplicitTransferSyntax, UID_LittleEndianImplicitTransferSyntax})
+    if (Proposed(pc, ts)) return ts;
+  return nullptr;
+}
+
+}  // namespace
+
+bool IsQueryRetrieveModel(const char* abstract_syntax) {
+  for (const char* uid : kQueryRetrieveModels)
+    if (std::strcmp(uid, abstract_syntax) == 0) return true;
+  return false;
+}
+
+OFCondition NegotiatePresentationContexts(T_ASC_Parameters* params) {
+  const int count = ASC_countPresentationContexts(params);
+  for (int i = 0; i < count; ++i) {
+    T_ASC_PresentationContext pc;
+    OFCondition cond = ASC_getPresentationContext(params, i, &pc);
+    if (cond.bad()) return cond;
+    const bool storage = !IsQueryRetrieveModel(pc.abstractSyntax);
+    const char* ts = ChooseTransferSyntax(pc, storage);
+    if (std::strcmp(pc.abstractSyntax, UID_FINDModalityWorklistInformationModel) == 0) ts = nullptr;  // not yet served
+    if (ts == nullptr) {
+      cond = ASC_refusePresentationContext(params, pc.presentationContextID, ASC_P_TRANSFERSYNTAXESNOTSUPPORTED);
+    } else {
+      cond = ASC_acceptPresentationContext(params, pc.presentationContextID, ts, pc.proposedRole);
+    }
+    if (cond.bad()) return cond;
+  }
+  return EC_Normal;
+}
+
+}  // namespace systole::protocols::dimse

@@ -1,0 +1,213 @@
+#include "server/config.h"
+
+#include <toml++/toml.h>
+
+#include <charconv>
+#include <cstring>
+#include <functional>
+#include <sstream>
+
+namespace systole::server {
+namespace {
+
+using Setter = std::function<Status(Config&, const std::vector<std::string>&)>;
+
+struct Key {
+  const char* name;  // "section.key"
+  bool list;
+  Setter set;
+};
+
+Error Invalid(const std::string& key, const std::string& value, const std::string& why) {
+  return Error{ErrorCode::kInvalidArgument, "configuration " + key + " = '" + value + "': " + why};
+}
+
+template <typename Int>
+Result<Int> ParseInt(const std::string& key, const std::string& text, Int min, Int max) {
+  long long value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || value < static_cast<long long>(min) ||
+      value > static_cast<long long>(max))
+    return std::unexpected(Invalid(key, text, "expected an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]"));
+  return static_cast<Int>(value);
+}
+
+Result<bool> ParseBool(const std::string& key, const std::string& text) {
+  if (text == "true" || text == "1" || text == "yes") return true;
+  if (text == "false" || text == "0" || text == "no") return false;
+  return std::unexpected(Invalid(key, text, "expected true or false"));
+}
+
+// "AET=HOST:PORT"
+Result<protocols::DicomPeer> ParsePeer(const std::string& key, const std::string& text) {
+  auto eq = text.find('=');
+  auto colon = text.rfind(':');
+  if (eq == std::string::npos || colon == std::string::npos || colon < eq || eq == 0 || eq > 16)
+    return std::unexpected(Invalid(key, text, "expected AET=HOST:PORT"));
+  auto port = ParseInt<std::uint16_t>(key, text.substr(colon + 1), 1, 65535);
+  if (!port) return std::unexpected(port.error());
+  return protocols::DicomPeer{text.substr(0, eq), text.substr(eq + 1, colon - eq - 1), *port};
+}
+
+// "AET" or "AET@HOST"
+Result<protocols::DicomPeer> ParseAllowedPeer(const std::string& key, const std::string& text) {
+  auto at = text.find('@');
+  std::string ae = text.substr(0, at);
+  if (ae.empty() || ae.size() > 16) return std::unexpected(Invalid(key, text, "expected AET or AET@HOST"));
+  return protocols::DicomPeer{ae, at == std::string::npos ? std::string() : text.substr(at + 1), 0};
+}
+
+Status CheckAeTitle(const std::string& key, const std::string& text) {
+  if (text.empty() || text.size() > 16 || text.find('\\') != std::string::npos)
+    return std::unexpected(Invalid(key, text, "an AE title has 1 to 16 characters, no backslash"));
+  return {};
+}
+
+#define SCALAR(body) [](Config& c, const std::vector<std::string>& v) -> Status { const std::string& s = v.back(); body }
+
+const std::vector<Key>& Keys() {
+  static const std::vector<Key> keys = {
+      {"server.data_dir", false, SCALAR(c.data_dir = s; return {};)},
+      {"server.log_level", false, SCALAR(if (!ParseLogLevel(s, c.log_level)) return std::unexpected(Invalid("server.log_level", s, "expected debug, info, warning or error")); return {};)},
+      {"dicom.ae_title", false, SCALAR(SYSTOLE_RETURN_IF_ERROR(CheckAeTitle("dicom.ae_title", s)); c.dicom.ae_title = s; return {};)},
+      {"dicom.bind", false, SCALAR(c.dicom.bind_address = s; return {};)},
+      {"dicom.port", false, SCALAR(auto p = ParseInt<std::uint16_t>("dicom.port", s, 0, 65535); if (!p) return std::unexpected(p.error()); c.dicom.port = *p; return {};)},
+      {"dicom.max_associations", false, SCALAR(auto n = ParseInt<std::size_t>("dicom.max_associations", s, 1, 1000); if (!n) return std::unexpected(n.error()); c.dicom.max_associations = *n; return {};)},
+      {"dicom.max_pdu", false, SCALAR(auto n = ParseInt<std::uint32_t>("dicom.max_pdu", s, 4096, 131072); if (!n) return std::unexpected(n.error()); c.dicom.max_pdu = *n; return {};)},
+      {"dicom.dimse_timeout", false, SCALAR(auto n = ParseInt<int>("dicom.dimse_timeout", s, 1, 3600); if (!n) return std::unexpected(n.error()); c.dicom.dimse_timeout = std::chrono::seconds(*n); return {};)},
+      {"dicom.idle_timeout", false, SCALAR(auto n = ParseInt<int>("dicom.idle_timeout", s, 1, 86400); if (!n) return std::unexpected(n.error()); c.dicom.idle_timeout = std::chrono::seconds(*n); return {};)},
+      {"dicom.drain_timeout", false, SCALAR(auto n = ParseInt<int>("dicom.drain_timeout", s, 0, 3600); if (!n) return std::unexpected(n.error()); c.dicom.drain_timeout = std::chrono::seconds(*n); return {};)},
+      {"dicom.check_called_ae", false, SCALAR(auto b = ParseBool("dicom.check_called_ae", s); if (!b) return std::unexpected(b.error()); c.dicom.check_called_ae = *b; return {};)},
+      {"dicom.allowed_peers", true, [](Config& c, const std::vector<std::string>& values) -> Status {
+         c.dicom.allowed_peers.clear();
+         for (const auto& v : values) {
+           auto peer = ParseAllowedPeer("dicom.allowed_peers", v);
+           if (!peer) return std::unexpected(peer.error());
+           c.dicom.allowed_peers.push_back(*peer);
+         }
+         return {};
+       }},
+      {"dicom.peers", true, [](Config& c, const std::vector<std::string>& values) -> Status {
+         for (const auto& v : values) {
+           auto peer = ParsePeer("dicom.peers", v);
+           if (!peer) return std::unexpected(peer.error());
+           std::erase_if(c.dicom.move_destinations, [&](const auto& p) { return p.ae_title == peer->ae_title; });
+           c.dicom.move_destinations.push_back(*peer);
+         }
+         return {};
+       }},
+      {"http.bind", false, SCALAR(c.http_bind = s; return {};)},
+      {"http.port", false, SCALAR(auto p = ParseInt<std::uint16_t>("http.port", s, 0, 65535); if (!p) return std::unexpected(p.error()); c.http_port = *p; return {};)},
+      {"hl7.port", false, SCALAR(auto p = ParseInt<std::uint16_t>("hl7.port", s, 0, 65535); if (!p) return std::unexpected(p.error()); c.hl7_port = *p; return {};)},
+      {"storage.min_free_mb", false, SCALAR(auto n = ParseInt<std::uint64_t>("storage.min_free_mb", s, 0, 1ull << 40); if (!n) return std::unexpected(n.error()); c.ingest.min_free_bytes = *n << 20; return {};)},
+      {"storage.duplicate_policy", false, SCALAR(auto p = services::ParseDuplicatePolicy(s); if (!p) return std::unexpected(Invalid("storage.duplicate_policy", s, "expected keep-first, replace or refuse")); c.ingest.duplicates = *p; return {};)},
+      {"index.max_connections", false, SCALAR(auto n = ParseInt<std::size_t>("index.max_connections", s, 2, 256); if (!n) return std::unexpected(n.error()); c.index_max_connections = *n; return {};)},
+      {"query.max_results", false, SCALAR(auto n = ParseInt<std::size_t>("query.max_results", s, 0, 100000000); if (!n) return std::unexpected(n.error()); c.query_max_results = *n; return {};)},
+  };
+  return keys;
+}
+
+#undef SCALAR
+
+const Key* FindKey(const std::string& name) {
+  for (const auto& key : Keys())
+    if (name == key.name) return &key;
+  return nullptr;
+}
+
+std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, ',')) {
+    while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+Result<std::string> TomlScalar(const std::string& key, const toml::node& node) {
+  if (auto s = node.value<std::string>()) return *s;
+  if (node.is_boolean()) return std::string(*node.value<bool>() ? "true" : "false");
+  if (auto i = node.value<std::int64_t>()) return std::to_string(*i);
+  return Fail(ErrorCode::kInvalidArgument, "configuration " + key + ": unsupported value type");
+}
+
+Status ApplyFile(Config& config, const std::filesystem::path& file) {
+  toml::table table;
+  try {
+    table = toml::parse_file(file.string());
+  } catch (const toml::parse_error& error) {
+    std::ostringstream where;
+    where << error.source().begin;
+    return Fail(ErrorCode::kInvalidArgument, "configuration file " + file.string() + ": " +
+                                                 std::string(error.description()) + " at " + where.str());
+  }
+  for (const auto& [section, node] : table) {
+    const auto* entries = node.as_table();
+    if (!entries) return Fail(ErrorCode::kInvalidArgument, "configuration: '" + std::string(section.str()) + "' must be a [section]");
+    for (const auto& [name, value] : *entries) {
+      const std::string full = std::string(section.str()) + "." + std::string(name.str());
+      const Key* key = FindKey(full);
+      if (!key) return Fail(ErrorCode::kInvalidArgument, "configuration: unknown key " + full);
+      std::vector<std::string> values;
+      if (const auto* array = value.as_array()) {
+        for (const auto& item : *array) {
+          auto scalar = TomlScalar(full, item);
+          if (!scalar) return std::unexpected(scalar.error());
+          values.push_back(*scalar);
+        }
+        if (!key->list) return Fail(ErrorCode::kInvalidArgument, "configuration: " + full + " takes one value, not a list");
+      } else {
+        auto scalar = TomlScalar(full, value);
+        if (!scalar) return std::unexpected(scalar.error());
+        values = key->list ? SplitList(*scalar) : std::vector<std::string>{*scalar};
+      }
+      if (values.empty() && !key->list) continue;
+      if (values.empty()) values.push_back("");
+      if (key->list && values.size() == 1 && values[0].empty()) values.clear();
+      SYSTOLE_RETURN_IF_ERROR(key->set(config, values));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<Config> LoadConfig(const std::filesystem::path& file, const Overrides& flags, char** environment) {
+  Config config;
+  if (!file.empty()) SYSTOLE_RETURN_IF_ERROR(ApplyFile(config, file));
+  for (const auto& [name, values] : flags) {
+    const Key* key = FindKey(name);
+    if (!key) return Fail(ErrorCode::kInternal, "flag for unknown key " + name);
+    SYSTOLE_RETURN_IF_ERROR(key->set(config, values));
+  }
+  for (char** entry = environment; entry && *entry; ++entry) {
+    std::string_view text(*entry);
+    if (!text.starts_with("SYSTOLE_")) continue;
+    auto eq = text.find('=');
+    std::string var(text.substr(0, eq));
+    std::string value(eq == std::string_view::npos ? std::string_view() : text.substr(eq + 1));
+    // SYSTOLE_<SECTION>_<KEY>: the section is one word, the key the rest.
+    std::string rest = var.substr(8);
+    auto underscore = rest.find('_');
+    if (underscore == std::string::npos) continue;
+    std::string name = rest.substr(0, underscore) + "." + rest.substr(underscore + 1);
+    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    const Key* key = FindKey(name);
+    if (!key) continue;  // e.g. SYSTOLE_TESTDATA: not ours to judge
+    auto values = key->list ? SplitList(value) : std::vector<std::string>{value};
+    if (!key->list && values.empty()) continue;
+    SYSTOLE_RETURN_IF_ERROR(key->set(config, values));
+  }
+  return config;
+}
+
+std::vector<std::string> ConfigKeys() {
+  std::vector<std::string> names;
+  for (const auto& key : Keys()) names.push_back(key.name);
+  return names;
+}
+
+}  // namespace systole::server

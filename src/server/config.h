@@ -1,0 +1,46 @@
+// Typed configuration of `systole serve` and friends, read once at start-up.
+//
+// Sources, lowest to highest precedence: built-in defaults, the TOML file
+// (--config), command-line flags, environment variables SYSTOLE_<SECTION>_<KEY>
+// (e.g. SYSTOLE_DICOM_PORT=11112). config/systole.example.toml documents every
+// key. Everything is validated here; the rest of Systole never reads settings
+// by name.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/log.h"
+#include "base/result.h"
+#include "protocols/dimse/dimse_server.h"
+#include "services/ingest/ingest_service.h"
+
+namespace systole::server {
+
+struct Config {
+  std::filesystem::path data_dir = "./var";
+  LogLevel log_level = LogLevel::kInfo;
+  protocols::DimseConfig dicom;
+  std::string http_bind = "127.0.0.1";
+  std::uint16_t http_port = 8080;
+  std::uint16_t hl7_port = 2575;
+  services::IngestPolicy ingest;
+  std::size_t index_max_connections = 8;
+  std::size_t query_max_results = 10000;
+};
+
+// Key/value overrides given on the command line, as "section.key" → value
+// (lists: values joined with ',' — repeated flags append).
+using Overrides = std::map<std::string, std::vector<std::string>>;
+
+// Builds the configuration: defaults ← file (if non-empty path) ← flags ← environment.
+// kInvalidArgument names the offending key and value.
+Result<Config> LoadConfig(const std::filesystem::path& file, const Overrides& flags, char** environment);
+
+// Every key as "section.key", for documentation checks.
+std::vector<std::string> ConfigKeys();
+
+}  // namespace systole::server

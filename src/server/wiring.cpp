@@ -1,0 +1,34 @@
+#include "server/wiring.h"
+
+#include "adapters/fs/fs_blob_store.h"
+#include "adapters/sqlite/sqlite_index.h"
+
+namespace systole::server {
+
+struct Archive::Adapters {
+  std::unique_ptr<adapters::FsBlobStore> blobs;
+  std::unique_ptr<adapters::SqliteIndex> index;
+};
+
+Archive::~Archive() = default;
+
+Result<std::unique_ptr<Archive>> Archive::Open(const Config& config) {
+  std::unique_ptr<Archive> archive(new Archive);
+  archive->adapters_ = std::make_unique<Adapters>();
+  auto blobs = adapters::FsBlobStore::Open(config.data_dir / "blobs");
+  if (!blobs) return std::unexpected(blobs.error());
+  auto index = adapters::SqliteIndex::Open(config.data_dir / "index.db", config.index_max_connections);
+  if (!index) return std::unexpected(index.error());
+  archive->adapters_->blobs = std::move(*blobs);
+  archive->adapters_->index = std::move(*index);
+  archive->ingest_ = std::make_unique<services::IngestService>(*archive->adapters_->index, *archive->adapters_->blobs,
+                                                               archive->clock_, config.ingest);
+  archive->query_ = std::make_unique<services::QueryService>(*archive->adapters_->index, *archive->adapters_->blobs,
+                                                             config.query_max_results);
+  return archive;
+}
+
+ports::InstanceIndex& Archive::index() { return *adapters_->index; }
+ports::BlobStore& Archive::blobs() { return *adapters_->blobs; }
+
+}  // namespace systole::server

@@ -1,0 +1,34 @@
+// The one composition root: the only place that names concrete adapters.
+#pragma once
+
+#include <memory>
+
+#include "base/clock.h"
+#include "server/config.h"
+#include "services/ingest/ingest_service.h"
+#include "services/query/query_service.h"
+
+namespace systole::server {
+
+// The object graph of one Systole process on the embedded default
+// (SQLite index + filesystem blobs under data_dir).
+class Archive {
+ public:
+  static Result<std::unique_ptr<Archive>> Open(const Config& config);
+  ~Archive();
+
+  services::IngestService& ingest() { return *ingest_; }
+  services::QueryService& query() { return *query_; }
+  ports::InstanceIndex& index();
+  ports::BlobStore& blobs();
+
+ private:
+  Archive() = default;
+  struct Adapters;
+  std::unique_ptr<Adapters> adapters_;
+  SystemClock clock_;
+  std::unique_ptr<services::IngestService> ingest_;
+  std::unique_ptr<services::QueryService> query_;
+};
+
+}  // namespace systole::server

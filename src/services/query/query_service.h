@@ -1,0 +1,43 @@
+// QueryService: the one query model behind C-FIND, QIDO-RS and retrieves.
+//
+// Find() answers a domain::Query (bounded by max_results so a careless
+// "everything" query cannot exhaust memory); Retrieve() resolves a query to the
+// stored instances to send and a local path to read each from. Thread-safe.
+#pragma once
+
+#include <filesystem>
+#include <vector>
+
+#include "ports/blob_store.h"
+#include "ports/study_index.h"
+
+namespace systole::services {
+
+struct RetrievableInstance {
+  domain::StoredInstance instance;
+  std::filesystem::path path;  // where to read the Part 10 file
+};
+
+class QueryService {
+ public:
+  QueryService(ports::StudyQuery& index, ports::BlobStore& blobs, std::size_t max_results);
+
+  // Rows matching `query`; at most max_results (0 = unbounded) even if the
+  // query asks for more. kInvalidArgument for conditions below the level.
+  Result<std::vector<domain::QueryRow>> Find(domain::Query query);
+
+  // Instances under everything `query` matches. An instance whose blob is
+  // missing is reported in `missing` (and logged), not silently skipped.
+  struct RetrieveSet {
+    std::vector<RetrievableInstance> instances;
+    std::vector<std::string> missing;  // SOP Instance UIDs indexed but unreadable
+  };
+  Result<RetrieveSet> Retrieve(const domain::Query& query);
+
+ private:
+  ports::StudyQuery& index_;
+  ports::BlobStore& blobs_;
+  std::size_t max_results_;
+};
+
+}  // namespace systole::services
