@@ -107,8 +107,10 @@ IngestOutcome IngestService::IngestStaged(const fs::path& staged, std::string_vi
       if (added->previous_blob && added->previous_blob->key != blob->key) (void)blobs_.Remove(added->previous_blob->key);
       break;
     case ports::AddOutcome::kDuplicate: {
-      (void)blobs_.Remove(blob->key);
       const bool same = added->previous_blob && added->previous_blob->hash == blob->hash;
+      // Identical content committed under the stored instance's own key: that
+      // file is the stored instance, so it must stay.
+      if (!added->previous_blob || added->previous_blob->key != blob->key) (void)blobs_.Remove(blob->key);
       if (policy_.duplicates == DuplicatePolicy::kRefuse)
         return Refused(Error{ErrorCode::kAlreadyExists, fmt::format("duplicate SOP Instance UID {} ({} content)", sop,
                                                                     same ? "same" : "different")},

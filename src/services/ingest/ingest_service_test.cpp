@@ -108,3 +108,21 @@ TEST_F(IngestServiceTest, WrapsBareDatasets) {
 
 }  // namespace
 }  // namespace systole::services
+
+namespace systole::services {
+namespace {
+
+TEST_F(IngestServiceTest, AnIdenticalDuplicateNeverRemovesTheStoredFile) {
+  // The memory store gives every commit a new key; the filesystem store gives
+  // identical content the same key. Both must keep the stored instance's blob.
+  auto ingest = Make();
+  ASSERT_TRUE(ingest.IngestFile(TestData("dicom/mr/pydicom__MR_small.dcm"), "t").ok());
+  auto dup = ingest.IngestFile(TestData("dicom/mr/pydicom__MR_small.dcm"), "t");
+  EXPECT_EQ(dup.kind, IngestOutcome::Kind::kDuplicate);
+  std::string key;
+  (void)index_.ForEachInstance([&](const domain::StoredInstance& s) { key = s.blob.key; });
+  EXPECT_TRUE(blobs_.ReadPath(key).has_value());
+}
+
+}  // namespace
+}  // namespace systole::services
