@@ -206,7 +206,7 @@ def storescu(port, path, options, timeout=120):
     The status is the hex code storescu printed for the C-STORE response ("0000" = success,
     e.g. "A900", "C000"), or None when storescu sent nothing (it refused the file itself)."""
     proc = dcmtk("storescu", "-v", "-d", *options, "127.0.0.1", port, path, timeout=timeout, check=False)
-    out = proc.stdout + proc.stderr
+    out = (proc.stdout or "") + (proc.stderr or "")
     status = dimse_status_hex(out) if "Received Store Response" in out else None
     return proc, status, out
 
@@ -225,7 +225,7 @@ def findscu(port, keys, model="-S", timeout=60, extra=()):
     for k in keys:
         args += ["-k", k]
     proc = dcmtk("findscu", *args, "127.0.0.1", port, timeout=timeout, check=False)
-    out = proc.stdout + proc.stderr
+    out = (proc.stdout or "") + (proc.stderr or "")
     responses = parse_find_output("\n".join(l for l in out.splitlines() if not l.startswith("D:")))
     # drop the echoed request identifier (it is printed before the first response)
     if "Request Identifiers:" in out and responses:
@@ -257,11 +257,17 @@ def _normalized_bytes(ds, elem):
 def dataset_differences(sent, received, path=""):
     """Element-by-element differences between two pydicom datasets, group 0002 excluded.
 
+    Also excluded: group lengths (gggg,0000), retired, which DCMTK recomputes whenever it encodes a
+    dataset (storescu does so for the network), and DataSetTrailingPadding (FFFC,FFFC), which DCMTK
+    drops; neither is something the archive could preserve from what storescu sent.
+
     Compares the tag sets, the VRs and the values (recursively into sequences); bulk values
     (pixel data, OB/OW...) are compared as bytes (16-bit words normalised to little endian)."""
     diffs = []
-    tags_a = {t for t in sent.keys() if t.group != 0x0002}
-    tags_b = {t for t in received.keys() if t.group != 0x0002}
+    def kept(t):
+        return t.group != 0x0002 and t.element != 0x0000 and t != 0xFFFCFFFC
+    tags_a = {t for t in sent.keys() if kept(t)}
+    tags_b = {t for t in received.keys() if kept(t)}
     for t in sorted(tags_a - tags_b):
         diffs.append(f"{path}{t} missing in retrieved object")
     for t in sorted(tags_b - tags_a):
@@ -290,7 +296,7 @@ def getscu(port, out_dir, keys, receiver_option=None, model="-S", timeout=300):
     for k in keys:
         args += ["-k", k]
     proc = dcmtk("getscu", *args, "127.0.0.1", port, timeout=timeout, check=False)
-    out = proc.stdout + proc.stderr
+    out = (proc.stdout or "") + (proc.stderr or "")
     return proc, out
 
 
@@ -310,3 +316,16 @@ def server_alive(server):
     if not server.alive():
         return False
     return dcmtk("echoscu", "127.0.0.1", server.port, check=False, timeout=30).returncode == 0
+
+
+def acknowledged_files(storescu_output):
+    """Files whose C-STORE-RSP was Success, from `storescu -v` output."""
+    acknowledged, current = [], None
+    for line in storescu_output.splitlines():
+        m = re.search(r"Sending file: (\S+)", line)
+        if m:
+            current = m.group(1)
+        elif "Received Store Response (Success)" in line and current:
+            acknowledged.append(current)
+            current = None
+    return acknowledged

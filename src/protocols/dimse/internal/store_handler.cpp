@@ -58,6 +58,12 @@ void StoreCallback(void* data, T_DIMSE_StoreProgress* progress, T_DIMSE_C_StoreR
     refuse(*ctx->early_refusal, StatusFor(*ctx->early_refusal, false), request->AffectedSOPInstanceUID);
     return;
   }
+  if (!std::filesystem::exists(ctx->staged)) {
+    // DCMTK could not write the data (disk full) and removed the partial file.
+    refuse(Error{ErrorCode::kUnavailable, "out of resources: the received data could not be written"},
+           kStatusOutOfResources, request->AffectedSOPInstanceUID);
+    return;
+  }
   auto outcome = a.ingest->IngestStaged(ctx->staged, "dimse:" + a.Describe(), request->AffectedSOPInstanceUID);
   if (!outcome.ok()) {
     const bool parse_failure = outcome.error->message.starts_with("not parseable") ||
@@ -107,6 +113,9 @@ OFCondition HandleStore(AssociationContext& ctx, T_DIMSE_C_StoreRQ& request, T_A
   if (cond.bad()) {
     if (!store.discard_data) ctx.ingest->Discard(store.staged);  // the receive failed: nothing was acknowledged
     LOG_WARN("dimse", "C-STORE from {} failed while receiving: {}", ctx.Describe(), cond.text());
+    // A write failure consumed the rest of the data set and was answered with
+    // 0xA700: the association is still in a consistent state.
+    if (cond == DIMSE_OUTOFRESOURCES) return EC_Normal;
   }
   return cond;
 }
