@@ -226,10 +226,19 @@ def findscu(port, keys, model="-S", timeout=60, extra=()):
         args += ["-k", k]
     proc = dcmtk("findscu", *args, "127.0.0.1", port, timeout=timeout, check=False)
     out = (proc.stdout or "") + (proc.stderr or "")
-    responses = parse_find_output("\n".join(l for l in out.splitlines() if not l.startswith("D:")))
-    # drop the echoed request identifier (it is printed before the first response)
-    if "Request Identifiers:" in out and responses:
-        responses = responses[1:]
+    # With -d findscu prints the response identifiers at debug level ("D: (gggg,eeee) ..."): parse the
+    # datasets that follow each "Response Identifiers:" line.
+    lines, keep = [], False
+    for line in out.splitlines():
+        if "Response Identifiers:" in line:
+            keep = True
+            lines.append("I: Find Response:")
+            continue
+        if keep and line.startswith("D: ("):
+            lines.append("I: " + line[3:])
+        elif keep and not line.startswith("D: #") and line.strip() not in ("D:", "I:"):
+            keep = False
+    responses = [{k: v.rstrip("\x00 ") for k, v in r.items()} for r in parse_find_output("\n".join(lines))]
     status = dimse_status_hex(out) if "Received Final Find Response" in out else None
     return responses, status, out
 
