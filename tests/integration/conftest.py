@@ -182,14 +182,15 @@ def file_transfer_syntax(path):
     return TS_IMPLICIT_LE if ds.is_implicit_VR else TS_EXPLICIT_LE
 
 
-def storescu_args(path, workdir, sop_class=None, ts=None):
+def storescu_args(path, workdir, sop_class=None, ts=None, profile=False):
     """storescu options that send `path` in its own transfer syntax.
 
     A transfer syntax without a dedicated storescu option (e.g. JPEG Lossless Process 14, .57) gets
-    a one-profile association configuration (-xf) proposing exactly (SOP class, transfer syntax)."""
+    a one-profile association configuration (-xf) proposing exactly (SOP class, transfer syntax); so
+    does profile=True (needed for SOP classes storescu -R does not know: private ones, RT Ion Plan)."""
     import pydicom
     ts = ts or file_transfer_syntax(path)
-    if ts in STORESCU_TS_OPTION:
+    if ts in STORESCU_TS_OPTION and not profile:
         return ["-R", STORESCU_TS_OPTION[ts]]
     if sop_class is None:
         sop_class = str(pydicom.dcmread(str(path), force=True, stop_before_pixels=True).SOPClassUID)
