@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake ninja-build pkg-config
   dcmtk libdcmtk-dev libsqlite3-dev libtomlplusplus-dev libxxhash-dev libfmt-dev googletest libgtest-dev
+  libboost-dev nlohmann-json3-dev
   python3 python3-pydicom python3-numpy python3-pytest
 )
 if [[ "${1:-}" == "--bench" ]]; then

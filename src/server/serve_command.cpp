@@ -2,11 +2,29 @@
 #include <signal.h>
 
 #include "base/log.h"
+#include "protocols/dicomweb/dicomweb.h"
 #include "protocols/dimse/dimse_server.h"
+#include "protocols/http/http_server.h"
 #include "server/commands.h"
 #include "server/wiring.h"
 
 namespace systole::server {
+namespace {
+
+bool IsLoopback(const std::string& address) {
+  return address == "127.0.0.1" || address == "::1" || address == "localhost" || address.starts_with("127.");
+}
+
+void AddServerRoutes(http::Router& router) {
+  router.Add({"GET", "/healthz", "Liveness: 200 once the server is ready", "Answers {\"status\":\"ok\"}."},
+             [](const http::HttpRequest&) { return http::HttpResponse::Json(200, R"({"status":"ok"})"); });
+  router.Add({"GET", "/api/openapi.json", "This document", "The OpenAPI 3 description of Systole's own API."},
+             [&router](const http::HttpRequest&) {
+               return http::HttpResponse::Json(200, router.OpenApiJson("Systole", SYSTOLE_VERSION));
+             });
+}
+
+}  // namespace
 
 int RunServe(const Config& config) {
   // Receive SIGTERM/SIGINT synchronously below; block them before any thread starts.
@@ -26,17 +44,39 @@ int RunServe(const Config& config) {
     LOG_ERROR("serve", "cannot open the archive in {}: {}", config.data_dir.string(), archive.error().message);
     return 2;
   }
+  // Sign-in does not exist yet: HTTP serves patient data only on loopback,
+  // to the local demo user (see README, "Security").
+  if (!IsLoopback(config.http_bind)) {
+    LOG_ERROR("serve", "http.bind = {}: this build has no HTTP authentication yet, so HTTP is served on a loopback "
+                       "address only", config.http_bind);
+    return 2;
+  }
   protocols::DimseServer dimse(config.dicom, (*archive)->ingest(), (*archive)->query());
   auto dicom_port = dimse.Start();
   if (!dicom_port) {
     LOG_ERROR("serve", "{}", dicom_port.error().message);
     return 2;
   }
-  LOG_INFO("serve", "Systole {} ready: data={} ae_title={} dicom_port={} (HTTP and HL7 listeners are not part of this build)",
-           SYSTOLE_VERSION, config.data_dir.string(), config.dicom.ae_title, *dicom_port);
+  http::Router router;
+  AddServerRoutes(router);
+  dicomweb::AddRoutes(router, (*archive)->ingest(), (*archive)->query());
+  http::HttpConfig http_config;
+  http_config.bind_address = config.http_bind;
+  http_config.port = config.http_port;
+  http::HttpServer web(http_config, router);
+  auto http_port = web.Start();
+  if (!http_port) {
+    LOG_ERROR("serve", "{}", http_port.error().message);
+    return 2;
+  }
+  LOG_WARN("serve", "HTTP has no sign-in yet: every request is served as the local demo user, on {} only",
+           config.http_bind);
+  LOG_INFO("serve", "Systole {} ready: data={} ae_title={} dicom_port={} http_port={} (HL7 is not part of this build)",
+           SYSTOLE_VERSION, config.data_dir.string(), config.dicom.ae_title, *dicom_port, *http_port);
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   LOG_INFO("serve", "received {}, stopping", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+  web.Stop();
   dimse.Stop();
   LOG_INFO("serve", "stopped cleanly");
   return 0;

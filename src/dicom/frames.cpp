@@ -1,0 +1,70 @@
+#include "dicom/frames.h"
+
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcpixel.h>
+#include <dcmtk/dcmdata/dcrledrg.h>
+#include <dcmtk/dcmdata/dcxfer.h>
+#include <dcmtk/dcmjpeg/djdecode.h>
+#include <dcmtk/dcmjpls/djdecode.h>
+
+#include <mutex>
+
+namespace systole::dicom {
+
+void RegisterDecoders() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    DJDecoderRegistration::registerCodecs();
+    DJLSDecoderRegistration::registerCodecs();
+    DcmRLEDecoderRegistration::registerCodecs();
+  });
+}
+
+Result<std::vector<std::string>> ReadFrames(const std::filesystem::path& file, const std::vector<std::uint32_t>& numbers,
+                                            FrameInfo* info) {
+  RegisterDecoders();
+  DcmFileFormat format;
+  // Large values stay on disk until a frame is read from them.
+  OFCondition cond = format.loadFile(file.c_str(), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect);
+  if (cond.bad()) return Fail(ErrorCode::kInvalidArgument, std::string("cannot read stored instance: ") + cond.text());
+  DcmDataset& dataset = *format.getDataset();
+  DcmElement* pixel_element = nullptr;
+  if (dataset.findAndGetElement(DCM_PixelData, pixel_element).bad() || pixel_element == nullptr)
+    return Fail(ErrorCode::kNotFound, "instance has no pixel data");
+  Sint32 frames = 1;
+  dataset.findAndGetSint32(DCM_NumberOfFrames, frames);
+  if (frames < 1) frames = 1;
+  Uint32 frame_size = 0;
+  cond = pixel_element->getUncompressedFrameSize(&dataset, frame_size);
+  if (cond.bad() || frame_size == 0) return Fail(ErrorCode::kInvalidArgument, "pixel data attributes are inconsistent");
+  if (info) {
+    info->number_of_frames = static_cast<std::uint32_t>(frames);
+    info->frame_bytes = frame_size;
+    info->transfer_syntax = DcmXfer(dataset.getOriginalXfer()).getXferID();
+  }
+  std::vector<std::string> out;
+  out.reserve(numbers.size());
+  Uint32 start_fragment = 0;
+  for (std::uint32_t number : numbers) {
+    if (number < 1 || number > static_cast<std::uint32_t>(frames))
+      return Fail(ErrorCode::kNotFound, "frame " + std::to_string(number) + " out of range 1-" + std::to_string(frames));
+    std::string frame(frame_size, '\0');
+    OFString color_model;
+    // Fragment hints only help when frames are read in order.
+    Uint32 fragment = number == 1 ? 0 : start_fragment;
+    cond = pixel_element->getUncompressedFrame(&dataset, number - 1, fragment, frame.data(), frame_size, color_model);
+    if (cond.bad()) {
+      fragment = 0;
+      cond = pixel_element->getUncompressedFrame(&dataset, number - 1, fragment, frame.data(), frame_size, color_model);
+    }
+    if (cond.bad())
+      return Fail(ErrorCode::kInvalidArgument, "frame " + std::to_string(number) + " cannot be decoded: " + cond.text());
+    start_fragment = fragment;
+    out.push_back(std::move(frame));
+  }
+  return out;
+}
+
+}  // namespace systole::dicom

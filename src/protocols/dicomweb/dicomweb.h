@@ -1,0 +1,15 @@
+// DICOMweb (PS3.18) on Systole's services: QIDO-RS search, WADO-RS retrieve
+// (instances, metadata, frames, bulk data), STOW-RS store. Routes live under
+// /dicomweb and are added to a Router; handlers translate HTTP to one service
+// call and back.
+#pragma once
+
+#include "protocols/http/router.h"
+#include "services/ingest/ingest_service.h"
+#include "services/query/query_service.h"
+
+namespace systole::dicomweb {
+
+void AddRoutes(http::Router& router, services::IngestService& ingest, services::QueryService& query);
+
+}  // namespace systole::dicomweb

@@ -1,0 +1,49 @@
+// Pieces shared by the DICOMweb handlers.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "domain/query.h"
+#include "protocols/http/http_types.h"
+#include "services/ingest/ingest_service.h"
+#include "services/query/query_service.h"
+
+namespace systole::dicomweb {
+
+// "http://host:port/dicomweb" as the client addressed us.
+std::string BaseUrl(const http::HttpRequest& request);
+
+// The HTTP status for a service error.
+http::HttpResponse ErrorResponse(const Error& error);
+
+// DICOM JSON value object {"vr": ..., "Value": [...]} for a backslash-separated text value.
+nlohmann::json JsonValue(const std::string& vr, const std::string& value);
+
+// Multipart/related helpers.
+std::string NewBoundary();
+struct Part {
+  std::string content_type;
+  std::string_view body;
+};
+// Splits a multipart body; kInvalidArgument names what is malformed.
+Result<std::vector<Part>> SplitMultipart(std::string_view body, const std::string& boundary);
+// The value of a parameter (e.g. boundary, type) of a Content-Type/Accept header; "" if absent.
+std::string MediaTypeParameter(std::string_view header, std::string_view name);
+
+// Handlers.
+http::HttpResponse Search(const http::HttpRequest& request, services::QueryService& query, domain::Level level);
+http::HttpResponse Retrieve(const http::HttpRequest& request, services::QueryService& query);
+http::HttpResponse RetrieveMetadata(const http::HttpRequest& request, services::QueryService& query);
+http::HttpResponse RetrieveFrames(const http::HttpRequest& request, services::QueryService& query);
+http::HttpResponse RetrieveBulk(const http::HttpRequest& request, services::QueryService& query);
+http::HttpResponse Store(const http::HttpRequest& request, services::IngestService& ingest);
+
+// The query selecting the instances named by the request's path parameters
+// (study, series, instance — whichever are present).
+domain::Query PathQuery(const http::HttpRequest& request);
+
+}  // namespace systole::dicomweb

@@ -1,0 +1,79 @@
+// STOW-RS: multipart/related application/dicom through the ingest pipeline.
+#include <fstream>
+
+#include "base/log.h"
+#include "protocols/dicomweb/internal.h"
+
+namespace systole::dicomweb {
+namespace {
+
+constexpr int kFailureOutOfResources = 0xA700;
+constexpr int kFailureDoesNotMatch = 0xA900;
+constexpr int kFailureCannotUnderstand = 0xC000;
+
+int FailureReason(const Error& error) {
+  if (error.code == ErrorCode::kUnavailable) return kFailureOutOfResources;
+  if (error.message.starts_with("not parseable") || error.message.starts_with("empty dataset"))
+    return kFailureCannotUnderstand;
+  return kFailureDoesNotMatch;
+}
+
+nlohmann::json SopItem(const std::string& sop_class, const std::string& sop_instance) {
+  nlohmann::json item = nlohmann::json::object();
+  if (!sop_class.empty()) item["00081150"] = JsonValue("UI", sop_class);
+  if (!sop_instance.empty()) item["00081155"] = JsonValue("UI", sop_instance);
+  return item;
+}
+
+}  // namespace
+
+http::HttpResponse Store(const http::HttpRequest& request, services::IngestService& ingest) {
+  const std::string content_type = request.Header("content-type");
+  if (!content_type.starts_with("multipart/related"))
+    return http::HttpResponse::Error(415, "STOW-RS takes multipart/related; type=\"application/dicom\"");
+  const std::string type = MediaTypeParameter(content_type, "type");
+  if (!type.empty() && type != "application/dicom")
+    return http::HttpResponse::Error(415, "only type=\"application/dicom\" parts are stored (not '" + type + "')");
+  auto parts = SplitMultipart(request.body, MediaTypeParameter(content_type, "boundary"));
+  if (!parts) return ErrorResponse(parts.error());
+  if (parts->empty()) return http::HttpResponse::Error(400, "multipart body has no parts");
+
+  nlohmann::json referenced = nlohmann::json::array();
+  nlohmann::json failed = nlohmann::json::array();
+  for (const auto& part : *parts) {
+    if (!part.content_type.empty() && !part.content_type.starts_with("application/dicom")) {
+      nlohmann::json item = nlohmann::json::object();
+      item["00081197"] = JsonValue("US", std::to_string(kFailureCannotUnderstand));
+      failed.push_back(item);
+      continue;
+    }
+    auto staged = ingest.Stage();
+    if (!staged) {
+      nlohmann::json item = nlohmann::json::object();
+      item["00081197"] = JsonValue("US", std::to_string(kFailureOutOfResources));
+      failed.push_back(item);
+      continue;
+    }
+    {
+      std::ofstream out(*staged, std::ios::binary | std::ios::trunc);
+      out.write(part.body.data(), static_cast<std::streamsize>(part.body.size()));
+    }
+    auto outcome = ingest.IngestStaged(*staged, "stow:" + request.remote);
+    if (!outcome.ok()) {
+      LOG_WARN("dicomweb", "STOW-RS part from {} refused: {}", request.remote, outcome.error->message);
+      nlohmann::json item = SopItem(outcome.sop_class_uid, outcome.sop_instance_uid);
+      item["00081197"] = JsonValue("US", std::to_string(FailureReason(*outcome.error)));
+      failed.push_back(item);
+      continue;
+    }
+    nlohmann::json item = SopItem(outcome.sop_class_uid, outcome.sop_instance_uid);
+    referenced.push_back(item);
+  }
+  nlohmann::json body = nlohmann::json::object();
+  if (!referenced.empty()) body["00081199"] = {{"vr", "SQ"}, {"Value", referenced}};
+  if (!failed.empty()) body["00081198"] = {{"vr", "SQ"}, {"Value", failed}};
+  const int status = failed.empty() ? 200 : (referenced.empty() ? 409 : 202);
+  return http::HttpResponse::Json(status, body.dump(), "application/dicom+json");
+}
+
+}  // namespace systole::dicomweb

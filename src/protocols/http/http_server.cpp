@@ -1,0 +1,263 @@
+#include "protocols/http/http_server.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <condition_variable>
+#include <list>
+#include <mutex>
+#include <thread>
+
+#include "base/log.h"
+#include "base/thread.h"
+
+namespace systole::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+class ChunkWriter final : public BodyWriter {
+ public:
+  explicit ChunkWriter(tcp::socket& socket) : socket_(socket) {}
+  bool Write(std::string_view bytes) override {
+    if (failed_ || bytes.empty()) return !failed_;
+    boost::system::error_code ec;
+    asio::write(socket_, bhttp::make_chunk(asio::const_buffer(bytes.data(), bytes.size())), ec);
+    if (ec) failed_ = true;
+    else written_ += bytes.size();
+    return !failed_;
+  }
+  bool Finish() {
+    if (failed_) return false;
+    boost::system::error_code ec;
+    asio::write(socket_, bhttp::make_chunk_last(), ec);
+    return !ec;
+  }
+  std::size_t written() const { return written_; }
+
+ private:
+  tcp::socket& socket_;
+  bool failed_ = false;
+  std::size_t written_ = 0;
+};
+
+HttpRequest ToRequest(const bhttp::request<bhttp::string_body>& in, std::string remote) {
+  HttpRequest out;
+  out.method = std::string(in.method_string());
+  std::string_view target(in.target().data(), in.target().size());
+  auto q = target.find('?');
+  out.path = std::string(target.substr(0, q));
+  if (q != std::string_view::npos) {
+    std::string_view query = target.substr(q + 1);
+    std::size_t start = 0;
+    while (start <= query.size()) {
+      std::size_t end = query.find('&', start);
+      if (end == std::string_view::npos) end = query.size();
+      std::string_view pair = query.substr(start, end - start);
+      if (!pair.empty()) {
+        auto eq = pair.find('=');
+        out.query.emplace_back(PercentDecode(pair.substr(0, eq), true),
+                               eq == std::string_view::npos ? std::string() : PercentDecode(pair.substr(eq + 1), true));
+      }
+      start = end + 1;
+    }
+  }
+  for (const auto& field : in) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out.headers[name] = std::string(field.value());
+  }
+  out.body = in.body();
+  out.remote = std::move(remote);
+  return out;
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  HttpConfig config;
+  const Router& router;
+  asio::io_context io;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::thread accept_thread;
+  std::atomic<bool> stopping{false};
+  std::mutex mutex;
+  std::condition_variable idle;
+  std::size_t active = 0;
+  std::list<DeepStackThread> connections;
+  std::list<int> open_sockets;
+
+  Impl(HttpConfig c, const Router& r) : config(std::move(c)), router(r) {}
+
+  void AcceptLoop();
+  void Serve(tcp::socket socket);
+  void WriteResponse(tcp::socket& socket, const HttpRequest& request, HttpResponse& response, bool keep_alive,
+                     unsigned version, std::size_t& bytes, boost::system::error_code& ec);
+};
+
+void HttpServer::Impl::AcceptLoop() {
+  while (!stopping) {
+    boost::system::error_code ec;
+    tcp::socket socket(io);
+    acceptor->accept(socket, ec);
+    if (ec) {
+      if (stopping) break;
+      continue;
+    }
+    std::lock_guard lock(mutex);
+    if (active >= config.max_connections) {
+      static const char kBusy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+      asio::write(socket, asio::buffer(kBusy, sizeof(kBusy) - 1), ec);
+      continue;
+    }
+    ++active;
+    connections.emplace_back([this, s = std::make_shared<tcp::socket>(std::move(socket))]() mutable {
+      Serve(std::move(*s));
+      std::lock_guard done(mutex);
+      --active;
+      idle.notify_all();
+    });
+  }
+}
+
+void HttpServer::Impl::WriteResponse(tcp::socket& socket, const HttpRequest& request, HttpResponse& response,
+                                     bool keep_alive, unsigned version, std::size_t& bytes,
+                                     boost::system::error_code& ec) {
+  auto fill = [&](auto& message) {
+    message.version(version);
+    message.keep_alive(keep_alive);
+    message.set(bhttp::field::server, "Systole");
+    message.set("X-Content-Type-Options", "nosniff");
+    if (!config.cors_origin.empty()) message.set(bhttp::field::access_control_allow_origin, config.cors_origin);
+    for (const auto& [name, value] : response.headers) message.set(name, value);
+  };
+  if (response.stream && request.method != "HEAD") {
+    bhttp::response<bhttp::empty_body> head{static_cast<bhttp::status>(response.status), version};
+    fill(head);
+    head.chunked(true);
+    bhttp::response_serializer<bhttp::empty_body> serializer{head};
+    bhttp::write_header(socket, serializer, ec);
+    if (ec) return;
+    ChunkWriter writer(socket);
+    response.stream(writer);
+    if (!writer.Finish()) ec = asio::error::broken_pipe;
+    bytes = writer.written();
+    return;
+  }
+  bhttp::response<bhttp::string_body> message{static_cast<bhttp::status>(response.status), version};
+  fill(message);
+  bytes = response.body.size();
+  if (request.method == "HEAD") message.content_length(bytes);
+  else message.body() = std::move(response.body);
+  message.prepare_payload();
+  if (request.method == "HEAD") message.content_length(bytes);
+  bhttp::write(socket, message, ec);
+}
+
+void HttpServer::Impl::Serve(tcp::socket socket) {
+  boost::system::error_code ec;
+  socket.set_option(tcp::no_delay(true), ec);
+  timeval timeout{static_cast<time_t>(config.idle_timeout.count()), 0};
+  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+  {
+    std::lock_guard lock(mutex);
+    open_sockets.push_back(socket.native_handle());
+  }
+  const std::string remote = socket.remote_endpoint(ec).address().to_string();
+  beast::flat_buffer buffer;
+  while (!stopping) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.body_limit(config.max_body_bytes);
+    parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
+    bhttp::read(socket, buffer, parser, ec);
+    if (ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset || ec == asio::error::eof) break;
+    const auto started = std::chrono::steady_clock::now();
+    HttpRequest request;
+    HttpResponse response;
+    bool keep_alive = false;
+    unsigned version = 11;
+    if (ec) {
+      int status = 400;
+      if (ec == bhttp::error::body_limit) status = 413;
+      else if (ec == bhttp::error::header_limit) status = 431;
+      else if (ec == asio::error::would_block || ec == asio::error::try_again || ec == asio::error::timed_out) break;
+      response = HttpResponse::Error(status, "bad request: " + ec.message());
+      request.method = "?";
+      request.path = "?";
+    } else {
+      const auto& message = parser.get();
+      keep_alive = message.keep_alive();
+      version = message.version();
+      request = ToRequest(message, remote);
+      try {
+        response = router.Dispatch(request);
+      } catch (const std::exception& error) {
+        LOG_ERROR("http", "{} {}: handler failed: {}", request.method, request.path, error.what());
+        response = HttpResponse::Error(500, "internal error");
+      }
+    }
+    std::size_t bytes = 0;
+    boost::system::error_code write_error;
+    WriteResponse(socket, request, response, keep_alive && !ec, version, bytes, write_error);
+    const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    LOG_INFO("http", "{} {} {} {} {} {:.1f}ms", remote, request.method, request.path, response.status, bytes, ms);
+    if (ec || write_error || !keep_alive) break;
+  }
+  socket.shutdown(tcp::socket::shutdown_both, ec);
+  std::lock_guard lock(mutex);
+  open_sockets.remove(socket.native_handle());
+}
+
+HttpServer::HttpServer(HttpConfig config, const Router& router)
+    : impl_(std::make_unique<Impl>(std::move(config), router)) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+Result<std::uint16_t> HttpServer::Start() {
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(impl_->config.bind_address, ec);
+  if (ec) return Fail(ErrorCode::kInvalidArgument, "http.bind: not an address: " + impl_->config.bind_address);
+  impl_->acceptor = std::make_unique<tcp::acceptor>(impl_->io);
+  tcp::endpoint endpoint(address, impl_->config.port);
+  impl_->acceptor->open(endpoint.protocol(), ec);
+  if (!ec) impl_->acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl_->acceptor->bind(endpoint, ec);
+  if (!ec) impl_->acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    return Fail(ErrorCode::kUnavailable, "cannot listen for HTTP on " + impl_->config.bind_address + ":" +
+                                             std::to_string(impl_->config.port) + ": " + ec.message());
+  const std::uint16_t port = impl_->acceptor->local_endpoint().port();
+  impl_->accept_thread = std::thread([this] { impl_->AcceptLoop(); });
+  return port;
+}
+
+void HttpServer::Stop() {
+  if (!impl_ || !impl_->accept_thread.joinable()) return;
+  impl_->stopping = true;
+  ::shutdown(impl_->acceptor->native_handle(), SHUT_RDWR);
+  impl_->accept_thread.join();
+  {
+    // Idle keep-alive connections are waiting in read(): wake them.
+    std::lock_guard lock(impl_->mutex);
+    for (int fd : impl_->open_sockets) ::shutdown(fd, SHUT_RD);
+  }
+  std::unique_lock lock(impl_->mutex);
+  impl_->idle.wait(lock, [&] { return impl_->active == 0; });
+  lock.unlock();
+  impl_->connections.clear();
+  boost::system::error_code ec;
+  impl_->acceptor->close(ec);
+}
+
+}  // namespace systole::http

@@ -1,0 +1,44 @@
+// HttpServer: HTTP/1.1 with keep-alive on Boost.Beast, one thread per
+// connection (bounded), streaming responses in chunks, request size limits,
+// idle timeouts, and one log line per request (method, path, status, bytes, ms).
+//
+// Start() binds and returns the port (0 = any free port). Stop() closes the
+// listener, lets requests in progress finish and joins every thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "base/result.h"
+#include "protocols/http/router.h"
+
+namespace systole::http {
+
+struct HttpConfig {
+  std::string bind_address = "127.0.0.1";
+  std::uint16_t port = 8080;
+  std::size_t max_connections = 64;
+  std::size_t max_body_bytes = std::size_t{2} << 30;  // STOW of a big study
+  std::size_t max_header_bytes = 16 << 10;
+  std::chrono::seconds idle_timeout{60};
+  std::string cors_origin;  // empty: no CORS headers
+};
+
+class HttpServer {
+ public:
+  HttpServer(HttpConfig config, const Router& router);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  Result<std::uint16_t> Start();
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace systole::http

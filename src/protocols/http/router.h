@@ -1,0 +1,47 @@
+// Router: maps (method, path pattern) to a handler. Patterns are literal
+// segments and {name} captures ("/dicomweb/studies/{study}/series").
+// Each route carries its description; routes under /api are published in the
+// OpenAPI document (OpenApiJson). Not thread-safe to modify; Dispatch is.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "protocols/http/http_types.h"
+
+namespace systole::http {
+
+using Handler = std::function<HttpResponse(const HttpRequest&)>;
+
+struct RouteInfo {
+  std::string method;
+  std::string pattern;
+  std::string summary;      // one line: what the route does
+  std::string description;  // parameters, responses
+};
+
+class Router {
+ public:
+  void Add(RouteInfo info, Handler handler);
+
+  // Finds the route, fills request.path_params, calls it. 404 when no pattern
+  // matches, 405 when the path matches with another method, 400 for a path
+  // with "." or ".." segments.
+  HttpResponse Dispatch(HttpRequest& request) const;
+
+  // OpenAPI 3.0 document of every route under /api (and /healthz).
+  std::string OpenApiJson(const std::string& title, const std::string& version) const;
+
+ private:
+  struct Route {
+    RouteInfo info;
+    std::vector<std::string> segments;
+    Handler handler;
+  };
+  std::vector<Route> routes_;
+};
+
+std::vector<std::string> SplitPath(std::string_view path);
+
+}  // namespace systole::http

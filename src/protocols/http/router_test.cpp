@@ -1,0 +1,58 @@
+#include "protocols/http/router.h"
+
+#include <gtest/gtest.h>
+
+namespace systole::http {
+namespace {
+
+Router MakeRouter() {
+  Router router;
+  router.Add({"GET", "/dicomweb/studies/{study}/series", "series of a study", ""},
+             [](const HttpRequest& r) { return HttpResponse::Json(200, "\"" + r.PathParam("study") + "\""); });
+  router.Add({"GET", "/api/things", "lists things", "all of them"},
+             [](const HttpRequest&) { return HttpResponse::Json(200, "[]"); });
+  return router;
+}
+
+HttpResponse Get(const Router& router, std::string path, std::string method = "GET") {
+  HttpRequest request;
+  request.method = std::move(method);
+  request.path = std::move(path);
+  return router.Dispatch(request);
+}
+
+TEST(RouterTest, CapturesPathParameters) {
+  auto router = MakeRouter();
+  auto r = Get(router, "/dicomweb/studies/1.2.3/series");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "\"1.2.3\"");
+}
+
+TEST(RouterTest, UnknownPathsAndMethods) {
+  auto router = MakeRouter();
+  EXPECT_EQ(Get(router, "/dicomweb/nothing").status, 404);
+  EXPECT_EQ(Get(router, "/api/things", "DELETE").status, 405);
+  EXPECT_NE(Get(router, "/api/things", "DELETE").body.find("\"status\":405"), std::string::npos);
+}
+
+TEST(RouterTest, RefusesTraversalAndEncodedSlashes) {
+  auto router = MakeRouter();
+  EXPECT_EQ(Get(router, "/dicomweb/studies/../series").status, 400);
+  EXPECT_EQ(Get(router, "/dicomweb/studies/%2e%2e/series").status, 400);
+  EXPECT_EQ(Get(router, "/dicomweb/studies/a%2Fb/series").status, 400);
+}
+
+TEST(RouterTest, OpenApiListsApiRoutes) {
+  auto doc = MakeRouter().OpenApiJson("Systole", "0.1");
+  EXPECT_NE(doc.find("\"/api/things\""), std::string::npos);
+  EXPECT_NE(doc.find("lists things"), std::string::npos);
+  EXPECT_EQ(doc.find("/dicomweb"), std::string::npos);
+}
+
+TEST(PercentDecodeTest, DecodesQueryText) {
+  EXPECT_EQ(PercentDecode("DOE%5EJOHN+X", true), "DOE^JOHN X");
+  EXPECT_EQ(PercentDecode("100%", false), "100%");
+}
+
+}  // namespace
+}  // namespace systole::http
