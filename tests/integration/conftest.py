@@ -25,7 +25,7 @@ class Server:
     def __init__(self, data_dir: Path, extra_args=(), env=None, log_path: Path = None):
         self.data_dir = data_dir
         self.log_path = log_path or data_dir.parent / (data_dir.name + ".log")
-        self.args = [str(BINARY), "serve", "--data", str(data_dir), "--dicom-port", "0", *extra_args]
+        self.args = [str(BINARY), "serve", "--data", str(data_dir), "--dicom-port", "0", "--http-port", "0", *extra_args]
         self.env = dict(os.environ, **(env or {}))
         self.proc = None
         self.port = None
