@@ -152,6 +152,24 @@ TEST_P(IndexContractTest, RefusesInconsistentHierarchy) {
   EXPECT_EQ(Find(domain::Level::kInstance, {}).size(), 4u);
 }
 
+TEST_P(IndexContractTest, PatientsWithoutIdAreToldApartByNameAndBirthDate) {
+  auto a = MakeRecord("", "5.1", "5.1.1", "5.1.1.1");
+  a.Set(Attribute::PatientName, "ANON^A");
+  auto b = MakeRecord("", "6.1", "6.1.1", "6.1.1.1");
+  b.Set(Attribute::PatientName, "ANON^B");
+  Add(a);
+  Add(b);
+  auto rows = Find(domain::Level::kStudy, {{Attribute::StudyInstanceUID, "6.1"}});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(V(rows[0], Attribute::PatientName), "ANON^B");
+  EXPECT_EQ(Find(domain::Level::kPatient, {}).size(), 2u);
+  // The same anonymous patient again is the same patient.
+  auto a2 = MakeRecord("", "7.1", "7.1.1", "7.1.1.1");
+  a2.Set(Attribute::PatientName, "ANON^A");
+  Add(a2);
+  EXPECT_EQ(Find(domain::Level::kPatient, {}).size(), 2u);
+}
+
 TEST_P(IndexContractTest, LocatesInstancesAtAnyLevel) {
   AddEchoAndCath();
   domain::Query q;

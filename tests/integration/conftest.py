@@ -39,6 +39,8 @@ class Server:
             match = re.search(r"dicom_port=(\d+)", self.log())
             if match and "ready" in self.log():
                 self.port = int(match.group(1))
+                http = re.search(r"http_port=(\d+)", self.log())
+                self.http_port = int(http.group(1)) if http else None
                 return self
             if self.proc.poll() is not None:
                 raise RuntimeError(f"systole exited with {self.proc.returncode}:\n{self.log()}")

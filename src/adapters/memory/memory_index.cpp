@@ -14,7 +14,11 @@ namespace {
 
 std::string EntityKey(const InstanceRecord& r, Level level) {
   switch (level) {
-    case Level::kPatient: return r.Get(Attribute::PatientID) + '\x1f' + r.Get(Attribute::IssuerOfPatientID);
+    case Level::kPatient:  // without a PatientID, name and birth date tell patients apart
+      return r.Get(Attribute::PatientID) + '\x1f' + r.Get(Attribute::IssuerOfPatientID) +
+             (r.Get(Attribute::PatientID).empty()
+                  ? '\x1f' + r.Get(Attribute::PatientName) + '\x1f' + r.Get(Attribute::PatientBirthDate)
+                  : std::string());
     case Level::kStudy: return r.Get(Attribute::StudyInstanceUID);
     case Level::kSeries: return r.Get(Attribute::SeriesInstanceUID);
     case Level::kInstance: return r.Get(Attribute::SOPInstanceUID);

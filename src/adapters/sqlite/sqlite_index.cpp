@@ -131,7 +131,10 @@ Result<ports::AddResult> SqliteIndex::AddInstance(const domain::InstanceRecord& 
     // Patient (identified by PatientID + IssuerOfPatientID).
     const std::string& patient_id = record.Get(Attribute::PatientID);
     const std::string& issuer = record.Get(Attribute::IssuerOfPatientID);
-    auto patient = LookupPk(c, "SELECT pk FROM patients WHERE PatientID = ? AND IssuerOfPatientID = ?", {patient_id, issuer});
+    auto patient = LookupPk(c,
+        "SELECT pk FROM patients WHERE PatientID = ? AND IssuerOfPatientID = ? AND "
+        "(PatientID <> '' OR (PatientName = ? COLLATE BINARY AND PatientBirthDate = ?))",
+        {patient_id, issuer, record.Get(Attribute::PatientName), record.Get(Attribute::PatientBirthDate)});
     if (!patient) return std::unexpected(patient.error());
     bool new_patient = !patient->has_value();
     std::int64_t patient_pk = 0;

@@ -24,9 +24,12 @@ CREATE TABLE patients (
   PatientSex TEXT NOT NULL DEFAULT '',
   NumberOfPatientRelatedStudies INTEGER NOT NULL DEFAULT 0,
   NumberOfPatientRelatedSeries INTEGER NOT NULL DEFAULT 0,
-  NumberOfPatientRelatedInstances INTEGER NOT NULL DEFAULT 0,
-  UNIQUE (PatientID, IssuerOfPatientID)
+  NumberOfPatientRelatedInstances INTEGER NOT NULL DEFAULT 0
 );
+-- A patient is PatientID + IssuerOfPatientID; without a PatientID, also name and
+-- birth date (files that lack an ID are not all one patient). AddInstance keeps
+-- this unique inside its write transaction.
+CREATE INDEX patients_id ON patients (PatientID, IssuerOfPatientID);
 CREATE INDEX patients_name ON patients (PatientName);
 
 CREATE TABLE studies (

@@ -19,7 +19,6 @@ struct FindContext {
   ParsedIdentifier parsed;
   std::vector<domain::QueryRow> rows;
   std::size_t next = 0;
-  std::unique_ptr<DcmDataset> status_detail;
 };
 
 void FindCallback(void* data, OFBool cancelled, T_DIMSE_C_FindRQ* /*request*/, DcmDataset* identifier,
@@ -46,8 +45,7 @@ void FindCallback(void* data, OFBool cancelled, T_DIMSE_C_FindRQ* /*request*/, D
   if (ctx->error) {
     response->DimseStatus = ctx->error->code == ErrorCode::kInvalidArgument ? STATUS_FIND_Failed_IdentifierDoesNotMatchSOPClass
                                                                             : STATUS_FIND_Failed_UnableToProcess;
-    ctx->status_detail.reset(MakeErrorComment(ctx->error->message));
-    *status_detail = ctx->status_detail.get();
+    *status_detail = MakeErrorComment(ctx->error->message);  // DCMTK deletes it after sending
     LOG_WARN("dimse", "C-FIND from {} refused: {}", a.Describe(), ctx->error->message);
     return;
   }

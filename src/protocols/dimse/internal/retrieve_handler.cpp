@@ -33,7 +33,6 @@ struct RetrieveContext {
   std::size_t next = 0;
   DIC_US completed = 0, failed = 0, warning = 0;
   std::vector<std::string> failed_uids;
-  std::unique_ptr<DcmDataset> status_detail;
 };
 
 // Finds the instances to send, or sets ctx.error.
@@ -123,8 +122,7 @@ void Step(RetrieveContext& ctx, OFBool cancelled, Response* response, DcmDataset
   *response_ids = nullptr;
   if (ctx.error) {
     response->DimseStatus = ctx.error_status;
-    ctx.status_detail.reset(MakeErrorComment(ctx.error->message));
-    *status_detail = ctx.status_detail.get();
+    *status_detail = MakeErrorComment(ctx.error->message);  // DCMTK deletes it after sending
     LOG_WARN("dimse", "retrieve from {} refused: {}", ctx.association->Describe(), ctx.error->message);
     return;
   }
