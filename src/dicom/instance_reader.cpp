@@ -106,7 +106,8 @@ Result<ParsedInstance> ReadInstanceFile(const std::filesystem::path& path) {
   std::string detected_ts = original == EXS_Unknown ? std::string() : DcmXfer(original).getXferID();
   parsed.values[static_cast<std::size_t>(Attribute::TransferSyntaxUID)] = meta_ts.empty() ? detected_ts : meta_ts;
 
-  if (parsed.values[static_cast<std::size_t>(Attribute::SOPClassUID)] == "1.2.840.10008.1.3.10")
+  if (parsed.values[static_cast<std::size_t>(Attribute::SOPClassUID)] == "1.2.840.10008.1.3.10" ||
+      ReadValue(meta, domain::Tag(0x0002, 0x0002)) == "1.2.840.10008.1.3.10")
     return Fail(ErrorCode::kInvalidArgument, "a DICOMDIR (media storage directory) is not an instance");
   SYSTOLE_RETURN_IF_ERROR(CheckIdentifyingUid(parsed, Attribute::SOPClassUID));
   SYSTOLE_RETURN_IF_ERROR(CheckIdentifyingUid(parsed, Attribute::SOPInstanceUID));

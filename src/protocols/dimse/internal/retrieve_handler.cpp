@@ -79,8 +79,13 @@ Uint16 SendInstance(RetrieveContext& ctx, const services::RetrievableInstance& i
   DcmDataset* detail = nullptr;
   const int timeout = static_cast<int>(ctx.association->config->dimse_timeout.count());
   OFCondition cond;
+  // (This DCMTK lookup falls back to any context of the SOP class: check the syntax it found.)
   T_ASC_PresentationContextID pres_id =
       ASC_findAcceptedPresentationContextID(assoc, inst.sop_class_uid.c_str(), inst.transfer_syntax_uid.c_str());
+  T_ASC_PresentationContext found;
+  if (pres_id != 0 && (ASC_findAcceptedPresentationContext(assoc->params, pres_id, &found).bad() ||
+                       inst.transfer_syntax_uid != found.acceptedTransferSyntax))
+    pres_id = 0;
   if (pres_id != 0) {
     // Straight from the file: DCMTK streams the stored bytes after the meta header.
     cond = DIMSE_storeUser(assoc, pres_id, &request, item.path.c_str(), nullptr, nullptr, nullptr, DIMSE_BLOCKING,
@@ -183,15 +188,19 @@ Result<T_ASC_Association*> OpenSubAssociation(RetrieveContext& ctx, const DicomP
   std::map<std::pair<std::string, std::string>, bool> proposed;
   T_ASC_PresentationContextID id = 1;
   for (const auto& item : ctx.instances) {
-    auto key = std::make_pair(item.instance.sop_class_uid, item.instance.transfer_syntax_uid);
-    if (proposed.count(key) || id > 253) continue;
-    proposed[key] = true;
-    std::vector<const char*> syntaxes{item.instance.transfer_syntax_uid.c_str()};
-    for (const char* native : {UID_LittleEndianExplicitTransferSyntax, UID_LittleEndianImplicitTransferSyntax})
-      if (item.instance.transfer_syntax_uid != native) syntaxes.push_back(native);
-    ASC_addPresentationContext(params, id, item.instance.sop_class_uid.c_str(), syntaxes.data(),
-                               static_cast<int>(syntaxes.size()));
-    id += 2;
+    // One context with the stored syntax alone (so a receiver that supports it
+    // gets the data unchanged), one with the native syntaxes to fall back on.
+    const auto& sop_class = item.instance.sop_class_uid;
+    for (const std::string& ts : {item.instance.transfer_syntax_uid, std::string("native")}) {
+      auto key = std::make_pair(sop_class, ts);
+      if (proposed.count(key) || id > 253) continue;
+      proposed[key] = true;
+      std::vector<const char*> syntaxes;
+      if (ts == "native") syntaxes = {UID_LittleEndianExplicitTransferSyntax, UID_LittleEndianImplicitTransferSyntax};
+      else syntaxes = {item.instance.transfer_syntax_uid.c_str()};
+      ASC_addPresentationContext(params, id, sop_class.c_str(), syntaxes.data(), static_cast<int>(syntaxes.size()));
+      id += 2;
+    }
   }
   T_ASC_Association* assoc = nullptr;
   OFCondition cond = ASC_requestAssociation(network, params, &assoc);
