@@ -40,7 +40,12 @@ http::HttpResponse Retrieve(const http::HttpRequest& request, services::QuerySer
 http::HttpResponse RetrieveMetadata(const http::HttpRequest& request, services::QueryService& query);
 http::HttpResponse RetrieveFrames(const http::HttpRequest& request, services::QueryService& query);
 http::HttpResponse RetrieveBulk(const http::HttpRequest& request, services::QueryService& query);
+http::HttpResponse RetrieveRendered(const http::HttpRequest& request, services::QueryService& query, bool thumbnail);
+http::HttpResponse WadoUri(const http::HttpRequest& request, services::QueryService& query);
 http::HttpResponse Store(const http::HttpRequest& request, services::IngestService& ingest);
+
+// Streams a file's bytes to the writer; false if the client went away or the file failed.
+bool StreamFileTo(const std::filesystem::path& path, http::BodyWriter& writer);
 
 // The query selecting the instances named by the request's path parameters
 // (study, series, instance — whichever are present).

@@ -28,6 +28,14 @@ void AddRoutes(http::Router& router, services::IngestService& ingest, services::
              [&query](const HttpRequest& r) { return RetrieveFrames(r, query); });
   router.Add({"GET", i + "/bulk/{tag}", "WADO-RS: bulk data", ""},
              [&query](const HttpRequest& r) { return RetrieveBulk(r, query); });
+  auto rendered = [&query](const HttpRequest& r) { return RetrieveRendered(r, query, false); };
+  auto thumbnail = [&query](const HttpRequest& r) { return RetrieveRendered(r, query, true); };
+  router.Add({"GET", i + "/rendered", "WADO-RS: rendered instance (first frame)", ""}, rendered);
+  router.Add({"GET", i + "/frames/{frames}/rendered", "WADO-RS: rendered frame", ""}, rendered);
+  router.Add({"GET", i + "/thumbnail", "WADO-RS: instance thumbnail", ""}, thumbnail);
+  router.Add({"GET", r + "/thumbnail", "WADO-RS: series thumbnail", ""}, thumbnail);
+  router.Add({"GET", s + "/thumbnail", "WADO-RS: study thumbnail", ""}, thumbnail);
+  router.Add({"GET", "/wado", "WADO-URI", ""}, [&query](const HttpRequest& r) { return WadoUri(r, query); });
   router.Add({"POST", "/dicomweb/studies", "STOW-RS: store instances", ""}, store);
   router.Add({"POST", s, "STOW-RS: store instances of a study", ""}, store);
 }

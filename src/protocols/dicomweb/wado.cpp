@@ -15,8 +15,9 @@ namespace {
 
 constexpr std::size_t kChunk = 1 << 20;
 
-// Streams a file's bytes; false when the client went away or the file failed.
-bool StreamFile(const std::filesystem::path& path, http::BodyWriter& writer) {
+}  // namespace
+
+bool StreamFileTo(const std::filesystem::path& path, http::BodyWriter& writer) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   thread_local std::string buffer(kChunk, '\0');
@@ -33,6 +34,8 @@ bool StreamFile(const std::filesystem::path& path, http::BodyWriter& writer) {
   ::close(fd);
   return ok;
 }
+
+namespace {
 
 // What the Accept header allows for an instance retrieve: nullopt = not acceptable.
 // Returns the requested transfer syntax ("" = as stored).
@@ -89,7 +92,7 @@ http::HttpResponse Retrieve(const http::HttpRequest& request, services::QuerySer
     for (const auto& item : instances) {
       std::string head = "--" + boundary + "\r\nContent-Type: application/dicom; transfer-syntax=" +
                          item.instance.transfer_syntax_uid + "\r\n\r\n";
-      if (!writer.Write(head) || !StreamFile(item.path, writer) || !writer.Write("\r\n")) return;
+      if (!writer.Write(head) || !StreamFileTo(item.path, writer) || !writer.Write("\r\n")) return;
     }
     writer.Write("--" + boundary + "--\r\n");
   };

@@ -1,0 +1,116 @@
+// WADO-RS rendered and thumbnail resources, and WADO-URI.
+#include <charconv>
+
+#include "dicom/render.h"
+#include "protocols/dicomweb/internal.h"
+
+namespace systole::dicomweb {
+namespace {
+
+bool ParseNumber(const std::string& text, double& out) {
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && ptr == text.data() + text.size();
+}
+
+// Fills options from Accept and the query (window, quality, viewport); an error response on bad input.
+std::optional<http::HttpResponse> ReadOptions(const http::HttpRequest& request, dicom::RenderOptions& options,
+                                              const std::string& content_type_param) {
+  std::string wanted = content_type_param.empty() ? request.Header("accept") : content_type_param;
+  const bool png = wanted.find("image/png") != std::string::npos &&
+                   (wanted.find("image/jpeg") == std::string::npos || wanted.find("image/png") < wanted.find("image/jpeg"));
+  const bool jpeg_ok = wanted.empty() || wanted.find("image/jpeg") != std::string::npos ||
+                       wanted.find("*/*") != std::string::npos || wanted.find("image/*") != std::string::npos;
+  if (!png && !jpeg_ok) return http::HttpResponse::Error(406, "rendered resources are image/jpeg or image/png");
+  options.format = png ? dicom::RenderOptions::Format::kPng : dicom::RenderOptions::Format::kJpeg;
+  if (auto q = request.Param("quality")) {
+    double quality = 0;
+    if (!ParseNumber(*q, quality) || quality < 1 || quality > 100)
+      return http::HttpResponse::Error(400, "quality must be 1-100");
+    options.quality = static_cast<int>(quality);
+  }
+  if (auto w = request.Param("window")) {
+    auto comma = w->find(',');
+    double center = 0, width = 0;
+    auto second = comma == std::string::npos ? std::string::npos : w->find(',', comma + 1);
+    if (comma == std::string::npos || !ParseNumber(w->substr(0, comma), center) ||
+        !ParseNumber(w->substr(comma + 1, second == std::string::npos ? std::string::npos : second - comma - 1), width) ||
+        width <= 0)
+      return http::HttpResponse::Error(400, "window is center,width[,function] with width > 0");
+    options.window_center = center;
+    options.window_width = width;
+  }
+  if (auto v = request.Param("viewport")) {
+    auto comma = v->find(',');
+    double w = 0, h = 0;
+    if (comma == std::string::npos || !ParseNumber(v->substr(0, comma), w) || !ParseNumber(v->substr(comma + 1), h) ||
+        w < 1 || h < 1 || w > 8192 || h > 8192)
+      return http::HttpResponse::Error(400, "viewport is width,height (1-8192)");
+    options.max_width = static_cast<std::uint32_t>(w);
+    options.max_height = static_cast<std::uint32_t>(h);
+  }
+  return std::nullopt;
+}
+
+http::HttpResponse RenderFirstInstance(const http::HttpRequest& request, services::QueryService& query,
+                                       const dicom::RenderOptions& options) {
+  auto set = query.Retrieve(PathQuery(request));
+  if (!set) return ErrorResponse(set.error());
+  if (set->instances.empty()) return http::HttpResponse::Error(404, "no such study, series or instance");
+  auto image = dicom::RenderFrame(set->instances.front().path, options);
+  if (!image) return ErrorResponse(image.error());
+  http::HttpResponse response;
+  response.body = std::move(*image);
+  response.With("Content-Type", options.format == dicom::RenderOptions::Format::kPng ? "image/png" : "image/jpeg");
+  response.With("Cache-Control", "private, max-age=3600");
+  return response;
+}
+
+}  // namespace
+
+http::HttpResponse RetrieveRendered(const http::HttpRequest& request, services::QueryService& query, bool thumbnail) {
+  dicom::RenderOptions options;
+  if (thumbnail) options.max_width = options.max_height = 128;
+  if (auto error = ReadOptions(request, options, "")) return *error;
+  if (auto it = request.path_params.find("frames"); it != request.path_params.end()) {
+    const std::string& text = it->second;
+    if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos || std::stoul(text) == 0)
+      return http::HttpResponse::Error(400, "a rendered frame is one positive frame number");
+    options.frame = static_cast<std::uint32_t>(std::stoul(text));
+  }
+  return RenderFirstInstance(request, query, options);
+}
+
+http::HttpResponse WadoUri(const http::HttpRequest& request, services::QueryService& query) {
+  if (request.Param("requestType").value_or("") != "WADO") return http::HttpResponse::Error(400, "requestType must be WADO");
+  auto study = request.Param("studyUID"), series = request.Param("seriesUID"), object = request.Param("objectUID");
+  if (!study || !series || !object) return http::HttpResponse::Error(400, "studyUID, seriesUID and objectUID are required");
+  http::HttpRequest scoped = request;
+  scoped.path_params = {{"study", *study}, {"series", *series}, {"instance", *object}};
+  const std::string content_type = request.Param("contentType").value_or("image/jpeg");
+  if (content_type == "application/dicom") {
+    auto set = query.Retrieve(PathQuery(scoped));
+    if (!set) return ErrorResponse(set.error());
+    if (set->instances.empty()) return http::HttpResponse::Error(404, "no such object");
+    http::HttpResponse response;
+    response.With("Content-Type", "application/dicom");
+    response.stream = [path = set->instances.front().path](http::BodyWriter& writer) { StreamFileTo(path, writer); };
+    return response;
+  }
+  dicom::RenderOptions options;
+  if (auto error = ReadOptions(scoped, options, content_type)) return *error;
+  if (auto frame = request.Param("frameNumber")) {
+    if (frame->empty() || frame->size() > 9 || frame->find_first_not_of("0123456789") != std::string::npos)
+      return http::HttpResponse::Error(400, "frameNumber must be a positive integer");
+    options.frame = static_cast<std::uint32_t>(std::stoul(*frame));
+  }
+  if (auto center = request.Param("windowCenter"), width = request.Param("windowWidth"); center && width) {
+    double c = 0, w = 0;
+    if (!ParseNumber(*center, c) || !ParseNumber(*width, w) || w <= 0)
+      return http::HttpResponse::Error(400, "windowCenter and windowWidth must be numbers, width > 0");
+    options.window_center = c;
+    options.window_width = w;
+  }
+  return RenderFirstInstance(scoped, query, options);
+}
+
+}  // namespace systole::dicomweb
