@@ -181,7 +181,14 @@ void DimseServer::Impl::Serve(T_ASC_Association* assoc) {
   while (true) {
     T_DIMSE_Message message{};
     T_ASC_PresentationContextID pres_id = 0;
-    cond = DIMSE_receiveCommand(assoc, DIMSE_NONBLOCKING, 1, &pres_id, &message, nullptr);
+    // Wait (up to 1 s, to notice shutdown and idleness) for the next command,
+    // then read it in blocking mode: DCMTK's non-blocking reads poll and cost
+    // ~0.3 ms per request.
+    if (ASC_dataWaiting(assoc, 1)) {
+      cond = DIMSE_receiveCommand(assoc, DIMSE_BLOCKING, 0, &pres_id, &message, nullptr);
+    } else {
+      cond = DIMSE_NODATAAVAILABLE;
+    }
     if (cond == DIMSE_NODATAAVAILABLE) {
       const auto now = std::chrono::steady_clock::now();
       if (stopping) {

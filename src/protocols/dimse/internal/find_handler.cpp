@@ -11,64 +11,52 @@
 namespace systole::protocols::dimse {
 namespace {
 
-struct FindContext {
-  AssociationContext* association = nullptr;
-  bool patient_root = false;
-  bool prepared = false;
-  std::optional<Error> error;
-  ParsedIdentifier parsed;
-  std::vector<domain::QueryRow> rows;
-  std::size_t next = 0;
-};
-
-void FindCallback(void* data, OFBool cancelled, T_DIMSE_C_FindRQ* /*request*/, DcmDataset* identifier,
-                  int /*response_count*/, T_DIMSE_C_FindRSP* response, DcmDataset** response_ids,
-                  DcmDataset** status_detail) {
-  auto* ctx = static_cast<FindContext*>(data);
-  AssociationContext& a = *ctx->association;
-  *response_ids = nullptr;
-  if (!ctx->prepared) {
-    ctx->prepared = true;
-    auto parsed = ParseIdentifier(*identifier, ctx->patient_root);
-    if (!parsed) {
-      ctx->error = parsed.error();
-    } else {
-      ctx->parsed = std::move(*parsed);
-      auto rows = a.query->Find(ctx->parsed.query);
-      if (!rows) ctx->error = rows.error();
-      else ctx->rows = std::move(*rows);
-    }
-    if (!ctx->error)
-      LOG_DEBUG("dimse", "C-FIND from {} at {} level: {} match(es)", a.Describe(),
-                domain::LevelName(ctx->parsed.query.level), ctx->rows.size());
-  }
-  if (ctx->error) {
-    response->DimseStatus = ctx->error->code == ErrorCode::kInvalidArgument ? STATUS_FIND_Failed_IdentifierDoesNotMatchSOPClass
-                                                                            : STATUS_FIND_Failed_UnableToProcess;
-    *status_detail = MakeErrorComment(ctx->error->message);  // DCMTK deletes it after sending
-    LOG_WARN("dimse", "C-FIND from {} refused: {}", a.Describe(), ctx->error->message);
-    return;
-  }
-  if (cancelled) {
-    response->DimseStatus = STATUS_FIND_Cancel_MatchingTerminatedDueToCancelRequest;
-    return;
-  }
-  if (ctx->next < ctx->rows.size()) {
-    *response_ids = BuildFindResponse(ctx->parsed, ctx->rows[ctx->next++], a.config->ae_title);
-    response->DimseStatus = STATUS_Pending;
-  } else {
-    response->DimseStatus = STATUS_Success;
-  }
-}
+// How often to look for a C-CANCEL-RQ while sending matches. DCMTK's own
+// provider checks before every response with a non-blocking read that costs
+// more than answering a whole small query.
+constexpr std::size_t kCancelCheckInterval = 64;
 
 }  // namespace
 
 OFCondition HandleFind(AssociationContext& ctx, T_DIMSE_C_FindRQ& request, T_ASC_PresentationContextID pres_id) {
-  FindContext find;
-  find.association = &ctx;
-  find.patient_root = std::strcmp(request.AffectedSOPClassUID, UID_FINDPatientRootQueryRetrieveInformationModel) == 0;
-  return DIMSE_findProvider(ctx.assoc, pres_id, &request, &FindCallback, &find, DIMSE_BLOCKING,
-                            static_cast<int>(ctx.config->dimse_timeout.count()));
+  const int timeout = static_cast<int>(ctx.config->dimse_timeout.count());
+  T_ASC_PresentationContextID data_pres_id = 0;
+  DcmDataset* received = nullptr;
+  OFCondition cond = DIMSE_receiveDataSetInMemory(ctx.assoc, DIMSE_BLOCKING, timeout, &data_pres_id, &received,
+                                                  nullptr, nullptr);
+  std::unique_ptr<DcmDataset> identifier(received);
+  if (cond.bad()) return cond;
+
+  T_DIMSE_C_FindRSP response{};
+  auto finish = [&](Uint16 status, const std::string& error) {
+    response.DimseStatus = status;
+    std::unique_ptr<DcmDataset> detail(error.empty() ? nullptr : MakeErrorComment(error));
+    if (!error.empty()) LOG_WARN("dimse", "C-FIND from {} refused: {}", ctx.Describe(), error);
+    return DIMSE_sendFindResponse(ctx.assoc, pres_id, &request, &response, nullptr, detail.get());
+  };
+  if (data_pres_id != pres_id) return finish(STATUS_FIND_Failed_UnableToProcess, "identifier on another presentation context");
+
+  const bool patient_root = std::strcmp(request.AffectedSOPClassUID, UID_FINDPatientRootQueryRetrieveInformationModel) == 0;
+  auto parsed = ParseIdentifier(*identifier, patient_root);
+  if (!parsed) return finish(STATUS_FIND_Failed_IdentifierDoesNotMatchSOPClass, parsed.error().message);
+  auto rows = ctx.query->Find(parsed->query);
+  if (!rows) {
+    return finish(rows.error().code == ErrorCode::kInvalidArgument ? STATUS_FIND_Failed_IdentifierDoesNotMatchSOPClass
+                                                                   : STATUS_FIND_Failed_UnableToProcess,
+                  rows.error().message);
+  }
+  LOG_DEBUG("dimse", "C-FIND from {} at {} level: {} match(es)", ctx.Describe(),
+            domain::LevelName(parsed->query.level), rows->size());
+  for (std::size_t i = 0; i < rows->size(); ++i) {
+    if (i > 0 && i % kCancelCheckInterval == 0 && ASC_dataWaiting(ctx.assoc, 0) &&
+        DIMSE_checkForCancelRQ(ctx.assoc, pres_id, request.MessageID) == EC_Normal)
+      return finish(STATUS_FIND_Cancel_MatchingTerminatedDueToCancelRequest, "");
+    std::unique_ptr<DcmDataset> match(BuildFindResponse(*parsed, (*rows)[i], ctx.config->ae_title));
+    response.DimseStatus = STATUS_Pending;
+    cond = DIMSE_sendFindResponse(ctx.assoc, pres_id, &request, &response, match.get(), nullptr);
+    if (cond.bad()) return cond;
+  }
+  return finish(STATUS_Success, "");
 }
 
 }  // namespace systole::protocols::dimse
