@@ -66,6 +66,23 @@ class Server:
         return self.proc is not None and self.proc.poll() is None
 
 
+def pytest_configure(config):
+    """Each pytest session gets its own base temp directory: CTest runs the test files as parallel
+    pytest sessions, and sessions sharing /tmp/pytest-of-USER prune each other's numbered directories
+    while in use (PermissionError/FileNotFoundError in unrelated tests)."""
+    if not config.option.basetemp and not hasattr(config, "workerinput"):
+        import tempfile
+        config.option.basetemp = tempfile.mkdtemp(prefix="systole-it-")
+        config._systole_own_basetemp = True
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Removes our own base temp directory when everything passed (kept for inspection otherwise)."""
+    if getattr(session.config, "_systole_own_basetemp", False) and exitstatus == 0:
+        import shutil
+        shutil.rmtree(session.config.option.basetemp, ignore_errors=True)
+
+
 @pytest.fixture
 def make_server(tmp_path):
     servers = []

@@ -21,7 +21,7 @@ from conftest import TESTDATA, systole
 UID_RE = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$")
 KEYS = {"0008,0016": "SOPClassUID", "0008,0018": "SOPInstanceUID", "0020,000d": "StudyInstanceUID",
         "0020,000e": "SeriesInstanceUID", "0010,0020": "PatientID", "0010,0021": "IssuerOfPatientID",
-        "0002,0003": "MediaStorageSOPInstanceUID"}
+        "0002,0002": "MediaStorageSOPClassUID", "0002,0003": "MediaStorageSOPInstanceUID"}
 
 
 def _unlimited_stack():
@@ -54,6 +54,9 @@ def model(files):
         ok, v = identifiers(f)
         if not ok:
             refused[f] = "not parseable"
+            continue
+        if v.get("MediaStorageSOPClassUID") == "1.2.840.10008.1.3.10":
+            refused[f] = "DICOMDIR"  # a media storage directory, not an instance
             continue
         bad = next((k for k in ("SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID")
                     if not UID_RE.match(v.get(k, "")) or len(v.get(k, "")) > 64), None)
