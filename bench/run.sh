@@ -129,7 +129,12 @@ for P in $PRESETS; do
         [[ -f "$RES/${s}_${P}_r$r/results.json" ]] && args+=("$s#$r=$RES/${s}_${P}_r$r/results.json")
       done
     done
-    { echo "## Preset $P: all repeats"; echo; "$PY" "$SHARED/table.py" "${args[@]}"; echo; } >>"$SUMMARY"
+    ol=$(ls "$RES"/orthanc_"${P}"_r*/results.json 2>/dev/null | paste -sd, -)
+    sl=$(ls "$RES"/systole_"${P}"_r*/results.json 2>/dev/null | paste -sd, -)
+    { echo "## Preset $P: all repeats"; echo; "$PY" "$SHARED/table.py" "${args[@]}"; echo
+      if [[ -n "$ol" && -n "$sl" ]]; then
+        "$PY" "$HERE/verdict.py" --preset "$P" "$ol" "$sl" "$RES/physical.json" --md "$RES/verdict_$P.md"
+      fi; } >>"$SUMMARY"
   fi
 done
 

@@ -4,6 +4,9 @@ files made in the same run (Orthanc anchor, Systole) and physical_limits.sh's JS
 
   bench/verdict.py --preset small ORTHANC/results.json SYSTOLE/results.json PHYSICAL.json [--md OUT]
 
+With repeats, pass comma-separated lists (O1,O2,... S1,S2,...): every figure is then the
+median over the runs of that server.
+
 Targets (issue "make bench"):
   1. C-STORE, 1 association: Systole inst/s >= 2x Orthanc's.
   2. C-STORE, 4 associations: Systole inst/s >= min(2x Orthanc's inst/s,
@@ -13,6 +16,20 @@ Exit status 0 always (the verdict is in the text); 'FAIL' lines are greppable.
 """
 import argparse
 import json
+import statistics
+
+
+def load(paths):
+    runs = [json.load(open(p)) for p in paths.split(",") if p]
+    merged = dict(runs[0])
+    keys = {k for r in runs for k in r.get("metrics", {})}
+    merged["metrics"] = {}
+    for k in keys:
+        vals = [r["metrics"][k]["value"] for r in runs if k in r.get("metrics", {})]
+        merged["metrics"][k] = dict(runs[0].get("metrics", {}).get(k) or {}, value=statistics.median(vals))
+    merged["errors"] = [e for r in runs for e in r.get("errors", [])]
+    merged["runs"] = len(runs)
+    return merged
 
 
 def metric(r, key):
@@ -28,15 +45,16 @@ def main():
     ap.add_argument("physical")
     ap.add_argument("--md", default="")
     a = ap.parse_args()
-    o = json.load(open(a.orthanc))
-    s = json.load(open(a.systole))
+    o = load(a.orthanc)
+    s = load(a.systole)
     try:
         phys = json.load(open(a.physical))
     except (OSError, ValueError):
         phys = {}
     disk = phys.get("disk_seq_write_fdatasync_mb_s")
-    lines = ["## Verdict: %s (%s vs %s)" % (a.preset or s["meta"]["workload"]["name"], s["meta"].get("label"),
-                                           o["meta"].get("label")), ""]
+    lines = ["## Verdict: %s (%s vs %s)%s" % (
+        a.preset or s["meta"]["workload"]["name"], s["meta"].get("label"), o["meta"].get("label"),
+        ", medians over %d / %d runs" % (o["runs"], s["runs"]) if max(o["runs"], s["runs"]) > 1 else ""), ""]
     rows = []
 
     def add(name, ok, detail):
