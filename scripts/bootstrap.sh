@@ -10,7 +10,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   dcmtk libdcmtk-dev libsqlite3-dev libtomlplusplus-dev libxxhash-dev libfmt-dev googletest libgtest-dev
   libboost-dev nlohmann-json3-dev
-  python3 python3-pydicom python3-numpy python3-pytest
+  python3 python3-pydicom python3-numpy python3-pytest python3-pil
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(orthanc orthanc-dicomweb curl iperf3)
