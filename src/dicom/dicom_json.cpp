@@ -48,12 +48,23 @@ std::string TagKey(const DcmTagKey& tag) { return fmt::format("{:04X}{:04X}", ta
 
 nlohmann::json ItemJson(DcmItem& item, const std::string* bulk_prefix);
 
+// The VR to publish: DCMTK keeps internal pseudo-VRs for pixel and overlay data.
+std::string PublicVr(DcmElement& element) {
+  const DcmTagKey tag = element.getTag().getXTag();
+  const DcmEVR evr = element.getVR();
+  if (tag == DCM_PixelData) {
+    if (element.getLengthField() == DCM_UndefinedLength) return "OB";
+    return evr == EVR_OB ? "OB" : "OW";
+  }
+  if (tag.getGroup() >= 0x6000 && tag.getGroup() <= 0x60FF && tag.getElement() == 0x3000) return evr == EVR_OB ? "OB" : "OW";
+  DcmVR vr(evr);
+  return DcmVR(vr.getValidEVR()).getValidVRName();
+}
+
 nlohmann::json ElementJson(DcmElement& element, const std::string* bulk_prefix) {
   const DcmTagKey tag = element.getTag().getXTag();
-  DcmEVR evr = element.ident();
-  std::string vr = DcmVR(evr).getValidVRName();
-  if (evr == EVR_pixelSQ || evr == EVR_ox || evr == EVR_px) vr = "OB";
-  if (tag == DCM_PixelData && vr != "OW") vr = element.getLengthField() == DCM_UndefinedLength ? "OB" : vr;
+  const std::string vr = PublicVr(element);
+  const DcmEVR evr = DcmVR(vr.c_str()).getEVR();
   nlohmann::json out = {{"vr", vr}};
   if (evr == EVR_SQ) {
     auto& sequence = static_cast<DcmSequenceOfItems&>(element);
@@ -67,8 +78,10 @@ nlohmann::json ElementJson(DcmElement& element, const std::string* bulk_prefix) 
     if (bulk_prefix && (tag == DCM_PixelData || length > kInlineLimit || length == DCM_UndefinedLength)) {
       out["BulkDataURI"] = *bulk_prefix + "/" + TagKey(tag);
     } else if (length > 0 && length != DCM_UndefinedLength) {
-      Uint8* bytes = nullptr;
-      if (element.getUint8Array(bytes).good() && bytes) out["InlineBinary"] = Base64(bytes, element.getLength());
+      // Raw value bytes in little endian, whatever the VR's word size.
+      std::string bytes(length, '\0');
+      if (element.getPartialValue(bytes.data(), 0, length, nullptr, EBO_LittleEndian).good())
+        out["InlineBinary"] = Base64(reinterpret_cast<const Uint8*>(bytes.data()), bytes.size());
     }
     return out;
   }

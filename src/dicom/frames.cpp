@@ -44,26 +44,35 @@ Result<std::vector<std::string>> ReadFrames(const std::filesystem::path& file, c
     info->frame_bytes = frame_size;
     info->transfer_syntax = DcmXfer(dataset.getOriginalXfer()).getXferID();
   }
+  for (std::uint32_t number : numbers)
+    if (number < 1 || number > static_cast<std::uint32_t>(frames))
+      return Fail(ErrorCode::kNotFound, "frame " + std::to_string(number) + " out of range 1-" + std::to_string(frames));
   std::vector<std::string> out;
   out.reserve(numbers.size());
   Uint32 start_fragment = 0;
   for (std::uint32_t number : numbers) {
-    if (number < 1 || number > static_cast<std::uint32_t>(frames))
-      return Fail(ErrorCode::kNotFound, "frame " + std::to_string(number) + " out of range 1-" + std::to_string(frames));
     std::string frame(frame_size, '\0');
     OFString color_model;
     // Fragment hints only help when frames are read in order.
     Uint32 fragment = number == 1 ? 0 : start_fragment;
     cond = pixel_element->getUncompressedFrame(&dataset, number - 1, fragment, frame.data(), frame_size, color_model);
-    if (cond.bad()) {
-      fragment = 0;
-      cond = pixel_element->getUncompressedFrame(&dataset, number - 1, fragment, frame.data(), frame_size, color_model);
-    }
-    if (cond.bad())
-      return Fail(ErrorCode::kInvalidArgument, "frame " + std::to_string(number) + " cannot be decoded: " + cond.text());
+    if (cond.bad()) break;  // e.g. several fragments per frame and no offset table: decode all below
     start_fragment = fragment;
     out.push_back(std::move(frame));
   }
+  if (out.size() == numbers.size()) return out;
+
+  // Decode the whole pixel data once and cut the frames out of it.
+  if (dataset.chooseRepresentation(EXS_LittleEndianExplicit, nullptr).bad() ||
+      dataset.findAndGetElement(DCM_PixelData, pixel_element).bad())
+    return Fail(ErrorCode::kInvalidArgument, "pixel data cannot be decoded");
+  Uint8* pixels = nullptr;
+  if (pixel_element->getUint8Array(pixels).bad() || pixels == nullptr ||
+      pixel_element->getLength() < static_cast<Uint32>(frame_size) * static_cast<Uint32>(frames))
+    return Fail(ErrorCode::kInvalidArgument, "decoded pixel data is shorter than its frames");
+  out.clear();
+  for (std::uint32_t number : numbers)
+    out.emplace_back(reinterpret_cast<const char*>(pixels) + static_cast<std::size_t>(number - 1) * frame_size, frame_size);
   return out;
 }
 

@@ -99,7 +99,11 @@ Result<ParsedInstance> ReadInstanceFile(const std::filesystem::path& path) {
 
   for (const auto& info : domain::AllAttributes()) {
     if (info.derived || info.attribute == Attribute::TransferSyntaxUID) continue;
-    parsed.values[static_cast<std::size_t>(info.attribute)] = ReadValue(dataset, info.tag);
+    std::string value = ReadValue(dataset, info.tag);
+    // ACR-NEMA dates ("1994.11.05") are indexed in DICOM form so ranges match them.
+    if (info.vr == "DA" && value.size() == 10 && value[4] == '.' && value[7] == '.')
+      value = value.substr(0, 4) + value.substr(5, 2) + value.substr(8, 2);
+    parsed.values[static_cast<std::size_t>(info.attribute)] = std::move(value);
   }
   std::string meta_ts = ReadValue(meta, domain::Tag(0x0002, 0x0010));
   const E_TransferSyntax original = dataset.getOriginalXfer();

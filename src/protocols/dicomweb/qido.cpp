@@ -95,9 +95,14 @@ http::HttpResponse Search(const http::HttpRequest& request, services::QueryServi
                                   std::pair{"series", Attribute::SeriesInstanceUID}}) {
     auto it = request.path_params.find(param);
     if (it == request.path_params.end()) continue;
-    auto matcher = domain::ParseMatcher(attribute, it->second);
-    if (!matcher) return ErrorResponse(matcher.error());
-    q.conditions.push_back({attribute, std::move(*matcher)});
+    // A path names one study or series: exactly, never as a pattern or list.
+    if (it->second.empty() || it->second.size() > 64 ||
+        it->second.find_first_not_of("0123456789.") != std::string::npos)
+      return http::HttpResponse::Error(400, std::string(param) + " in the path is not a UID: '" + it->second + "'");
+    domain::Matcher exact;
+    exact.kind = domain::Matcher::Kind::kSingle;
+    exact.value = it->second;
+    q.conditions.push_back({attribute, std::move(exact)});
   }
 
   auto rows = query.Find(q);

@@ -28,20 +28,27 @@ nlohmann::json SopItem(const std::string& sop_class, const std::string& sop_inst
 }  // namespace
 
 http::HttpResponse Store(const http::HttpRequest& request, services::IngestService& ingest) {
-  const std::string content_type = request.Header("content-type");
+  std::string content_type = request.Header("content-type");
+  for (auto& c : content_type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (!content_type.starts_with("multipart/related"))
     return http::HttpResponse::Error(415, "STOW-RS takes multipart/related; type=\"application/dicom\"");
   const std::string type = MediaTypeParameter(content_type, "type");
   if (!type.empty() && type != "application/dicom")
     return http::HttpResponse::Error(415, "only type=\"application/dicom\" parts are stored (not '" + type + "')");
-  auto parts = SplitMultipart(request.body, MediaTypeParameter(content_type, "boundary"));
+  // The boundary is case-sensitive: read it from the header as sent.
+  auto parts = SplitMultipart(request.body, MediaTypeParameter(request.Header("content-type"), "boundary"));
   if (!parts) return ErrorResponse(parts.error());
   if (parts->empty()) return http::HttpResponse::Error(400, "multipart body has no parts");
 
+  const auto scope = request.path_params.find("study");
+  const std::string expected_study = scope == request.path_params.end() ? std::string() : scope->second;
+  const std::string base = BaseUrl(request);
   nlohmann::json referenced = nlohmann::json::array();
   nlohmann::json failed = nlohmann::json::array();
   for (const auto& part : *parts) {
-    if (!part.content_type.empty() && !part.content_type.starts_with("application/dicom")) {
+    std::string part_type = part.content_type;
+    for (auto& c : part_type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!part_type.empty() && !part_type.starts_with("application/dicom")) {
       nlohmann::json item = nlohmann::json::object();
       item["00081197"] = JsonValue("US", std::to_string(kFailureCannotUnderstand));
       failed.push_back(item);
@@ -58,7 +65,7 @@ http::HttpResponse Store(const http::HttpRequest& request, services::IngestServi
       std::ofstream out(*staged, std::ios::binary | std::ios::trunc);
       out.write(part.body.data(), static_cast<std::streamsize>(part.body.size()));
     }
-    auto outcome = ingest.IngestStaged(*staged, "stow:" + request.remote);
+    auto outcome = ingest.IngestStaged(*staged, "stow:" + request.remote, {}, expected_study);
     if (!outcome.ok()) {
       LOG_WARN("dicomweb", "STOW-RS part from {} refused: {}", request.remote, outcome.error->message);
       nlohmann::json item = SopItem(outcome.sop_class_uid, outcome.sop_instance_uid);
@@ -67,6 +74,8 @@ http::HttpResponse Store(const http::HttpRequest& request, services::IngestServi
       continue;
     }
     nlohmann::json item = SopItem(outcome.sop_class_uid, outcome.sop_instance_uid);
+    item["00081190"] = JsonValue("UR", base + "/studies/" + outcome.study_instance_uid + "/series/" +
+                                           outcome.series_instance_uid + "/instances/" + outcome.sop_instance_uid);
     referenced.push_back(item);
   }
   nlohmann::json body = nlohmann::json::object();

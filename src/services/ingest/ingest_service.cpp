@@ -59,7 +59,8 @@ Status IngestService::CheckCapacity() {
 }
 
 IngestOutcome IngestService::IngestStaged(const fs::path& staged, std::string_view source,
-                                          std::string_view expected_sop_instance_uid) {
+                                          std::string_view expected_sop_instance_uid,
+                                          std::string_view expected_study_instance_uid) {
   auto parsed = dicom::ReadInstanceFile(staged);
   if (!parsed) {
     blobs_.Discard(staged);
@@ -82,6 +83,16 @@ IngestOutcome IngestService::IngestStaged(const fs::path& staged, std::string_vi
                    sop);
   }
 
+  const std::string& study = record.Get(Attribute::StudyInstanceUID);
+  if (!expected_study_instance_uid.empty() && expected_study_instance_uid != study) {
+    blobs_.Discard(staged);
+    auto refused = Refused(Error{ErrorCode::kInvalidArgument,
+                                 fmt::format("inconsistent: instance of study {} sent to study {}", study,
+                                             expected_study_instance_uid)},
+                           sop);
+    refused.sop_class_uid = record.Get(Attribute::SOPClassUID);
+    return refused;
+  }
   auto blob = blobs_.Commit(staged, sop);
   if (!blob) return Refused(blob.error(), sop);
   record.blob = *blob;
@@ -97,6 +108,8 @@ IngestOutcome IngestService::IngestStaged(const fs::path& staged, std::string_vi
   IngestOutcome out;
   out.sop_instance_uid = sop;
   out.sop_class_uid = record.Get(Attribute::SOPClassUID);
+  out.study_instance_uid = study;
+  out.series_instance_uid = record.Get(Attribute::SeriesInstanceUID);
   out.warnings = std::move(parsed->warnings);
   switch (added->outcome) {
     case ports::AddOutcome::kAdded:

@@ -41,6 +41,8 @@ struct IngestOutcome {
   Kind kind = Kind::kRefused;
   std::string sop_instance_uid;        // when it could be read
   std::string sop_class_uid;
+  std::string study_instance_uid;
+  std::string series_instance_uid;
   std::optional<Error> error;          // kRefused: why (kInvalidArgument: the data; kUnavailable: our resources)
   std::vector<std::string> warnings;   // accepted, but not quite conformant
 
@@ -68,9 +70,11 @@ class IngestService {
   // (committed or removed) whatever the outcome. `source` is recorded, e.g.
   // "dimse:CART1@127.0.0.1". When `expected_sop_instance_uid` is given (the
   // C-STORE request's Affected SOP Instance UID), a dataset naming another
-  // instance is refused.
+  // instance is refused; so is one of another study than `expected_study_instance_uid`
+  // (STOW-RS to a study's URL).
   IngestOutcome IngestStaged(const std::filesystem::path& staged, std::string_view source,
-                             std::string_view expected_sop_instance_uid = {});
+                             std::string_view expected_sop_instance_uid = {},
+                             std::string_view expected_study_instance_uid = {});
 
   // Ingests a file from disk (copied, never moved). A bare dataset without
   // meta header is stored wrapped in a new meta header, its bytes unchanged.
