@@ -7,7 +7,7 @@
 #               workloads wl_<preset>/ are kept there, results in results-<date>/
 #   PRESETS     "small large" (gen_workload.py presets; "tiny" for a smoke test)
 #   STEPS       harness steps (default ingest,verify,disk,cfind,retrieve: DIMSE only;
-#               Systole has no HTTP yet, so qido and the DICOMweb retrieves are not run)
+#               the DICOMweb steps (qido, WADO-RS) are not wired for Systole yet)
 #   REPEATS     server pairs per preset, Orthanc and Systole alternating (default 1)
 #   FIND100K    1 (default) runs bench/find_100k.sh (C-FIND at 100,000 instances), 0 skips
 #   ORTHANC_DICOMWEB=1  also run Orthanc's DICOMweb figures (not compared)

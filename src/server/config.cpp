@@ -70,7 +70,6 @@ const std::vector<Key>& Keys() {
       {"server.data_dir", false, SCALAR(c.data_dir = s; return {};)},
       {"server.log_level", false, SCALAR(if (!ParseLogLevel(s, c.log_level)) return std::unexpected(Invalid("server.log_level", s, "expected debug, info, warning or error")); return {};)},
       {"dicom.ae_title", false, SCALAR(SYSTOLE_RETURN_IF_ERROR(CheckAeTitle("dicom.ae_title", s)); c.dicom.ae_title = s; return {};)},
-      {"dicom.bind", false, SCALAR(c.dicom.bind_address = s; return {};)},
       {"dicom.port", false, SCALAR(auto p = ParseInt<std::uint16_t>("dicom.port", s, 0, 65535); if (!p) return std::unexpected(p.error()); c.dicom.port = *p; return {};)},
       {"dicom.max_associations", false, SCALAR(auto n = ParseInt<std::size_t>("dicom.max_associations", s, 1, 1000); if (!n) return std::unexpected(n.error()); c.dicom.max_associations = *n; return {};)},
       {"dicom.max_pdu", false, SCALAR(auto n = ParseInt<std::uint32_t>("dicom.max_pdu", s, 4096, 131072); if (!n) return std::unexpected(n.error()); c.dicom.max_pdu = *n; return {};)},

@@ -35,21 +35,6 @@ Status FsyncPath(const fs::path& path) {
   return {};
 }
 
-// Creates `dir` (and its parent) if missing, fsyncing each parent that gained an entry.
-Status EnsureDirectory(const fs::path& root, const fs::path& dir) {
-  fs::path current = root;
-  for (const auto& part : dir) {
-    fs::path next = current / part;
-    if (::mkdir(next.c_str(), 0755) == 0) {
-      SYSTOLE_RETURN_IF_ERROR(FsyncPath(current));
-    } else if (errno != EEXIST) {
-      return Fail(ErrorCode::kUnavailable, ErrnoText("mkdir", next));
-    }
-    current = next;
-  }
-  return {};
-}
-
 std::string SafeName(std::string_view hint) {
   std::string name;
   for (char c : hint.substr(0, 80)) name.push_back(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ? c : '_');
@@ -98,6 +83,15 @@ Result<std::unique_ptr<FsBlobStore>> FsBlobStore::Open(const fs::path& root) {
     ++stale;
   }
   if (stale > 0) LOG_INFO("storage", "removed {} incomplete staged file(s) left by an earlier run", stale);
+  // 256 fan-out directories, made once: a commit then costs one directory fsync, not three.
+  const fs::path absolute = fs::absolute(root);
+  bool created = false;
+  for (int i = 0; i < 256; ++i) {
+    const fs::path dir = absolute / fmt::format("{:02x}", i);
+    if (::mkdir(dir.c_str(), 0755) == 0) created = true;
+    else if (errno != EEXIST) return Fail(ErrorCode::kUnavailable, ErrnoText("mkdir", dir));
+  }
+  if (created) SYSTOLE_RETURN_IF_ERROR(FsyncPath(absolute));
   return std::unique_ptr<FsBlobStore>(new FsBlobStore(fs::absolute(root)));
 }
 
@@ -138,13 +132,12 @@ Result<domain::BlobRef> FsBlobStore::Commit(const fs::path& staged, std::string_
   fd = -1;
 
   const std::uint64_t name_hash = XXH3_64bits(name_hint.data(), name_hint.size());
-  fs::path dir = fmt::format("{:02x}/{:02x}", name_hash & 0xFF, (name_hash >> 8) & 0xFF);
+  const fs::path dir = fmt::format("{:02x}", name_hash & 0xFF);  // created by Open()
   std::string key = (dir / fmt::format("{}.{}.dcm", SafeName(name_hint), hash->substr(9, 16))).string();
   auto discard_on_error = [&](Status s) -> Result<domain::BlobRef> {
     Discard(staged);
     return std::unexpected(s.error());
   };
-  if (auto s = EnsureDirectory(root_, dir); !s) return discard_on_error(s);
   fs::path final_path = root_ / key;
   if (::rename(staged.c_str(), final_path.c_str()) != 0)
     return discard_on_error(Fail(ErrorCode::kUnavailable, ErrnoText("rename into", final_path)));

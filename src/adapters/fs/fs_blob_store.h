@@ -1,7 +1,8 @@
 // FsBlobStore: the BlobStore port on a local (or shared POSIX) filesystem.
 //
 // Layout under the root: tmp/ holds staged files; committed blobs live at
-// "<aa>/<bb>/<name>.<hash16>.dcm" where aa/bb come from a hash of the name.
+// "<aa>/<name>.<hash16>.dcm" where aa (256 directories, made at Open) comes from a
+// hash of the name.
 // Commit = hash while reading back, fdatasync, rename into place, fsync the
 // directory — so a blob is either complete and durable or absent after a
 // crash. Leftover staged files from a crash are removed by Open().

@@ -30,8 +30,7 @@ struct DicomPeer {
 
 struct DimseConfig {
   std::string ae_title = "SYSTOLE";
-  std::string bind_address = "0.0.0.0";
-  std::uint16_t port = 11112;
+  std::uint16_t port = 11112;       // on every interface: DCMTK 3.6.7 cannot bind one address
   std::size_t max_associations = 16;
   std::uint32_t max_pdu = 131072;
   std::chrono::seconds dimse_timeout{60};       // for one message's data
