@@ -49,6 +49,12 @@ DeepStackThread::~DeepStackThread() {
   if (started_) join();
 }
 
+void DeepStackThread::detach() {
+  if (!started_) return;
+  pthread_detach(static_cast<pthread_t>(handle_));
+  started_ = false;
+}
+
 void DeepStackThread::join() {
   if (!started_) return;
   pthread_join(static_cast<pthread_t>(handle_), nullptr);

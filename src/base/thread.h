@@ -24,6 +24,9 @@ class DeepStackThread {
 
   bool joinable() const { return started_; }
   void join();
+  // Lets the thread run on its own; its stack is released when it ends. The
+  // caller must know by other means when it is done.
+  void detach();
 
  private:
   unsigned long handle_ = 0;

@@ -67,8 +67,7 @@ struct DimseServer::Impl {
   std::thread acceptor;
   std::mutex mutex;
   std::condition_variable drained;
-  std::size_t active = 0;
-  std::list<DeepStackThread> workers;  // finished ones are joined at shutdown
+  std::size_t active = 0;  // associations being served (their threads are detached)
 
   Impl(DimseConfig c, services::IngestService& i, services::QueryService& q)
       : config(std::move(c)), ingest(i), query(q) {}
@@ -142,13 +141,14 @@ void DimseServer::Impl::AcceptLoop() {
       }
       ++active;
     }
-    std::lock_guard lock(mutex);
-    workers.emplace_back([this, assoc] {
+    // Detached: a finished association frees its (large) stack at once; Stop()
+    // waits for `active` to reach zero instead of joining.
+    DeepStackThread([this, assoc] {
       Serve(assoc);
       std::lock_guard done(mutex);
       --active;
       drained.notify_all();
-    });
+    }).detach();
   }
 }
 
@@ -278,7 +278,6 @@ void DimseServer::Stop() {
     if (impl_->active > 0) LOG_INFO("dimse", "draining {} active association(s)", impl_->active);
     impl_->drained.wait(lock, [&] { return impl_->active == 0; });
   }
-  impl_->workers.clear();  // joins
   if (impl_->network) ASC_dropNetwork(&impl_->network);
 }
 

@@ -94,7 +94,6 @@ struct HttpServer::Impl {
   std::mutex mutex;
   std::condition_variable idle;
   std::size_t active = 0;
-  std::list<DeepStackThread> connections;
   std::list<int> open_sockets;
 
   Impl(HttpConfig c, const Router& r) : config(std::move(c)), router(r) {}
@@ -121,12 +120,14 @@ void HttpServer::Impl::AcceptLoop() {
       continue;
     }
     ++active;
-    connections.emplace_back([this, s = std::make_shared<tcp::socket>(std::move(socket))]() mutable {
+    // Detached (see DimseServer): Stop() waits for `active` to reach zero.
+    DeepStackThread([this, s = std::make_shared<tcp::socket>(std::move(socket))]() mutable {
       Serve(std::move(*s));
+      s.reset();  // nothing of the io_context may be touched once `active` drops
       std::lock_guard done(mutex);
       --active;
       idle.notify_all();
-    });
+    }).detach();
   }
 }
 
@@ -255,7 +256,6 @@ void HttpServer::Stop() {
   std::unique_lock lock(impl_->mutex);
   impl_->idle.wait(lock, [&] { return impl_->active == 0; });
   lock.unlock();
-  impl_->connections.clear();
   boost::system::error_code ec;
   impl_->acceptor->close(ec);
 }

@@ -1,5 +1,10 @@
 // C-FIND (Patient Root and Study Root).
 #include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmnet/dcmtrans.h>
+#include <dcmtk/dcmnet/dulstruc.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <cstring>
 #include <memory>
@@ -15,6 +20,33 @@ namespace {
 // provider checks before every response with a non-blocking read that costs
 // more than answering a whole small query.
 constexpr std::size_t kCancelCheckInterval = 64;
+
+// DCMTK keeps the socket of a connection protected; a pointer to the member,
+// taken through a subclass, reads it without touching DCMTK's state.
+struct SocketOf : DcmTransportConnection {
+  static constexpr auto kGetSocket = &SocketOf::getSocket;
+};
+
+// Holds partial TCP segments while the answers are written: DCMTK writes each
+// response as several small PDVs, and with Nagle off every one would be its
+// own packet and its own wake-up for the client.
+class CorkedSocket {
+ public:
+  explicit CorkedSocket(T_ASC_Association* assoc) {
+    auto* key = reinterpret_cast<PRIVATE_ASSOCIATIONKEY*>(assoc->DULassociation);
+    if (key && key->connection) fd_ = (key->connection->*SocketOf::kGetSocket)();
+    Set(1);
+  }
+  ~CorkedSocket() { Set(0); }  // uncorking sends what is held
+  CorkedSocket(const CorkedSocket&) = delete;
+  CorkedSocket& operator=(const CorkedSocket&) = delete;
+
+ private:
+  void Set(int on) {
+    if (fd_ >= 0) ::setsockopt(fd_, IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
+  }
+  int fd_ = -1;
+};
 
 }  // namespace
 
@@ -47,6 +79,7 @@ OFCondition HandleFind(AssociationContext& ctx, T_DIMSE_C_FindRQ& request, T_ASC
   }
   LOG_DEBUG("dimse", "C-FIND from {} at {} level: {} match(es)", ctx.Describe(),
             domain::LevelName(parsed->query.level), rows->size());
+  CorkedSocket cork(ctx.assoc);
   for (std::size_t i = 0; i < rows->size(); ++i) {
     if (i > 0 && i % kCancelCheckInterval == 0 && ASC_dataWaiting(ctx.assoc, 0) &&
         DIMSE_checkForCancelRQ(ctx.assoc, pres_id, request.MessageID) == EC_Normal)
