@@ -22,7 +22,7 @@ void RegisterDecoders() {
   });
 }
 
-Result<std::vector<std::string>> ReadFrames(const std::filesystem::path& file, const std::vector<std::uint32_t>& numbers,
+Result<std::vector<std::string>> ReadFrames(const std::filesystem::path& file, const std::vector<std::uint32_t>& wanted,
                                             FrameInfo* info) {
   RegisterDecoders();
   DcmFileFormat format;
@@ -44,6 +44,9 @@ Result<std::vector<std::string>> ReadFrames(const std::filesystem::path& file, c
     info->frame_bytes = frame_size;
     info->transfer_syntax = DcmXfer(dataset.getOriginalXfer()).getXferID();
   }
+  std::vector<std::uint32_t> numbers = wanted;
+  if (numbers.empty())
+    for (Sint32 i = 1; i <= frames; ++i) numbers.push_back(static_cast<std::uint32_t>(i));
   for (std::uint32_t number : numbers)
     if (number < 1 || number > static_cast<std::uint32_t>(frames))
       return Fail(ErrorCode::kNotFound, "frame " + std::to_string(number) + " out of range 1-" + std::to_string(frames));

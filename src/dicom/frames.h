@@ -21,7 +21,7 @@ struct FrameInfo {
 // Registers DCMTK's decoders once (thread-safe, idempotent).
 void RegisterDecoders();
 
-// Decoded frames `numbers` (1-based) of `file`. kNotFound for a frame number
+// Decoded frames `numbers` (1-based; empty = every frame) of `file`. kNotFound for a frame number
 // out of range or an instance without pixel data; kInvalidArgument when the
 // pixel data cannot be decoded (unsupported syntax, corrupt data).
 Result<std::vector<std::string>> ReadFrames(const std::filesystem::path& file, const std::vector<std::uint32_t>& numbers,

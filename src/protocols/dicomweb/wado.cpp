@@ -57,6 +57,24 @@ std::optional<std::string> AcceptedDicomSyntax(const std::string& accept) {
   return std::nullopt;
 }
 
+// multipart/related application/octet-stream: one part per frame, or all
+// frames in one part (pixel data bulk data).
+http::HttpResponse OctetStreamParts(std::vector<std::string> frames, bool one_part) {
+  const std::string boundary = NewBoundary();
+  http::HttpResponse response;
+  response.With("Content-Type", "multipart/related; type=\"application/octet-stream\"; boundary=" + boundary);
+  response.stream = [frames = std::move(frames), boundary, one_part](http::BodyWriter& writer) {
+    const std::string head = "--" + boundary + "\r\nContent-Type: application/octet-stream\r\n\r\n";
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+      if ((i == 0 || !one_part) && !writer.Write(head)) return;
+      if (!writer.Write(frames[i])) return;
+      if (!one_part && !writer.Write("\r\n")) return;
+    }
+    writer.Write(one_part ? "\r\n--" + boundary + "--\r\n" : "--" + boundary + "--\r\n");
+  };
+  return response;
+}
+
 std::string InstanceUrl(const http::HttpRequest& request, const domain::StoredInstance& instance) {
   return BaseUrl(request) + "/studies/" + instance.study_instance_uid + "/series/" + instance.series_instance_uid +
          "/instances/" + instance.sop_instance_uid;
@@ -137,18 +155,7 @@ http::HttpResponse RetrieveFrames(const http::HttpRequest& request, services::Qu
   if (!set) return ErrorResponse(set.error());
   auto frames = dicom::ReadFrames(set->instances.front().path, numbers);
   if (!frames) return ErrorResponse(frames.error());
-  const std::string boundary = NewBoundary();
-  http::HttpResponse response;
-  response.With("Content-Type", "multipart/related; type=\"application/octet-stream\"; boundary=" + boundary);
-  response.stream = [frames = std::move(*frames), boundary](http::BodyWriter& writer) {
-    for (const auto& frame : frames) {
-      if (!writer.Write("--" + boundary + "\r\nContent-Type: application/octet-stream\r\n\r\n") || !writer.Write(frame) ||
-          !writer.Write("\r\n"))
-        return;
-    }
-    writer.Write("--" + boundary + "--\r\n");
-  };
-  return response;
+  return OctetStreamParts(std::move(*frames), /*one_part=*/false);
 }
 
 http::HttpResponse RetrieveBulk(const http::HttpRequest& request, services::QueryService& query) {
@@ -157,23 +164,9 @@ http::HttpResponse RetrieveBulk(const http::HttpRequest& request, services::Quer
   auto set = Locate(request, query);
   if (!set) return ErrorResponse(set.error());
   if (*tag != 0x7FE00010) return http::HttpResponse::Error(404, "bulk data other than pixel data is not served yet");
-  dicom::FrameInfo info;
-  auto first = dicom::ReadFrames(set->instances.front().path, {1}, &info);
-  if (!first) return ErrorResponse(first.error());
-  std::vector<std::uint32_t> all(info.number_of_frames);
-  for (std::uint32_t i = 0; i < info.number_of_frames; ++i) all[i] = i + 1;
-  auto frames = dicom::ReadFrames(set->instances.front().path, all);
+  auto frames = dicom::ReadFrames(set->instances.front().path, {});
   if (!frames) return ErrorResponse(frames.error());
-  const std::string boundary = NewBoundary();
-  http::HttpResponse response;
-  response.With("Content-Type", "multipart/related; type=\"application/octet-stream\"; boundary=" + boundary);
-  response.stream = [frames = std::move(*frames), boundary](http::BodyWriter& writer) {
-    if (!writer.Write("--" + boundary + "\r\nContent-Type: application/octet-stream\r\n\r\n")) return;
-    for (const auto& frame : frames)
-      if (!writer.Write(frame)) return;
-    writer.Write("\r\n--" + boundary + "--\r\n");
-  };
-  return response;
+  return OctetStreamParts(std::move(*frames), /*one_part=*/true);
 }
 
 }  // namespace systole::dicomweb
