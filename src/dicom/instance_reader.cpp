@@ -19,6 +19,9 @@ namespace {
 
 using domain::Attribute;
 
+constexpr std::string_view kUnparseable = "not parseable as DICOM: ";
+constexpr std::string_view kEmpty = "empty dataset";
+
 // Values larger than this stay on disk while parsing (pixel data, big blobs):
 // the structure is still checked, and no object-sized buffer is allocated.
 constexpr Uint32 kMaxLoadedValueLength = 4096;
@@ -82,13 +85,13 @@ void AppendMetaElement(std::string& out, std::uint16_t element, const char* vr, 
 Result<ParsedInstance> ReadInstanceFile(const std::filesystem::path& path) {
   DcmFileFormat file;
   OFCondition cond = file.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, kMaxLoadedValueLength, ERM_autoDetect);
-  if (cond.bad()) return Fail(ErrorCode::kInvalidArgument, std::string("not parseable as DICOM: ") + cond.text());
+  if (cond.bad()) return Fail(ErrorCode::kInvalidArgument, std::string(kUnparseable) + cond.text());
 
   DcmDataset& dataset = *file.getDataset();
   DcmMetaInfo& meta = *file.getMetaInfo();
   ParsedInstance parsed;
   parsed.has_meta_header = meta.card() > 0;
-  if (dataset.card() == 0) return Fail(ErrorCode::kInvalidArgument, "empty dataset");
+  if (dataset.card() == 0) return Fail(ErrorCode::kInvalidArgument, std::string(kEmpty));
 
   // Text is indexed as UTF-8. A file whose character set cannot be converted is
   // still identifiable: index the raw bytes and say so.
@@ -139,6 +142,11 @@ Result<ParsedInstance> ReadInstanceFile(const std::filesystem::path& path) {
   }
   if (!dataset.tagExists(DCM_PatientID)) parsed.warnings.push_back("no PatientID");
   return parsed;
+}
+
+bool IsUnreadable(const Error& error) {
+  return error.code == ErrorCode::kInvalidArgument &&
+         (error.message.starts_with(kUnparseable) || error.message.starts_with(kEmpty));
 }
 
 Status WrapBareDataset(const std::filesystem::path& bare, const ParsedInstance& parsed,

@@ -26,6 +26,10 @@ struct ParsedInstance {
 
 Result<ParsedInstance> ReadInstanceFile(const std::filesystem::path& path);
 
+// True if `error` (from ReadInstanceFile) means the bytes are not readable
+// DICOM at all, as opposed to readable but not identifiable or inconsistent.
+bool IsUnreadable(const Error& error);
+
 // Writes a Part 10 file at `out` made of a new meta header and, unchanged, the
 // dataset bytes of `bare` (a file without meta header, as detected by
 // ReadInstanceFile). Used by import so that every stored file is Part 10 while

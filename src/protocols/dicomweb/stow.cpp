@@ -11,11 +11,9 @@ constexpr int kFailureOutOfResources = 0xA700;
 constexpr int kFailureDoesNotMatch = 0xA900;
 constexpr int kFailureCannotUnderstand = 0xC000;
 
-int FailureReason(const Error& error) {
-  if (error.code == ErrorCode::kUnavailable) return kFailureOutOfResources;
-  if (error.message.starts_with("not parseable") || error.message.starts_with("empty dataset"))
-    return kFailureCannotUnderstand;
-  return kFailureDoesNotMatch;
+int FailureReason(const services::IngestOutcome& outcome) {
+  if (outcome.error->code == ErrorCode::kUnavailable) return kFailureOutOfResources;
+  return outcome.unreadable ? kFailureCannotUnderstand : kFailureDoesNotMatch;
 }
 
 nlohmann::json SopItem(const std::string& sop_class, const std::string& sop_instance) {
@@ -69,7 +67,7 @@ http::HttpResponse Store(const http::HttpRequest& request, services::IngestServi
     if (!outcome.ok()) {
       LOG_WARN("dicomweb", "STOW-RS part from {} refused: {}", request.remote, outcome.error->message);
       nlohmann::json item = SopItem(outcome.sop_class_uid, outcome.sop_instance_uid);
-      item["00081197"] = JsonValue("US", std::to_string(FailureReason(*outcome.error)));
+      item["00081197"] = JsonValue("US", std::to_string(FailureReason(outcome)));
       failed.push_back(item);
       continue;
     }

@@ -64,7 +64,9 @@ IngestOutcome IngestService::IngestStaged(const fs::path& staged, std::string_vi
   auto parsed = dicom::ReadInstanceFile(staged);
   if (!parsed) {
     blobs_.Discard(staged);
-    return Refused(parsed.error());
+    auto refused = Refused(parsed.error());
+    refused.unreadable = dicom::IsUnreadable(parsed.error());
+    return refused;
   }
   if (!parsed->has_meta_header) {
     // Receivers always write a meta header; a bare dataset here came from a
@@ -140,7 +142,11 @@ IngestOutcome IngestService::IngestFile(const fs::path& file, std::string_view s
   auto staged = blobs_.Stage();
   if (!staged) return Refused(staged.error());
   auto parsed = dicom::ReadInstanceFile(file);
-  if (!parsed) return Refused(parsed.error());
+  if (!parsed) {
+    auto refused = Refused(parsed.error());
+    refused.unreadable = dicom::IsUnreadable(parsed.error());
+    return refused;
+  }
   if (parsed->has_meta_header) {
     std::error_code ec;
     fs::copy_file(file, *staged, fs::copy_options::overwrite_existing, ec);

@@ -44,6 +44,7 @@ struct IngestOutcome {
   std::string study_instance_uid;
   std::string series_instance_uid;
   std::optional<Error> error;          // kRefused: why (kInvalidArgument: the data; kUnavailable: our resources)
+  bool unreadable = false;             // kRefused because the bytes are not readable DICOM at all
   std::vector<std::string> warnings;   // accepted, but not quite conformant
 
   bool ok() const { return kind != Kind::kRefused; }

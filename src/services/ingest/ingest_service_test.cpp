@@ -77,8 +77,17 @@ TEST_F(IngestServiceTest, RefusesUnparseableFilesAndLeavesNothing) {
   auto out = ingest.IngestFile(TestData("dicom/malformed/pydicom__MR_truncated.dcm"), "t");
   EXPECT_EQ(out.kind, Kind::kRefused);
   EXPECT_EQ(out.error->code, ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(out.unreadable);
   EXPECT_EQ(InstanceCount(), 0u);
   EXPECT_EQ(blobs_.size(), 0u);
+}
+
+TEST_F(IngestServiceTest, AnUnidentifiableFileIsReadableButRefused) {
+  auto ingest = Make();
+  auto out = ingest.IngestFile(TestData("dicom/malformed/orthanc__Issue111.dcm"), "t");  // no SOPClassUID
+  EXPECT_EQ(out.kind, Kind::kRefused);
+  EXPECT_FALSE(out.unreadable);
+  EXPECT_NE(out.error->message.find("SOPClassUID"), std::string::npos) << out.error->message;
 }
 
 TEST_F(IngestServiceTest, AStorageFailureIsAnUnavailableRefusal) {

@@ -66,9 +66,7 @@ void StoreCallback(void* data, T_DIMSE_StoreProgress* progress, T_DIMSE_C_StoreR
   }
   auto outcome = a.ingest->IngestStaged(ctx->staged, "dimse:" + a.Describe(), request->AffectedSOPInstanceUID);
   if (!outcome.ok()) {
-    const bool parse_failure = outcome.error->message.starts_with("not parseable") ||
-                               outcome.error->message.starts_with("empty dataset");
-    refuse(*outcome.error, StatusFor(*outcome.error, parse_failure), request->AffectedSOPInstanceUID);
+    refuse(*outcome.error, StatusFor(*outcome.error, outcome.unreadable), request->AffectedSOPInstanceUID);
     return;
   }
   response->DimseStatus = STATUS_Success;
