@@ -9,11 +9,19 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake ninja-build pkg-config
   dcmtk libdcmtk-dev libsqlite3-dev libtomlplusplus-dev libxxhash-dev libfmt-dev googletest libgtest-dev
-  libboost-dev nlohmann-json3-dev
+  libboost-dev nlohmann-json3-dev zlib1g-dev libturbojpeg0-dev libpng-dev
+  libopenjp2-7-dev libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
   python3 python3-pydicom python3-numpy python3-pytest python3-pil
+  # test peers: an independent video tool, Orthanc + DICOMweb for comparison, the browser
+  ffmpeg curl orthanc orthanc-dicomweb chromium
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(orthanc orthanc-dicomweb curl iperf3)
+  packages+=(iperf3)
+fi
+# Node.js + npm (the viewer build and dicomweb-client tests): Debian's packages
+# unless a node with npm is already there (e.g. NodeSource's nodejs bundles npm).
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
 fi
 
 missing=()
