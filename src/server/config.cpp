@@ -102,6 +102,8 @@ const std::vector<Key>& Keys() {
       {"storage.duplicate_policy", false, SCALAR(auto p = services::ParseDuplicatePolicy(s); if (!p) return std::unexpected(Invalid("storage.duplicate_policy", s, "expected keep-first, replace or refuse")); c.ingest.duplicates = *p; return {};)},
       {"index.max_connections", false, SCALAR(auto n = ParseInt<std::size_t>("index.max_connections", s, 2, 256); if (!n) return std::unexpected(n.error()); c.index_max_connections = *n; return {};)},
       {"query.max_results", false, SCALAR(auto n = ParseInt<std::size_t>("query.max_results", s, 0, 100000000); if (!n) return std::unexpected(n.error()); c.query_max_results = *n; return {};)},
+      {"cine.decoded_cache_mb", false, SCALAR(auto n = ParseInt<std::size_t>("cine.decoded_cache_mb", s, 0, 1 << 20); if (!n) return std::unexpected(n.error()); c.cine.decoded_bytes = *n << 20; return {};)},
+      {"cine.rendered_cache_mb", false, SCALAR(auto n = ParseInt<std::size_t>("cine.rendered_cache_mb", s, 0, 1 << 20); if (!n) return std::unexpected(n.error()); c.cine.rendered_bytes = *n << 20; return {};)},
   };
   return keys;
 }

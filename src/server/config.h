@@ -16,6 +16,7 @@
 #include "base/log.h"
 #include "base/result.h"
 #include "protocols/dimse/dimse_server.h"
+#include "services/cine/cine_service.h"
 #include "services/ingest/ingest_service.h"
 
 namespace systole::server {
@@ -30,6 +31,7 @@ struct Config {
   services::IngestPolicy ingest;
   std::size_t index_max_connections = 8;
   std::size_t query_max_results = 10000;
+  services::CineLimits cine;
 };
 
 // Key/value overrides given on the command line, as "section.key" → value

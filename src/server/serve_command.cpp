@@ -59,7 +59,7 @@ int RunServe(const Config& config) {
   }
   http::Router router;
   AddServerRoutes(router);
-  dicomweb::AddRoutes(router, (*archive)->ingest(), (*archive)->query());
+  dicomweb::AddRoutes(router, {(*archive)->ingest(), (*archive)->query(), (*archive)->cine()});
   http::HttpConfig http_config;
   http_config.bind_address = config.http_bind;
   http_config.port = config.http_port;

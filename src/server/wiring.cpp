@@ -25,6 +25,7 @@ Result<std::unique_ptr<Archive>> Archive::Open(const Config& config) {
                                                                archive->clock_, config.ingest);
   archive->query_ = std::make_unique<services::QueryService>(*archive->adapters_->index, *archive->adapters_->blobs,
                                                              config.query_max_results);
+  archive->cine_ = std::make_unique<services::CineService>(config.cine);
   return archive;
 }
 

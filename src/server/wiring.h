@@ -5,6 +5,7 @@
 
 #include "base/clock.h"
 #include "server/config.h"
+#include "services/cine/cine_service.h"
 #include "services/ingest/ingest_service.h"
 #include "services/query/query_service.h"
 
@@ -19,6 +20,7 @@ class Archive {
 
   services::IngestService& ingest() { return *ingest_; }
   services::QueryService& query() { return *query_; }
+  services::CineService& cine() { return *cine_; }
   ports::InstanceIndex& index();
   ports::BlobStore& blobs();
 
@@ -29,6 +31,7 @@ class Archive {
   SystemClock clock_;
   std::unique_ptr<services::IngestService> ingest_;
   std::unique_ptr<services::QueryService> query_;
+  std::unique_ptr<services::CineService> cine_;
 };
 
 }  // namespace systole::server

@@ -5,11 +5,19 @@
 #pragma once
 
 #include "protocols/http/router.h"
+#include "services/cine/cine_service.h"
 #include "services/ingest/ingest_service.h"
 #include "services/query/query_service.h"
 
 namespace systole::dicomweb {
 
-void AddRoutes(http::Router& router, services::IngestService& ingest, services::QueryService& query);
+// The services the DICOMweb handlers call.
+struct Services {
+  services::IngestService& ingest;
+  services::QueryService& query;
+  services::CineService& cine;
+};
+
+void AddRoutes(http::Router& router, const Services& services);
 
 }  // namespace systole::dicomweb

@@ -9,8 +9,7 @@
 #include "base/result.h"
 #include "domain/query.h"
 #include "protocols/http/http_types.h"
-#include "services/ingest/ingest_service.h"
-#include "services/query/query_service.h"
+#include "protocols/dicomweb/dicomweb.h"
 
 namespace systole::dicomweb {
 
@@ -38,10 +37,10 @@ std::string MediaTypeParameter(std::string_view header, std::string_view name);
 http::HttpResponse Search(const http::HttpRequest& request, services::QueryService& query, domain::Level level);
 http::HttpResponse Retrieve(const http::HttpRequest& request, services::QueryService& query);
 http::HttpResponse RetrieveMetadata(const http::HttpRequest& request, services::QueryService& query);
-http::HttpResponse RetrieveFrames(const http::HttpRequest& request, services::QueryService& query);
-http::HttpResponse RetrieveBulk(const http::HttpRequest& request, services::QueryService& query);
-http::HttpResponse RetrieveRendered(const http::HttpRequest& request, services::QueryService& query, bool thumbnail);
-http::HttpResponse WadoUri(const http::HttpRequest& request, services::QueryService& query);
+http::HttpResponse RetrieveFrames(const http::HttpRequest& request, const Services& services);
+http::HttpResponse RetrieveBulk(const http::HttpRequest& request, const Services& services);
+http::HttpResponse RetrieveRendered(const http::HttpRequest& request, const Services& services, bool thumbnail);
+http::HttpResponse WadoUri(const http::HttpRequest& request, const Services& services);
 http::HttpResponse Store(const http::HttpRequest& request, services::IngestService& ingest);
 
 // Streams a file's bytes to the writer; false if the client went away or the file failed.

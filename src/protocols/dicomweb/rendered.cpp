@@ -1,7 +1,6 @@
 // WADO-RS rendered and thumbnail resources, and WADO-URI.
 #include <charconv>
 
-#include "dicom/render.h"
 #include "protocols/dicomweb/internal.h"
 
 namespace systole::dicomweb {
@@ -51,15 +50,15 @@ std::optional<http::HttpResponse> ReadOptions(const http::HttpRequest& request, 
   return std::nullopt;
 }
 
-http::HttpResponse RenderFirstInstance(const http::HttpRequest& request, services::QueryService& query,
+http::HttpResponse RenderFirstInstance(const http::HttpRequest& request, const Services& services,
                                        const dicom::RenderOptions& options) {
-  auto set = query.Retrieve(PathQuery(request));
+  auto set = services.query.Retrieve(PathQuery(request));
   if (!set) return ErrorResponse(set.error());
   if (set->instances.empty()) return http::HttpResponse::Error(404, "no such study, series or instance");
-  auto image = dicom::RenderFrame(set->instances.front().path, options);
+  auto image = services.cine.Rendered(set->instances.front().path, options);
   if (!image) return ErrorResponse(image.error());
   http::HttpResponse response;
-  response.body = std::move(*image);
+  response.body = **image;
   response.With("Content-Type", options.format == dicom::RenderOptions::Format::kPng ? "image/png" : "image/jpeg");
   response.With("Cache-Control", "private, max-age=3600");
   return response;
@@ -67,7 +66,7 @@ http::HttpResponse RenderFirstInstance(const http::HttpRequest& request, service
 
 }  // namespace
 
-http::HttpResponse RetrieveRendered(const http::HttpRequest& request, services::QueryService& query, bool thumbnail) {
+http::HttpResponse RetrieveRendered(const http::HttpRequest& request, const Services& services, bool thumbnail) {
   dicom::RenderOptions options;
   if (thumbnail) options.max_width = options.max_height = 128;
   if (auto error = ReadOptions(request, options, "")) return *error;
@@ -77,10 +76,10 @@ http::HttpResponse RetrieveRendered(const http::HttpRequest& request, services::
       return http::HttpResponse::Error(400, "a rendered frame is one positive frame number");
     options.frame = static_cast<std::uint32_t>(std::stoul(text));
   }
-  return RenderFirstInstance(request, query, options);
+  return RenderFirstInstance(request, services, options);
 }
 
-http::HttpResponse WadoUri(const http::HttpRequest& request, services::QueryService& query) {
+http::HttpResponse WadoUri(const http::HttpRequest& request, const Services& services) {
   if (request.Param("requestType").value_or("") != "WADO") return http::HttpResponse::Error(400, "requestType must be WADO");
   auto study = request.Param("studyUID"), series = request.Param("seriesUID"), object = request.Param("objectUID");
   if (!study || !series || !object) return http::HttpResponse::Error(400, "studyUID, seriesUID and objectUID are required");
@@ -88,7 +87,7 @@ http::HttpResponse WadoUri(const http::HttpRequest& request, services::QueryServ
   scoped.path_params = {{"study", *study}, {"series", *series}, {"instance", *object}};
   const std::string content_type = request.Param("contentType").value_or("image/jpeg");
   if (content_type == "application/dicom") {
-    auto set = query.Retrieve(PathQuery(scoped));
+    auto set = services.query.Retrieve(PathQuery(scoped));
     if (!set) return ErrorResponse(set.error());
     if (set->instances.empty()) return http::HttpResponse::Error(404, "no such object");
     http::HttpResponse response;
@@ -110,7 +109,7 @@ http::HttpResponse WadoUri(const http::HttpRequest& request, services::QueryServ
     options.window_center = c;
     options.window_width = w;
   }
-  return RenderFirstInstance(scoped, query, options);
+  return RenderFirstInstance(scoped, services, options);
 }
 
 }  // namespace systole::dicomweb

@@ -3,8 +3,10 @@
 
 namespace systole::dicomweb {
 
-void AddRoutes(http::Router& router, services::IngestService& ingest, services::QueryService& query) {
+void AddRoutes(http::Router& router, const Services& services) {
   using domain::Level;
+  services::QueryService& query = services.query;
+  services::IngestService& ingest = services.ingest;
   using http::HttpRequest;
   auto search = [&query](Level level) { return [&query, level](const HttpRequest& r) { return Search(r, query, level); }; };
   auto retrieve = [&query](const HttpRequest& r) { return Retrieve(r, query); };
@@ -25,17 +27,17 @@ void AddRoutes(http::Router& router, services::IngestService& ingest, services::
   router.Add({"GET", r + "/metadata", "WADO-RS: series metadata", ""}, metadata);
   router.Add({"GET", i + "/metadata", "WADO-RS: instance metadata", ""}, metadata);
   router.Add({"GET", i + "/frames/{frames}", "WADO-RS: frames", ""},
-             [&query](const HttpRequest& r) { return RetrieveFrames(r, query); });
+             [services](const HttpRequest& r) { return RetrieveFrames(r, services); });
   router.Add({"GET", i + "/bulk/{tag}", "WADO-RS: bulk data", ""},
-             [&query](const HttpRequest& r) { return RetrieveBulk(r, query); });
-  auto rendered = [&query](const HttpRequest& r) { return RetrieveRendered(r, query, false); };
-  auto thumbnail = [&query](const HttpRequest& r) { return RetrieveRendered(r, query, true); };
+             [services](const HttpRequest& r) { return RetrieveBulk(r, services); });
+  auto rendered = [services](const HttpRequest& r) { return RetrieveRendered(r, services, false); };
+  auto thumbnail = [services](const HttpRequest& r) { return RetrieveRendered(r, services, true); };
   router.Add({"GET", i + "/rendered", "WADO-RS: rendered instance (first frame)", ""}, rendered);
   router.Add({"GET", i + "/frames/{frames}/rendered", "WADO-RS: rendered frame", ""}, rendered);
   router.Add({"GET", i + "/thumbnail", "WADO-RS: instance thumbnail", ""}, thumbnail);
   router.Add({"GET", r + "/thumbnail", "WADO-RS: series thumbnail", ""}, thumbnail);
   router.Add({"GET", s + "/thumbnail", "WADO-RS: study thumbnail", ""}, thumbnail);
-  router.Add({"GET", "/wado", "WADO-URI", ""}, [&query](const HttpRequest& r) { return WadoUri(r, query); });
+  router.Add({"GET", "/wado", "WADO-URI", ""}, [services](const HttpRequest& r) { return WadoUri(r, services); });
   router.Add({"POST", "/dicomweb/studies", "STOW-RS: store instances", ""}, store);
   router.Add({"POST", s, "STOW-RS: store instances of a study", ""}, store);
 }

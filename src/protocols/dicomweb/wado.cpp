@@ -5,9 +5,10 @@
 
 #include <fmt/format.h>
 
+#include <map>
+
 #include "base/log.h"
 #include "dicom/dicom_json.h"
-#include "dicom/frames.h"
 #include "protocols/dicomweb/internal.h"
 
 namespace systole::dicomweb {
@@ -57,22 +58,69 @@ std::optional<std::string> AcceptedDicomSyntax(const std::string& accept) {
   return std::nullopt;
 }
 
-// multipart/related application/octet-stream: one part per frame, or all
-// frames in one part (pixel data bulk data).
-http::HttpResponse OctetStreamParts(std::vector<std::string> frames, bool one_part) {
+// multipart/related of frames: one part per frame, or all frames in one part
+// (pixel data bulk data). Every part has `part_type` as Content-Type.
+http::HttpResponse FrameParts(std::vector<services::CineService::Bytes> frames, const std::string& part_type, bool one_part) {
   const std::string boundary = NewBoundary();
+  const std::string media = part_type.substr(0, part_type.find(';'));
   http::HttpResponse response;
-  response.With("Content-Type", "multipart/related; type=\"application/octet-stream\"; boundary=" + boundary);
-  response.stream = [frames = std::move(frames), boundary, one_part](http::BodyWriter& writer) {
-    const std::string head = "--" + boundary + "\r\nContent-Type: application/octet-stream\r\n\r\n";
+  response.With("Content-Type", "multipart/related; type=\"" + media + "\"; boundary=" + boundary);
+  response.stream = [frames = std::move(frames), boundary, part_type, one_part](http::BodyWriter& writer) {
+    const std::string head = "--" + boundary + "\r\nContent-Type: " + part_type + "\r\n\r\n";
     for (std::size_t i = 0; i < frames.size(); ++i) {
       if ((i == 0 || !one_part) && !writer.Write(head)) return;
-      if (!writer.Write(frames[i])) return;
+      if (!writer.Write(*frames[i])) return;
       if (!one_part && !writer.Write("\r\n")) return;
     }
     writer.Write(one_part ? "\r\n--" + boundary + "--\r\n" : "--" + boundary + "--\r\n");
   };
   return response;
+}
+
+// The media type of a compressed syntax's frames (PS3.18 Table 8.7.3-2); "" for native syntaxes.
+std::string FrameMediaType(const std::string& ts) {
+  static const std::map<std::string, std::string> kTypes = {
+      {"1.2.840.10008.1.2.4.50", "image/jpeg"},      {"1.2.840.10008.1.2.4.51", "image/jpeg"},
+      {"1.2.840.10008.1.2.4.57", "image/jpeg"},      {"1.2.840.10008.1.2.4.70", "image/jpeg"},
+      {"1.2.840.10008.1.2.4.80", "image/jls"},       {"1.2.840.10008.1.2.4.81", "image/jls"},
+      {"1.2.840.10008.1.2.4.90", "image/jp2"},       {"1.2.840.10008.1.2.4.91", "image/jp2"},
+      {"1.2.840.10008.1.2.4.92", "image/jpx"},       {"1.2.840.10008.1.2.4.93", "image/jpx"},
+      {"1.2.840.10008.1.2.4.201", "image/jphc"},     {"1.2.840.10008.1.2.4.202", "image/jphc"},
+      {"1.2.840.10008.1.2.4.203", "image/jphc"},     {"1.2.840.10008.1.2.5", "image/dicom-rle"},
+      {"1.2.840.10008.1.2.4.100", "video/mpeg"},     {"1.2.840.10008.1.2.4.101", "video/mpeg"},
+      {"1.2.840.10008.1.2.4.102", "video/mp4"},      {"1.2.840.10008.1.2.4.103", "video/mp4"},
+      {"1.2.840.10008.1.2.4.104", "video/mp4"},      {"1.2.840.10008.1.2.4.105", "video/mp4"},
+      {"1.2.840.10008.1.2.4.106", "video/mp4"},      {"1.2.840.10008.1.2.4.107", "video/H265"},
+      {"1.2.840.10008.1.2.4.108", "video/H265"}};
+  auto it = kTypes.find(ts);
+  return it == kTypes.end() ? "" : it->second;
+}
+
+// Which form of the frames the Accept header asks for, in its order of preference:
+// decoded (application/octet-stream, Explicit VR Little Endian) or as stored
+// (the stored syntax's media type). nullopt: nothing acceptable.
+std::optional<services::CineService::Form> AcceptedFrameForm(const std::string& accept, const std::string& stored_ts) {
+  using Form = services::CineService::Form;
+  if (accept.empty()) return Form::kDecoded;
+  const std::string stored_type = FrameMediaType(stored_ts);
+  std::size_t start = 0;
+  while (start <= accept.size()) {
+    std::size_t end = accept.find(',', start);
+    std::string range = accept.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    while (!range.empty() && range.front() == ' ') range.erase(range.begin());
+    std::string type = range.substr(0, range.find(';'));
+    while (!type.empty() && type.back() == ' ') type.pop_back();
+    if (type == "multipart/related") type = MediaTypeParameter(range, "type");
+    if (type.empty()) type = "application/octet-stream";
+    const std::string ts = MediaTypeParameter(range, "transfer-syntax");
+    if (type == "*/*" || type == "multipart/*") return Form::kDecoded;
+    if (type == "application/octet-stream" && (ts.empty() || ts == "*" || ts == "1.2.840.10008.1.2.1"))
+      return Form::kDecoded;
+    if (!stored_type.empty() && type == stored_type && (ts.empty() || ts == "*" || ts == stored_ts)) return Form::kStored;
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return std::nullopt;
 }
 
 std::string InstanceUrl(const http::HttpRequest& request, const domain::StoredInstance& instance) {
@@ -134,7 +182,7 @@ http::HttpResponse RetrieveMetadata(const http::HttpRequest& request, services::
   return http::HttpResponse::Json(200, std::move(body), "application/dicom+json");
 }
 
-http::HttpResponse RetrieveFrames(const http::HttpRequest& request, services::QueryService& query) {
+http::HttpResponse RetrieveFrames(const http::HttpRequest& request, const Services& services) {
   std::vector<std::uint32_t> numbers;
   const std::string& list = request.PathParam("frames");
   std::size_t start = 0;
@@ -147,26 +195,35 @@ http::HttpResponse RetrieveFrames(const http::HttpRequest& request, services::Qu
     if (end == std::string::npos) break;
     start = end + 1;
   }
-  const std::string accept = request.Header("accept");
-  if (!accept.empty() && accept.find("*/*") == std::string::npos &&
-      accept.find("application/octet-stream") == std::string::npos)
-    return http::HttpResponse::Error(406, "acceptable: multipart/related; type=\"application/octet-stream\"");
-  auto set = Locate(request, query);
+  auto set = Locate(request, services.query);
   if (!set) return ErrorResponse(set.error());
-  auto frames = dicom::ReadFrames(set->instances.front().path, numbers);
+  const auto& item = set->instances.front();
+  const std::string& stored_ts = item.instance.transfer_syntax_uid;
+  auto form = AcceptedFrameForm(request.Header("accept"), stored_ts);
+  if (!form) {
+    const std::string stored_type = FrameMediaType(stored_ts);
+    return http::HttpResponse::Error(
+        406, "acceptable: multipart/related; type=\"application/octet-stream\"" +
+                 (stored_type.empty() ? std::string() : " or type=\"" + stored_type + "\" (as stored, " + stored_ts + ")"));
+  }
+  auto frames = services.cine.Frames(item.path, numbers, *form);
   if (!frames) return ErrorResponse(frames.error());
-  return OctetStreamParts(std::move(*frames), /*one_part=*/false);
+  const std::string type = FrameMediaType(frames->transfer_syntax);
+  return FrameParts(std::move(frames->frames),
+                    (type.empty() ? "application/octet-stream" : type) + "; transfer-syntax=" + frames->transfer_syntax,
+                    /*one_part=*/false);
 }
 
-http::HttpResponse RetrieveBulk(const http::HttpRequest& request, services::QueryService& query) {
+http::HttpResponse RetrieveBulk(const http::HttpRequest& request, const Services& services) {
   auto tag = dicom::TagFromKeywordOrHex(request.PathParam("tag"));
   if (!tag) return http::HttpResponse::Error(400, "bulk data path must end in an 8-digit tag");
-  auto set = Locate(request, query);
+  auto set = Locate(request, services.query);
   if (!set) return ErrorResponse(set.error());
   if (*tag != 0x7FE00010) return http::HttpResponse::Error(404, "bulk data other than pixel data is not served yet");
-  auto frames = dicom::ReadFrames(set->instances.front().path, {});
+  auto frames = services.cine.Frames(set->instances.front().path, {}, services::CineService::Form::kDecoded);
   if (!frames) return ErrorResponse(frames.error());
-  return OctetStreamParts(std::move(*frames), /*one_part=*/true);
+  return FrameParts(std::move(frames->frames), "application/octet-stream; transfer-syntax=" + frames->transfer_syntax,
+                    /*one_part=*/true);
 }
 
 }  // namespace systole::dicomweb

@@ -1,0 +1,70 @@
+// CineService: the frame engine behind WADO-RS frames, rendered frames and the
+// video rendition. Frames are located by offset in the stored file (a frame
+// table built from the element headers once per file, cached), decoded only
+// when stored compressed, and kept in size-bounded LRU caches, decoded and
+// rendered. Frame N is the same pixels whichever endpoint serves it: rendered
+// frames and video are made from the decoded frames this service returns.
+// Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "dicom/render.h"
+
+namespace systole::services {
+
+struct CineLimits {
+  std::size_t decoded_bytes = std::size_t{512} << 20;   // decoded frames of compressed instances
+  std::size_t rendered_bytes = std::size_t{128} << 20;  // JPEG/PNG frames and MP4 renditions
+  std::size_t table_bytes = std::size_t{32} << 20;      // frame tables and image headers
+};
+
+class CineService {
+ public:
+  explicit CineService(const CineLimits& limits);
+  ~CineService();
+  CineService(const CineService&) = delete;
+  CineService& operator=(const CineService&) = delete;
+
+  using Bytes = std::shared_ptr<const std::string>;
+  enum class Form {
+    kDecoded,  // native little-endian pixels
+    kStored,   // as stored: the compressed codestream of each frame (native data stays native)
+  };
+  struct FrameSet {
+    std::vector<Bytes> frames;
+    std::string transfer_syntax;  // of the bytes returned
+    std::string photometric;      // of the bytes returned (a YBR JPEG decodes to RGB)
+    std::uint32_t number_of_frames = 0;
+  };
+  // Frames `numbers` (1-based; empty = every frame) of the stored file. kNotFound: no pixel
+  // data or a frame out of range; kInvalidArgument: the pixel data cannot be decoded.
+  // kStored for a file whose frames cannot be located returns decoded frames (see transfer_syntax).
+  Result<FrameSet> Frames(const std::filesystem::path& file, const std::vector<std::uint32_t>& numbers, Form form);
+
+  // A frame rendered for display (JPEG or PNG), cached by file and options.
+  Result<Bytes> Rendered(const std::filesystem::path& file, const dicom::RenderOptions& options);
+
+  struct Stats {
+    std::size_t decoded_entries, decoded_bytes, rendered_entries, rendered_bytes, hits, misses;
+  };
+  Stats stats() const;
+
+ private:
+  struct Instance;
+  struct Caches;
+  Result<std::shared_ptr<const Instance>> Open(const std::filesystem::path& file);
+  Result<std::shared_ptr<const dicom::ImageHeader>> Header(const std::filesystem::path& file);
+  struct Decoded;
+  Result<std::shared_ptr<const Decoded>> DecodedFrame(const std::filesystem::path& file, const Instance& instance,
+                                                      std::uint32_t number);
+
+  std::unique_ptr<Caches> caches_;
+};
+
+}  // namespace systole::services

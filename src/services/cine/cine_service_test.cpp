@@ -1,0 +1,162 @@
+#include "services/cine/cine_service.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "dicom/frame_table.h"
+#include "dicom/frames.h"
+
+namespace systole::services {
+namespace {
+
+std::filesystem::path TestData(const std::string& relative) {
+  const char* root = std::getenv("SYSTOLE_TESTDATA");
+  return std::filesystem::path(root ? root : "../shared/testdata") / relative;
+}
+
+const std::string kNative = "dicom/cine/dicomparser__IM00001_implicit_le.dcm";
+
+// The reference: DCMTK decoding the whole file.
+std::vector<std::string> DcmtkFrames(const std::string& relative) {
+  auto frames = dicom::ReadFrames(TestData(relative), {});
+  EXPECT_TRUE(frames) << frames.error().message;
+  return frames ? *frames : std::vector<std::string>{};
+}
+
+TEST(FrameTableTest, NativeFramesLieEndToEnd) {
+  auto table = dicom::ScanFrameTable(TestData(kNative));
+  ASSERT_TRUE(table) << table.error().message;
+  EXPECT_FALSE(table->encapsulated);
+  EXPECT_EQ(table->number_of_frames, 8u);
+  EXPECT_EQ(table->rows, 240);
+  EXPECT_EQ(table->columns, 320);
+  ASSERT_EQ(table->frames.size(), 8u);
+  EXPECT_EQ(table->frames[1][0].offset, table->frames[0][0].offset + table->FrameBytes());
+}
+
+TEST(FrameTableTest, FragmentsWithoutOffsetTableAreGroupedByJpegMarkers) {
+  // 2+ fragments per frame and an empty Basic Offset Table.
+  auto table = dicom::ScanFrameTable(TestData("dicom/cine/dicomparser__IM00001_jpeg_baseline_fragmented_nobot.dcm"));
+  ASSERT_TRUE(table) << table.error().message;
+  EXPECT_TRUE(table->encapsulated);
+  EXPECT_EQ(table->frames.size(), table->number_of_frames);
+  std::size_t fragments = 0;
+  for (const auto& f : table->frames) fragments += f.size();
+  EXPECT_GT(fragments, table->frames.size());
+}
+
+TEST(FrameTableTest, InstanceWithoutPixelDataIsNotFound) {
+  auto table = dicom::ScanFrameTable(TestData("dicom/sr/pydicom__test-SR.dcm"));
+  ASSERT_FALSE(table);
+  EXPECT_EQ(table.error().code, ErrorCode::kNotFound);
+}
+
+class LosslessSyntaxTest : public ::testing::TestWithParam<std::string> {};
+
+// The same loop stored losslessly compressed decodes, frame by frame from offsets,
+// to exactly the native loop's pixels.
+TEST_P(LosslessSyntaxTest, DecodedFramesEqualTheNativeLoop) {
+  CineService cine(CineLimits{});
+  auto native = DcmtkFrames(kNative);
+  ASSERT_EQ(native.size(), 8u);
+  auto set = cine.Frames(TestData(GetParam()), {}, CineService::Form::kDecoded);
+  ASSERT_TRUE(set) << set.error().message;
+  ASSERT_EQ(set->frames.size(), native.size());
+  EXPECT_EQ(set->transfer_syntax, "1.2.840.10008.1.2.1");
+  for (std::size_t i = 0; i < native.size(); ++i) EXPECT_TRUE(*set->frames[i] == native[i]) << "frame " << i + 1;
+  // Served again from the decoded cache: same bytes.
+  auto again = cine.Frames(TestData(GetParam()), {3}, CineService::Form::kDecoded);
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(*again->frames[0] == native[2]);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cine, LosslessSyntaxTest,
+                         ::testing::Values("dicom/cine/derived__IM00001_jpeg_lossless_sv1.dcm",
+                                           "dicom/cine/derived__IM00001_jpegls_lossless.dcm",
+                                           "dicom/cine/derived__IM00001_rle.dcm", kNative));
+
+TEST(CineServiceTest, LossyFramesEqualDcmtksWholeFileDecode) {
+  const std::string file = "dicom/cine/dicomparser__IM00001_jpeg_baseline_fragmented_nobot.dcm";
+  CineService cine(CineLimits{});
+  auto reference = DcmtkFrames(file);
+  auto set = cine.Frames(TestData(file), {}, CineService::Form::kDecoded);
+  ASSERT_TRUE(set) << set.error().message;
+  ASSERT_EQ(set->frames.size(), reference.size());
+  for (std::size_t i = 0; i < reference.size(); ++i) EXPECT_TRUE(*set->frames[i] == reference[i]) << "frame " << i + 1;
+}
+
+TEST(CineServiceTest, StoredFormIsTheCompressedCodestream) {
+  CineService cine(CineLimits{});
+  auto set = cine.Frames(TestData("dicom/cine/derived__IM00001_jpegls_lossless.dcm"), {1, 8}, CineService::Form::kStored);
+  ASSERT_TRUE(set) << set.error().message;
+  EXPECT_EQ(set->transfer_syntax, "1.2.840.10008.1.2.4.80");
+  ASSERT_EQ(set->frames.size(), 2u);
+  EXPECT_EQ(static_cast<unsigned char>((*set->frames[1])[0]), 0xFF);
+  EXPECT_EQ(static_cast<unsigned char>((*set->frames[1])[1]), 0xD8);  // SOI
+  EXPECT_LT(set->frames[0]->size(), 240u * 320u * 3);
+}
+
+TEST(CineServiceTest, FrameOutOfRangeIsNotFound) {
+  CineService cine(CineLimits{});
+  auto set = cine.Frames(TestData(kNative), {9}, CineService::Form::kDecoded);
+  ASSERT_FALSE(set);
+  EXPECT_EQ(set.error().code, ErrorCode::kNotFound);
+  dicom::RenderOptions options;
+  options.frame = 0;
+  EXPECT_EQ(cine.Rendered(TestData(kNative), options).error().code, ErrorCode::kNotFound);
+}
+
+TEST(CineServiceTest, RendersJpegAndPngAndCachesThem) {
+  CineService cine(CineLimits{});
+  dicom::RenderOptions options;
+  options.frame = 4;
+  auto jpeg = cine.Rendered(TestData("dicom/cine/derived__IM00001_rle.dcm"), options);
+  ASSERT_TRUE(jpeg) << jpeg.error().message;
+  EXPECT_EQ((*jpeg)->substr(0, 2), "\xFF\xD8");
+  auto again = cine.Rendered(TestData("dicom/cine/derived__IM00001_rle.dcm"), options);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->get(), jpeg->get());  // the cached bytes, not a new render
+  options.format = dicom::RenderOptions::Format::kPng;
+  auto png = cine.Rendered(TestData("dicom/cine/derived__IM00001_rle.dcm"), options);
+  ASSERT_TRUE(png) << png.error().message;
+  EXPECT_EQ((*png)->substr(1, 3), "PNG");
+}
+
+// Frame N renders to the same pixels whichever way it was stored or decoded.
+TEST(CineServiceTest, RenderingIsTheSameForLosslessSyntaxesAndForDcmtksOwnPath) {
+  CineService cine(CineLimits{});
+  dicom::RenderOptions options;
+  options.frame = 5;
+  options.format = dicom::RenderOptions::Format::kPng;
+  auto native = cine.Rendered(TestData(kNative), options);
+  auto rle = cine.Rendered(TestData("dicom/cine/derived__IM00001_rle.dcm"), options);
+  auto jpeg_ls = cine.Rendered(TestData("dicom/cine/derived__IM00001_jpegls_lossless.dcm"), options);
+  ASSERT_TRUE(native && rle && jpeg_ls);
+  EXPECT_TRUE(**native == **rle);
+  EXPECT_TRUE(**native == **jpeg_ls);
+  for (const char* file : {"dicom/other/us-single/orthanc__US_Mindray_RLE_YBR_FULL_planar1.dcm",
+                           "dicom/cine/octave-dicom__US-PAL-8-10x-echo_rle.dcm", "dicom/cine/pydicom__examples_ybr_color.dcm"}) {
+    options.frame = 1;
+    auto ours = cine.Rendered(TestData(file), options);
+    auto reference = dicom::RenderFromFile(TestData(file), options);
+    ASSERT_TRUE(ours) << file << ": " << ours.error().message;
+    ASSERT_TRUE(reference) << file << ": " << reference.error().message;
+    auto encoded = dicom::EncodeImage(*reference, options);
+    ASSERT_TRUE(encoded);
+    EXPECT_TRUE(**ours == *encoded) << file;
+  }
+}
+
+TEST(CineServiceTest, DecodedCacheStaysWithinItsBound) {
+  CineLimits limits;
+  limits.decoded_bytes = 3 * 240 * 320 * 3;  // room for about three colour frames
+  CineService cine(limits);
+  auto set = cine.Frames(TestData("dicom/cine/derived__IM00001_rle.dcm"), {}, CineService::Form::kDecoded);
+  ASSERT_TRUE(set) << set.error().message;
+  EXPECT_LE(cine.stats().decoded_bytes, limits.decoded_bytes);
+  EXPECT_GT(cine.stats().decoded_entries, 0u);
+}
+
+}  // namespace
+}  // namespace systole::services
