@@ -64,6 +64,7 @@ BINARY_VRS = {"OB", "OD", "OF", "OL", "OV", "OW", "UN"}
 # DCMTK's internal VR names, which must never reach "vr".
 DCMTK_INTERNAL_VRS = {"PixelData", "OverlayData"}
 MULTIPART_DICOM = 'multipart/related; type="application/dicom"'
+AS_STORED = f"{MULTIPART_DICOM}; transfer-syntax=*"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -301,7 +302,7 @@ def test_stow_duplicates_answer_success_and_keep_the_first_file(archive):
     for rel in candidates:
         ds = read(rel)
         first_rel, _ = archive.stored[str(ds.SOPInstanceUID)]
-        parts = parse_multipart(archive.get(instance_path(ds)))
+        parts = parse_multipart(archive.get(instance_path(ds), accept=AS_STORED))
         assert len(parts) == 1 and parts[0][1] == (DICOM / first_rel).read_bytes(), (rel, first_rel)
 
 
@@ -404,7 +405,7 @@ def test_stow_referenced_items_carry_retrieve_url(archive):
 def test_instance_retrieve_is_byte_identical_to_the_stored_file(archive):
     mismatches = []
     for uid, (rel, ds) in archive.stored.items():
-        r = archive.get(instance_path(ds))
+        r = archive.get(instance_path(ds), accept=AS_STORED)
         assert r.status == 200, (rel, r)
         assert r.content_type.startswith(MULTIPART_DICOM), r.content_type
         parts = parse_multipart(r)
@@ -425,7 +426,7 @@ def test_series_and_study_retrieve_return_every_instance(archive):
             path = f"/dicomweb/studies/{ds.StudyInstanceUID}"
             if level == "series":
                 path += f"/series/{ds.SeriesInstanceUID}"
-            parts = parse_multipart(archive.get(path, accept=f"{MULTIPART_DICOM}"))
+            parts = parse_multipart(archive.get(path, accept=AS_STORED))
             got = sorted(body for _, body in parts)
             assert got == sorted((DICOM / rel).read_bytes() for rel, _ in members), (level, uid)
 
@@ -436,29 +437,71 @@ def test_series_and_study_retrieve_return_every_instance(archive):
     "image/jpeg",
     'multipart/related; type="image/jpeg"',
     'multipart/related; type="application/octet-stream"',
-    'multipart/related; type="application/dicom"; transfer-syntax=1.2.840.10008.1.2.1',
+    # a lossy target is never made from a stored instance; an unknown syntax cannot be made at all
+    f"{MULTIPART_DICOM}; transfer-syntax=1.2.840.10008.1.2.4.91",
+    f"{MULTIPART_DICOM}; transfer-syntax=1.2.3.4",
 ])
 def test_retrieve_unsupported_accept_is_406(archive, accept):
-    # pydicom__examples_ybr_color is stored as JPEG baseline: asking for explicit VR little endian
-    # needs transcoding, which retrieve does not do yet (406 tells the client so).
     ds = archive.by_file("cine/pydicom__examples_ybr_color.dcm")
     assert_json_error(archive.get(instance_path(ds), accept=accept), 406)
 
 
 @pytest.mark.parametrize("accept", [
-    "*/*",
-    "multipart/related",
-    MULTIPART_DICOM,
     f"{MULTIPART_DICOM}; transfer-syntax=*",
     f"{MULTIPART_DICOM}; transfer-syntax=1.2.840.10008.1.2.4.50",
-    f'application/json, {MULTIPART_DICOM}',
+    f'application/json, {MULTIPART_DICOM}; transfer-syntax=*',
 ])
-def test_retrieve_acceptable_accept_headers(archive, accept):
+def test_retrieve_as_stored_when_asked(archive, accept):
     rel = "cine/pydicom__examples_ybr_color.dcm"
     ds = archive.by_file(rel)
     r = archive.get(instance_path(ds), accept=accept)
     assert r.status == 200, r
     assert parse_multipart(r)[0][1] == (DICOM / rel).read_bytes()
+
+
+def native_pixels(data, tmp_path):
+    """The pixel data of a Part 10 byte string, decompressed by DCMTK's own tools when compressed."""
+    src = tmp_path / "in.dcm"
+    src.write_bytes(data)
+    ds = pydicom.dcmread(str(src), force=True)
+    ts = str(ds.file_meta.TransferSyntaxUID)
+    tool = {"1.2.840.10008.1.2.5": "dcmdrle", "1.2.840.10008.1.2.4.70": "dcmdjpeg",
+            "1.2.840.10008.1.2.4.80": "dcmdjpls"}.get(ts)
+    if tool:
+        out = tmp_path / "out.dcm"
+        subprocess.run([tool, str(src), str(out)], check=True, capture_output=True)
+        ds = pydicom.dcmread(str(out), force=True)
+    return ts, ds.PixelData
+
+
+# PS3.18 (2016c on): without a transfer-syntax parameter application/dicom means Explicit VR Little
+# Endian, so a compressed instance is decoded; the pixels are exactly the lossless original's.
+@pytest.mark.parametrize("accept", ["*/*", "multipart/related", MULTIPART_DICOM, f"application/json, {MULTIPART_DICOM}", None])
+def test_default_retrieve_is_explicit_little_endian(archive, accept, tmp_path):
+    native = pydicom.dcmread(str(DICOM / "cine/dicomparser__IM00001_implicit_le.dcm"))
+    ds = archive.by_file("cine/derived__IM00001_jpeg_lossless_sv1.dcm")
+    r = archive.get(instance_path(ds), accept=accept)
+    assert r.status == 200, r
+    headers, body = parse_multipart(r)[0]
+    assert headers["content-type"] == "application/dicom; transfer-syntax=1.2.840.10008.1.2.1", headers
+    ts, pixels = native_pixels(body, tmp_path)
+    assert ts == "1.2.840.10008.1.2.1"
+    assert pixels == native.PixelData
+    assert pydicom.dcmread(io.BytesIO(body)).SOPInstanceUID == ds.SOPInstanceUID
+
+
+@pytest.mark.parametrize("target", ["1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.5",
+                                    "1.2.840.10008.1.2.4.70", "1.2.840.10008.1.2.4.80"])
+def test_retrieve_transcodes_losslessly_to_the_asked_syntax(archive, target, tmp_path):
+    native = pydicom.dcmread(str(DICOM / "cine/dicomparser__IM00001_implicit_le.dcm"))
+    ds = archive.by_file("cine/derived__IM00001_rle.dcm")
+    r = archive.get(instance_path(ds), accept=f"{MULTIPART_DICOM}; transfer-syntax={target}")
+    assert r.status == 200, r
+    headers, body = parse_multipart(r)[0]
+    assert headers["content-type"] == f"application/dicom; transfer-syntax={target}"
+    ts, pixels = native_pixels(body, tmp_path)
+    assert ts == target
+    assert pixels == native.PixelData, f"pixels changed going to {target}"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -580,7 +623,7 @@ def test_qido_instances_of_each_series(archive):
             url = values(item, "00081190")[0]
             assert url.endswith(instance_path(ds)), url
             path = url[url.index("/dicomweb/"):]
-            assert archive.get(path).status == 200, url
+            assert archive.get(path, accept=AS_STORED).status == 200, url
 
 
 def test_qido_study_scoped_instances_and_global_instance_search(archive):
@@ -803,7 +846,7 @@ def store_replacing(server, rel):
     assert r.status == 200, (rel, r)
     ds = read(rel)
     # The retrieve names the stored transfer syntax: the replacement took place.
-    parts = parse_multipart(get(server.http_port, instance_path(ds)))
+    parts = parse_multipart(get(server.http_port, instance_path(ds), accept=AS_STORED))
     assert parts[0][1] == (DICOM / rel).read_bytes(), rel
     return ds
 

@@ -9,6 +9,8 @@
 
 #include "base/log.h"
 #include "dicom/dicom_json.h"
+#include "dicom/frame_decoder.h"
+#include "dicom/transcode.h"
 #include "protocols/dicomweb/internal.h"
 
 namespace systole::dicomweb {
@@ -38,24 +40,44 @@ bool StreamFileTo(const std::filesystem::path& path, http::BodyWriter& writer) {
 
 namespace {
 
-// What the Accept header allows for an instance retrieve: nullopt = not acceptable.
-// Returns the requested transfer syntax ("" = as stored).
-std::optional<std::string> AcceptedDicomSyntax(const std::string& accept) {
-  if (accept.empty()) return std::string();
+constexpr const char* kExplicitLittleEndian = "1.2.840.10008.1.2.1";
+
+// The transfer syntaxes the Accept header names for application/dicom, in order
+// ("*" = as stored). Without a transfer-syntax parameter PS3.18 means Explicit VR
+// Little Endian. Empty: application/dicom is not acceptable.
+std::vector<std::string> AcceptedDicomSyntaxes(const std::string& accept) {
+  if (accept.empty()) return {kExplicitLittleEndian};
+  std::vector<std::string> out;
   std::size_t start = 0;
   while (start <= accept.size()) {
     std::size_t end = accept.find(',', start);
     std::string range = accept.substr(start, end == std::string::npos ? std::string::npos : end - start);
     while (!range.empty() && range.front() == ' ') range.erase(range.begin());
-    if (range.starts_with("*/*") || range.starts_with("multipart/related") || range.starts_with("multipart/*")) {
-      std::string type = MediaTypeParameter(range, "type");
-      if (range.starts_with("*/*") || type.empty() || type == "application/dicom")
-        return MediaTypeParameter(range, "transfer-syntax");
+    std::string type = range.substr(0, range.find(';'));
+    while (!type.empty() && type.back() == ' ') type.pop_back();
+    if (type == "multipart/related" || type == "multipart/*") type = MediaTypeParameter(range, "type");
+    if (type.empty() || type == "*/*" || type == "application/dicom") {
+      std::string ts = MediaTypeParameter(range, "transfer-syntax");
+      out.push_back(ts.empty() ? kExplicitLittleEndian : ts);
     }
     if (end == std::string::npos) break;
     start = end + 1;
   }
-  return std::nullopt;
+  return out;
+}
+
+bool IsNative(const std::string& ts) {
+  return ts == "1.2.840.10008.1.2" || ts == kExplicitLittleEndian || ts == "1.2.840.10008.1.2.1.99" ||
+         ts == "1.2.840.10008.1.2.2";
+}
+
+// The syntax an instance is sent in for an accepted syntax; "" if it cannot be.
+std::string SendSyntax(const std::string& accepted, const domain::StoredInstance& instance) {
+  const std::string& stored = instance.transfer_syntax_uid;
+  if (accepted == "*" || accepted == stored) return stored;
+  if (!dicom::CanTranscodeTo(accepted)) return "";
+  if (!IsNative(stored) && !dicom::CanDecodeFrames(stored)) return "";  // pixel data we cannot decode
+  return accepted;
 }
 
 // multipart/related of frames: one part per frame, or all frames in one part
@@ -140,25 +162,45 @@ Result<services::QueryService::RetrieveSet> Locate(const http::HttpRequest& requ
 }  // namespace
 
 http::HttpResponse Retrieve(const http::HttpRequest& request, services::QueryService& query) {
-  auto syntax = AcceptedDicomSyntax(request.Header("accept"));
-  if (!syntax)
+  const auto accepted = AcceptedDicomSyntaxes(request.Header("accept"));
+  if (accepted.empty())
     return http::HttpResponse::Error(406, "acceptable: multipart/related; type=\"application/dicom\"");
   auto set = Locate(request, query);
   if (!set) return ErrorResponse(set.error());
-  for (const auto& item : set->instances) {
-    if (!syntax->empty() && *syntax != "*" && *syntax != item.instance.transfer_syntax_uid)
-      return http::HttpResponse::Error(406, "instance " + item.instance.sop_instance_uid + " is stored as " +
-                                                item.instance.transfer_syntax_uid +
-                                                "; transcoding on retrieve is not supported yet (ask for transfer-syntax=*)");
+  // The first accepted syntax every instance can be sent in.
+  std::vector<std::string> send;
+  std::string refusal;
+  for (const auto& syntax : accepted) {
+    send.clear();
+    for (const auto& item : set->instances) {
+      std::string ts = SendSyntax(syntax, item.instance);
+      if (ts.empty()) {
+        refusal = "instance " + item.instance.sop_instance_uid + " is stored as " + item.instance.transfer_syntax_uid +
+                  " and cannot be sent as " + syntax + " (ask for transfer-syntax=* to get it as stored)";
+        break;
+      }
+      send.push_back(std::move(ts));
+    }
+    if (send.size() == set->instances.size()) break;
   }
+  if (send.size() != set->instances.size()) return http::HttpResponse::Error(406, refusal);
   const std::string boundary = NewBoundary();
   http::HttpResponse response;
   response.With("Content-Type", "multipart/related; type=\"application/dicom\"; boundary=" + boundary);
-  response.stream = [instances = std::move(set->instances), boundary](http::BodyWriter& writer) {
-    for (const auto& item : instances) {
-      std::string head = "--" + boundary + "\r\nContent-Type: application/dicom; transfer-syntax=" +
-                         item.instance.transfer_syntax_uid + "\r\n\r\n";
-      if (!writer.Write(head) || !StreamFileTo(item.path, writer) || !writer.Write("\r\n")) return;
+  response.stream = [instances = std::move(set->instances), send = std::move(send), boundary](http::BodyWriter& writer) {
+    for (std::size_t i = 0; i < instances.size(); ++i) {
+      const auto& item = instances[i];
+      std::string head = "--" + boundary + "\r\nContent-Type: application/dicom; transfer-syntax=" + send[i] + "\r\n\r\n";
+      if (send[i] == item.instance.transfer_syntax_uid) {
+        if (!writer.Write(head) || !StreamFileTo(item.path, writer) || !writer.Write("\r\n")) return;
+        continue;
+      }
+      auto converted = dicom::Transcode(item.path, send[i]);
+      if (!converted) {  // the status line is gone: end the stream short, the client sees a truncated body
+        LOG_ERROR("dicomweb", "cannot send {} as {}: {}", item.instance.sop_instance_uid, send[i], converted.error().message);
+        return;
+      }
+      if (!writer.Write(head) || !writer.Write(*converted) || !writer.Write("\r\n")) return;
     }
     writer.Write("--" + boundary + "--\r\n");
   };
