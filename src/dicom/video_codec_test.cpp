@@ -1,5 +1,12 @@
 #include "dicom/video_codec.h"
 
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcpixel.h>
+#include <dcmtk/dcmdata/dcpixseq.h>
+#include <dcmtk/dcmdata/dcpxitem.h>
+#include <dcmtk/dcmdata/dcxfer.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -362,6 +369,70 @@ TEST_F(VideoCodecTest, CorruptStreamsAreErrorsNotCrashes) {
       for (const auto& frame : result->frames) ASSERT_EQ(frame.size(), std::size_t{result->rows} * result->columns * 3);
     }
     (void)RemuxToMp4(flipped, VideoCodec::kH264, 30);
+  }
+}
+
+// The video stream of a DICOM file: every fragment after the (empty) Basic
+// Offset Table, concatenated, as PS3.5 8.2.5 stores it.
+std::string VideoStreamOf(const fs::path& file, std::string* transfer_syntax, Sint32* frames) {
+  DcmFileFormat format;
+  if (format.loadFile(file.c_str()).bad()) return {};
+  DcmDataset& ds = *format.getDataset();
+  *transfer_syntax = DcmXfer(ds.getOriginalXfer()).getXferID();
+  ds.findAndGetSint32(DCM_NumberOfFrames, *frames);
+  DcmElement* element = nullptr;
+  DcmPixelSequence* sequence = nullptr;
+  if (ds.findAndGetElement(DCM_PixelData, element).bad() ||
+      static_cast<DcmPixelData*>(element)->getEncapsulatedRepresentation(ds.getOriginalXfer(), nullptr, sequence).bad())
+    return {};
+  std::string stream;
+  for (unsigned long i = 1; i < sequence->card(); ++i) {
+    DcmPixelItem* item = nullptr;
+    Uint8* bytes = nullptr;
+    sequence->getItem(item, i);
+    item->getUint8Array(bytes);
+    stream.append(reinterpret_cast<const char*>(bytes), item->getLength());
+  }
+  return stream;
+}
+
+TEST_F(VideoCodecTest, DecodesVideoDicomFromTheGenerator) {
+  // tools/make_video_dicom.py, found from this file's path.
+  fs::path tool = fs::path(__FILE__).parent_path().parent_path().parent_path() / "tools" / "make_video_dicom.py";
+  if (!fs::exists(tool) || Run("/usr/bin/python3 -c 'import pydicom, numpy' 2>&1 && echo ok").find("ok") == std::string::npos)
+    GTEST_SKIP() << "needs " << tool << " and Debian's python3-pydicom and python3-numpy";
+  struct Case {
+    const char* codec;
+    const char* size;
+    const char* fps;
+    int frames;
+    const char* transfer_syntax;
+    VideoCodec decoder;
+  };
+  for (const Case& c : {Case{"h264", "320x240", "28.6", 24, "1.2.840.10008.1.2.4.102", VideoCodec::kH264},
+                        Case{"mpeg2", "720x480", "30000/1001", 12, "1.2.840.10008.1.2.4.100", VideoCodec::kMpeg2}}) {
+    fs::path out = Path(std::string(c.codec) + ".dcm");
+    int status = -1;
+    std::string log = Run("/usr/bin/python3 " + tool.string() + " --out " + out.string() + " --codec " + c.codec +
+                              " --size " + c.size + " --fps " + c.fps + " --frames " + std::to_string(c.frames) + " 2>&1",
+                          &status);
+    ASSERT_EQ(status, 0) << log;
+    std::string transfer_syntax;
+    Sint32 frames = 0;
+    std::string stream = VideoStreamOf(out, &transfer_syntax, &frames);
+    EXPECT_EQ(transfer_syntax, c.transfer_syntax);
+    EXPECT_EQ(frames, c.frames);
+    EXPECT_EQ(VideoCodecOf(transfer_syntax), c.decoder);
+    auto video = DecodeVideo(stream, c.decoder);
+    ASSERT_TRUE(video) << c.codec << ": " << video.error().message;
+    EXPECT_EQ(video->frames.size(), static_cast<std::size_t>(c.frames)) << c.codec;
+    EXPECT_EQ(std::to_string(video->columns) + "x" + std::to_string(video->rows), c.size);
+    EXPECT_NE(video->frames.front(), video->frames.back());
+    if (c.decoder == VideoCodec::kH264) {
+      auto mp4 = RemuxToMp4(stream, c.decoder, 28.6);
+      ASSERT_TRUE(mp4) << mp4.error().message;
+      EXPECT_EQ(Probe(*mp4)["streams"][0]["nb_read_frames"], std::to_string(c.frames));
+    }
   }
 }
 
