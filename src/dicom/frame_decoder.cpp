@@ -12,6 +12,8 @@
 #include <dcmtk/dcmdata/dcxfer.h>
 
 #include "dicom/frames.h"
+#include "dicom/j2k_codec.h"
+#include "dicom/video_codec.h"
 
 namespace systole::dicom {
 namespace {
@@ -111,7 +113,36 @@ Result<std::string> ReadStoredFrame(const std::filesystem::path& file, const Fra
   return ReadRanges(file, table.frames[number - 1]);
 }
 
-bool CanDecodeFrames(const std::string& transfer_syntax) { return IsDcmtkDecoded(transfer_syntax); }
+bool CanDecodeFrames(const std::string& transfer_syntax) {
+  return IsDcmtkDecoded(transfer_syntax) || IsJ2kTransferSyntax(transfer_syntax);
+}
+
+bool CanDecode(const std::string& transfer_syntax) {
+  return CanDecodeFrames(transfer_syntax) || VideoCodecOf(transfer_syntax).has_value();
+}
+
+Result<std::vector<std::string>> DecodeAllFrames(const std::filesystem::path& file, const FrameTable& table,
+                                                 DecodedLayout* layout) {
+  std::vector<std::string> out;
+  if (auto codec = VideoCodecOf(table.transfer_syntax)) {
+    auto stream = ReadRanges(file, table.stream);
+    if (!stream) return std::unexpected(stream.error());
+    auto video = DecodeVideo(*stream, *codec);
+    if (!video) return std::unexpected(video.error());
+    if (video->rows != table.rows || video->columns != table.columns)
+      return Fail(ErrorCode::kInvalidArgument, "the video stream's size differs from Rows/Columns");
+    if (layout) *layout = {"RGB", 0};
+    return std::move(video->frames);
+  }
+  for (std::uint32_t n = 1; n <= table.frames.size(); ++n) {
+    auto stored = ReadStoredFrame(file, table, n);
+    if (!stored) return std::unexpected(stored.error());
+    auto frame = DecodeFrame(table, *stored, layout);
+    if (!frame) return std::unexpected(frame.error());
+    out.push_back(std::move(*frame));
+  }
+  return out;
+}
 
 Result<std::string> DecodeFrame(const FrameTable& table, std::string_view stored, DecodedLayout* layout) {
   if (!table.encapsulated) {
@@ -119,6 +150,19 @@ Result<std::string> DecodeFrame(const FrameTable& table, std::string_view stored
     return std::string(stored);
   }
   if (IsDcmtkDecoded(table.transfer_syntax)) return DecodeWithDcmtk(table, stored, layout);
+  if (IsJ2kTransferSyntax(table.transfer_syntax)) {
+    PixelLayout expect{table.rows, table.columns, table.samples_per_pixel, table.bits_allocated, table.bits_stored,
+                       table.pixel_representation == 1};
+    std::string photometric;
+    auto frame = DecodeJ2kFrame(stored, expect, &photometric);
+    if (!frame) return frame;
+    if (layout) {
+      // OpenJPEG inverts RCT/ICT; YBR_RCT / YBR_ICT headers mean RGB once decoded either way.
+      const bool rgb = photometric == "RGB" || table.photometric == "YBR_RCT" || table.photometric == "YBR_ICT";
+      *layout = {rgb ? "RGB" : table.photometric, 0};
+    }
+    return frame;
+  }
   return Fail(ErrorCode::kInvalidArgument, "frames of transfer syntax " + table.transfer_syntax + " cannot be decoded");
 }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "dicom/frame_table.h"
@@ -31,7 +32,13 @@ struct DecodedLayout {
 // table.FrameBytes() bytes. kInvalidArgument: corrupt data or an unsupported syntax.
 Result<std::string> DecodeFrame(const FrameTable& table, std::string_view stored, DecodedLayout* layout = nullptr);
 
-// True when DecodeFrame can decode this syntax frame by frame.
+// True when DecodeFrame can decode this syntax frame by frame (DCMTK's codecs, JPEG 2000).
 bool CanDecodeFrames(const std::string& transfer_syntax);
+// True when DecodeAllFrames can decode it (the above and video).
+bool CanDecode(const std::string& transfer_syntax);
+
+// Every frame of the instance decoded (a video stream is decoded as a whole, to RGB).
+Result<std::vector<std::string>> DecodeAllFrames(const std::filesystem::path& file, const FrameTable& table,
+                                                 DecodedLayout* layout = nullptr);
 
 }  // namespace systole::dicom

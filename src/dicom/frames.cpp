@@ -16,6 +16,9 @@ namespace systole::dicom {
 void RegisterDecoders() {
   static std::once_flag once;
   std::call_once(once, [] {
+    // Standard elements a writer encoded as UN (GDCM does, e.g. SOPClassUID) are read with their
+    // dictionary VR, so their values are usable (a UID stays a UID).
+    dcmEnableUnknownVRConversion.set(OFTrue);
     DJDecoderRegistration::registerCodecs();
     DJLSDecoderRegistration::registerCodecs();
     DcmRLEDecoderRegistration::registerCodecs();

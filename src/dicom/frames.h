@@ -18,7 +18,7 @@ struct FrameInfo {
   std::string transfer_syntax;
 };
 
-// Registers DCMTK's decoders once (thread-safe, idempotent).
+// Registers DCMTK's decoders and sets its global reading options once (thread-safe, idempotent).
 void RegisterDecoders();
 
 // Decoded frames `numbers` (1-based; empty = every frame) of `file`. kNotFound for a frame number

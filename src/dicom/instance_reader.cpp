@@ -1,5 +1,7 @@
 #include "dicom/instance_reader.h"
 
+#include "dicom/frames.h"
+
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
@@ -84,6 +86,7 @@ void AppendMetaElement(std::string& out, std::uint16_t element, const char* vr, 
 
 Result<ParsedInstance> ReadInstanceFile(const std::filesystem::path& path) {
   DcmFileFormat file;
+  RegisterDecoders();
   OFCondition cond = file.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, kMaxLoadedValueLength, ERM_autoDetect);
   if (cond.bad()) return Fail(ErrorCode::kInvalidArgument, std::string(kUnparseable) + cond.text());
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmdata/dcrleerg.h>
 #include <dcmtk/dcmdata/dcxfer.h>
@@ -14,7 +15,10 @@
 #include <mutex>
 #include <sstream>
 
+#include "dicom/frame_decoder.h"
 #include "dicom/frames.h"
+#include "dicom/j2k_codec.h"
+#include "dicom/video_codec.h"
 
 namespace systole::dicom {
 namespace {
@@ -50,6 +54,34 @@ class TempFile {
   std::string path_;
 };
 
+// Syntaxes DCMTK 3.6.7 cannot decode (JPEG 2000, video): our decoders put native pixel data in their place.
+Status DecodeInPlace(const std::filesystem::path& file, DcmDataset& dataset) {
+  auto table = ScanFrameTable(file);
+  if (!table) return std::unexpected(table.error());
+  DecodedLayout layout;
+  auto frames = DecodeAllFrames(file, *table, &layout);
+  if (!frames) return std::unexpected(frames.error());
+  std::string pixels;
+  for (const auto& f : *frames) pixels += f;
+  if (VideoCodecOf(table->transfer_syntax)) {  // decoded video is 8-bit RGB
+    dataset.putAndInsertUint16(DCM_BitsAllocated, 8);
+    dataset.putAndInsertUint16(DCM_BitsStored, 8);
+    dataset.putAndInsertUint16(DCM_HighBit, 7);
+    dataset.putAndInsertUint16(DCM_SamplesPerPixel, 3);
+    dataset.putAndInsertString(DCM_NumberOfFrames, std::to_string(frames->size()).c_str());
+  }
+  dataset.putAndInsertString(DCM_PhotometricInterpretation, layout.photometric.c_str());
+  if (table->samples_per_pixel > 1 || VideoCodecOf(table->transfer_syntax))
+    dataset.putAndInsertUint16(DCM_PlanarConfiguration, layout.planar_configuration);
+  OFCondition cond = table->bits_allocated > 8 && !VideoCodecOf(table->transfer_syntax)
+                         ? dataset.putAndInsertUint16Array(DCM_PixelData, reinterpret_cast<const Uint16*>(pixels.data()),
+                                                           pixels.size() / 2)
+                         : dataset.putAndInsertUint8Array(DCM_PixelData, reinterpret_cast<const Uint8*>(pixels.data()),
+                                                          pixels.size());
+  if (cond.bad()) return Fail(ErrorCode::kInternal, std::string("cannot replace pixel data: ") + cond.text());
+  return {};
+}
+
 }  // namespace
 
 bool CanTranscodeTo(const std::string& ts) {
@@ -70,6 +102,10 @@ Result<std::string> Transcode(const std::filesystem::path& file, const std::stri
   if (cond.bad()) return Fail(ErrorCode::kInvalidArgument, std::string("cannot read stored instance: ") + cond.text());
   DcmDataset& dataset = *format.getDataset();
   const std::string stored = DcmXfer(dataset.getOriginalXfer()).getXferID();
+  if (IsJ2kTransferSyntax(stored) || VideoCodecOf(stored)) {
+    if (auto decoded = DecodeInPlace(file, dataset); !decoded)
+      return Fail(ErrorCode::kInvalidArgument, "pixel data stored as " + stored + " cannot be decoded: " + decoded.error().message);
+  }
   if (dataset.chooseRepresentation(target, nullptr).bad() || !dataset.canWriteXfer(target))
     return Fail(ErrorCode::kInvalidArgument, "pixel data stored as " + stored + " cannot be converted to " + transfer_syntax);
   TempFile temp;

@@ -30,10 +30,6 @@ FOLDERS = ["cine", "ct", "mr", "xa", "sr", "waveform", "other/us-single", "other
 
 # Parts of the main STOW-RS request the server must refuse, and the reason it logs for each.
 EXPECTED_REFUSED = {
-    # Known gap: gdcmconv wrote this JPEG 2000 re-encoding with explicit VR "UN" for every standard
-    # element; DCMTK does not reinterpret UN values, so Systole reads SOPClassUID as raw bytes and
-    # refuses the instance (DIMSE and import do the same, see test_dimse_roundtrip.py).
-    "cine/derived__IM00001_j2k_lossless.dcm": "SOPClassUID is not a valid UID",
     # Same StudyInstanceUID as mr/orthanc__StructuredReports_IM631.dcm (sent before it) but without its
     # IssuerOfPatientID: a study belongs to one patient.
     "sr/orthanc__StructuredReports_IM0.dcm": "is already stored for another patient",
@@ -906,26 +902,33 @@ def test_frame_list_returns_frames_in_the_requested_order(frames_archive):
     assert frames == [pixels[i - 1].tobytes() for i in (8, 1, 3, 3)], r
 
 
-def test_j2k_cine_with_un_vrs_is_refused_by_stow(frames_archive):
-    """Known gap: see EXPECTED_REFUSED (explicit VR UN for every standard element)."""
-    r = stow(frames_archive.http_port, [("application/dicom", (DICOM / J2K_CINE).read_bytes())])
-    assert r.status == 409, r
-    assert r.json()["00081198"]["Value"][0]["00081197"]["Value"][0] in FAILURE_REASONS
+def test_j2k_lossless_frames_equal_the_uncompressed_original(frames_archive):
+    # US1_J2KR is US1_UNCR compressed losslessly with the reversible colour transform (YBR_RCT):
+    # decoded by OpenJPEG it must give back exactly the RGB pixels of the original.
+    original = pydicom.dcmread(str(DICOM / "other/us-single/pydicomdata__US1_UNCR.dcm"))
+    for rel in ("other/us-single/pydicomdata__US1_J2KR.dcm", "cine/derived__IM00001_j2k_lossless.dcm"):
+        ds = store_replacing(frames_archive, rel)
+        reference = original if "US1" in rel else pydicom.dcmread(str(DICOM / "cine/dicomparser__IM00001_implicit_le.dcm"))
+        n = frames_of(ds)
+        r, frames = retrieve_frames(frames_archive, ds, ",".join(str(i) for i in range(1, n + 1)))
+        assert frames is not None, r
+        assert b"".join(frames) == reference.PixelData, rel
 
 
-@pytest.mark.parametrize("rel", ["other/us-single/pydicomdata__US1_J2KR.dcm",
-                                 "other/us-single/pydicomdata__US1_J2KI.dcm",
-                                 "other/us-single/orthanc__US_GE_jp2k_YBR_ICT.dcm"])
-def test_j2k_frames_known_gap_clear_error(frames_archive, rel):
-    """Known gap: no JPEG 2000 decoder in the server. Frames of a J2K instance are refused with a JSON
-    error (today 400 "cannot be decoded: Pixel representation cannot be changed"), never a 500 or bytes
-    that are not pixels. When a decoder arrives this test fails: compare pixels instead."""
-    ds = store_replacing(frames_archive, rel)
+def test_j2k_lossy_frames_are_close_to_the_original_and_render(frames_archive):
+    original = pydicom.dcmread(str(DICOM / "other/us-single/pydicomdata__US1_UNCR.dcm")).pixel_array
+    ds = store_replacing(frames_archive, "other/us-single/pydicomdata__US1_J2KI.dcm")
     r, frames = retrieve_frames(frames_archive, ds, "1")
-    assert frames is None, "J2K frames are served now: test them against DCMTK/GDCM decoding"
-    assert_json_error(r, 400, 406, 415, 501)
-    r = get(frames_archive.http_port, instance_path(ds) + "/frames/1/rendered")
-    assert_json_error(r, 400, 406, 415, 501)
+    assert frames is not None, r
+    got = numpy.frombuffer(frames[0], dtype=numpy.uint8).reshape(original.shape)
+    assert numpy.abs(got.astype(int) - original.astype(int)).mean() < 3
+    for rel in ("other/us-single/pydicomdata__US1_J2KI.dcm", "other/us-single/orthanc__US_GE_jp2k_YBR_ICT.dcm"):
+        ds = store_replacing(frames_archive, rel)
+        r = get(frames_archive.http_port, instance_path(ds) + "/frames/1/rendered", accept="image/png")
+        assert r.status == 200 and r.content_type == "image/png", (rel, r)
+        from PIL import Image
+        image = numpy.asarray(Image.open(io.BytesIO(r.body)))
+        assert image.shape[:2] == (ds.Rows, ds.Columns) and image.std() > 5, rel
 
 
 @pytest.mark.parametrize("frame_list,statuses", [
@@ -1072,9 +1075,6 @@ def test_rendered_errors(archive):
     assert_json_error(archive.get(instance_path(ds) + "/frames/1,2/rendered"), 400)
     sr = archive.by_file("sr/pydicom__test-SR.dcm")
     assert_json_error(archive.get(instance_path(sr) + "/rendered"), 404)
-    # Known gap: no JPEG 2000 decoder (see test_j2k_frames_known_gap_clear_error).
-    j2k = archive.by_file("other/us-single/pydicomdata__US1_J2KI.dcm")
-    assert_json_error(archive.get(instance_path(j2k) + "/rendered"), 400, 406, 415, 501)
     # Known gap: 16-bit segmented PALETTE COLOR LUTs; DCMTK's dcmimage does not support them (dcm2pnm
     # fails the same way: "segmented palettes not yet supported"). A JSON error, not a 500.
     aloka = archive.by_file("other/us-single/pydicomdata__gdcm-US-ALOKA-16.dcm")

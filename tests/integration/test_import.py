@@ -31,7 +31,7 @@ def _unlimited_stack():
 
 def identifiers(path):
     """(parseable, {keyword: top-level value}) as DCMTK reads the file."""
-    args = ["dcmdump", "-q", "-M", "-Un", "+L"]
+    args = ["dcmdump", "-q", "-M", "-Un", "+L", "+uc"]  # +uc: UN-encoded standard elements read with their VR, as Systole does
     for t in KEYS:
         args += ["+P", t]
     proc = subprocess.run([*args, str(path)], capture_output=True, text=True, errors="replace",
@@ -43,7 +43,7 @@ def identifiers(path):
             raw = m.group(3)
             value = raw[1:raw.rindex("]")] if raw.startswith("[") else ("" if raw.startswith("(no value") else raw)
             if m.group(2) == "UN":
-                value = "<UN>"  # DCMTK keeps a UN value as bytes: not a usable UID
+                value = "<UN>"  # an unknown (private) element left as UN
             values[KEYS[m.group(1)]] = value.rstrip("\x00 ")
     return proc.returncode == 0, values
 

@@ -76,7 +76,7 @@ std::string SendSyntax(const std::string& accepted, const domain::StoredInstance
   const std::string& stored = instance.transfer_syntax_uid;
   if (accepted == "*" || accepted == stored) return stored;
   if (!dicom::CanTranscodeTo(accepted)) return "";
-  if (!IsNative(stored) && !dicom::CanDecodeFrames(stored)) return "";  // pixel data we cannot decode
+  if (!IsNative(stored) && !dicom::CanDecode(stored)) return "";  // pixel data we cannot decode
   return accepted;
 }
 
