@@ -4,6 +4,7 @@
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcdict.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcmetinf.h>
 #include <dcmtk/dcmdata/dcsequen.h>
 #include <dcmtk/dcmdata/dcvr.h>
 #include <dcmtk/dcmdata/dctag.h>
@@ -61,6 +62,20 @@ std::string PublicVr(DcmElement& element) {
   return DcmVR(vr.getValidEVR()).getValidVRName();
 }
 
+nlohmann::json PersonName(std::string_view value) {
+  nlohmann::json name = nlohmann::json::object();
+  const char* groups[] = {"Alphabetic", "Ideographic", "Phonetic"};
+  std::size_t start = 0;
+  for (int g = 0; g < 3; ++g) {
+    std::size_t end = value.find('=', start);
+    std::string part(value.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    if (!part.empty()) name[groups[g]] = part;
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  return name;
+}
+
 nlohmann::json ElementJson(DcmElement& element, const std::string* bulk_prefix) {
   const DcmTagKey tag = element.getTag().getXTag();
   const std::string vr = PublicVr(element);
@@ -92,23 +107,13 @@ nlohmann::json ElementJson(DcmElement& element, const std::string* bulk_prefix) 
     if (element.getOFString(text, i, OFTrue).bad()) continue;
     std::string value(text.c_str(), text.length());
     if (evr == EVR_PN) {
-      if (value.empty()) values.push_back(nullptr);
-      else {
-        nlohmann::json name = nlohmann::json::object();
-        const char* groups[] = {"Alphabetic", "Ideographic", "Phonetic"};
-        std::size_t start = 0;
-        for (int g = 0; g < 3; ++g) {
-          std::size_t end = value.find('=', start);
-          std::string part = value.substr(start, end == std::string::npos ? std::string::npos : end - start);
-          if (!part.empty()) name[groups[g]] = part;
-          if (end == std::string::npos) break;
-          start = end + 1;
-        }
-        values.push_back(name);
-      }
+      values.push_back(value.empty() ? nlohmann::json(nullptr) : PersonName(value));
     } else if (IsNumberVr(evr)) {
       try {
-        if (evr == EVR_DS || evr == EVR_FL || evr == EVR_FD) values.push_back(std::stod(value));
+        Float64 binary = 0;
+        if (evr == EVR_FD && element.getFloat64(binary, i).good()) {
+          values.push_back(binary);  // the binary value itself: its text form would round it
+        } else if (evr == EVR_DS || evr == EVR_FL || evr == EVR_FD) values.push_back(std::stod(value));
         else values.push_back(std::stoll(value));
       } catch (...) {
         values.push_back(nullptr);
@@ -138,6 +143,10 @@ nlohmann::json ItemJson(DcmItem& item, const std::string* bulk_prefix) {
 
 }  // namespace
 
+std::string PersonNameJson(std::string_view name) {
+  return PersonName(name).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::optional<std::uint32_t> TagFromKeywordOrHex(std::string_view text) {
   if (text.size() == 8 && text.find_first_not_of("0123456789abcdefABCDEF") == std::string_view::npos)
     return static_cast<std::uint32_t>(std::stoul(std::string(text), nullptr, 16));
@@ -158,8 +167,12 @@ Result<std::string> InstanceJson(const std::filesystem::path& file, const std::s
   DcmDataset& dataset = *format.getDataset();
   if (dataset.tagExists(DCM_SpecificCharacterSet) && dataset.convertToUTF8().good())
     dataset.putAndInsertString(DCM_SpecificCharacterSet, "ISO_IR 192");
+  nlohmann::json json = ItemJson(dataset, &bulk_uri_prefix);
+  OFString syntax;
+  if (format.getMetaInfo()->findAndGetOFString(DCM_TransferSyntaxUID, syntax).good())
+    json["00083002"] = {{"vr", "UI"}, {"Value", {syntax.c_str()}}};
   // Text that is not valid UTF-8 (an unconvertible character set) is replaced, never an error.
-  return ItemJson(dataset, &bulk_uri_prefix).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace systole::dicom

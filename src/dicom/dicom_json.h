@@ -18,10 +18,14 @@ std::optional<std::uint32_t> TagFromKeywordOrHex(std::string_view text);
 // Two-letter VR of a tag from the data dictionary ("UN" if unknown).
 std::string VrOfTag(std::uint32_t tag);
 
+// The PN value object of one person name: {"Alphabetic", "Ideographic", "Phonetic"} split at '='.
+std::string PersonNameJson(std::string_view name);
+
 // The dataset of a Part 10 file (meta header excluded) as one DICOM JSON
-// object. Pixel data and other large binary values (over 1 KiB) become
-// BulkDataURI "<bulk_uri_prefix>/<tag>", never inline. kInvalidArgument if
-// the file cannot be parsed.
+// object, plus AvailableTransferSyntaxUID (0008,3002): the stored syntax.
+// Pixel data and other large binary values (over 1 KiB) become BulkDataURI
+// "<bulk_uri_prefix>/<tag>", never inline. kInvalidArgument if the file
+// cannot be parsed.
 Result<std::string> InstanceJson(const std::filesystem::path& file, const std::string& bulk_uri_prefix);
 
 }  // namespace systole::dicom

@@ -101,22 +101,11 @@ KNOWN_DIFFERENCES = {
 
 # Differences that are Systole bugs (reported, not accepted): (file, tag) -> bug. test_open_bugs_are_fixed
 # (strict xfail) fails once they are gone, so that this table is emptied.
-_QIDO_PN = ("QIDO-RS returns a PN with several component groups as one 'Alphabetic' string "
-            "('Alphabetic=Ideographic=Phonetic') instead of splitting it into Alphabetic/Ideographic/Phonetic "
-            "(protocols/dicomweb/common.cpp JsonValue; metadata splits it correctly)")
 _ISO2022_JP = ("ISO 2022 IR 87 (Japanese kanji/kana) is not converted to UTF-8 (DCMTK 3.6.7 with glibc iconv "
                "refuses the character set), so the Ideographic/Phonetic groups carry raw ISO 2022 escape sequences "
                "(ESC $ B ...) instead of 山田^太郎 / やまだ^たろう")
-_FD = ("FD values lose precision: dicom_json.cpp formats them with DCMTK's getOFString (16 significant digits) "
-       "and re-parses, so the double in the file is not the double in the JSON (1 ulp off); use getFloat64")
 OPEN_BUGS = {
-    ("other/charset/pydicom__chrH31.dcm", "00100010"): _QIDO_PN + "; and " + _ISO2022_JP,
-    ("other/charset/pydicom__chrI2.dcm", "00100010"): _QIDO_PN,
-    ("other/charset/pydicom__chrX1.dcm", "00100010"): _QIDO_PN,
-    ("other/charset/pydicom__chrX2.dcm", "00100010"): _QIDO_PN,
-    ("cine/orthanc__Issue16.dcm", "0018602C"): _FD,
-    ("other/us-single/orthanc__US_GE_jp2k_YBR_ICT.dcm", "0018602C"): _FD,
-    ("other/us-single/orthanc__US_GE_jp2k_YBR_ICT.dcm", "0018602E"): _FD,
+    ("other/charset/pydicom__chrH31.dcm", "00100010"): _ISO2022_JP,
 }
 
 

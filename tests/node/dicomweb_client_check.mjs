@@ -183,7 +183,7 @@ for (const study of summary.studies) {
           numberOfFrames: first(m, '00280008'), rows: first(m, '00280010'), columns: first(m, '00280011'),
           samplesPerPixel: first(m, '00280002'), bitsAllocated: first(m, '00280100'),
           pixelData: m && m['7FE00010'] ? Object.keys(m['7FE00010']).sort() : null,
-          transferSyntaxUID: first(m, '00020010'),
+          transferSyntaxUID: first(m, '00020010') || first(m, '00083002'),
         };
       }
 

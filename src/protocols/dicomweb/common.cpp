@@ -5,9 +5,29 @@
 
 #include "protocols/dicomweb/internal.h"
 
+#include "dicom/dicom_json.h"
+
 namespace systole::dicomweb {
 
 using domain::Attribute;
+
+bool AcceptsJson(const std::string& accept) {
+  if (accept.empty()) return true;
+  std::size_t start = 0;
+  while (start <= accept.size()) {
+    std::size_t end = accept.find(',', start);
+    std::string range = accept.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    while (!range.empty() && range.front() == ' ') range.erase(range.begin());
+    std::string type = range.substr(0, range.find(';'));
+    while (!type.empty() && type.back() == ' ') type.pop_back();
+    if (type == "multipart/related") type = MediaTypeParameter(range, "type");
+    if (type == "*/*" || type == "application/*" || type == "application/json" || type == "application/dicom+json")
+      return true;
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return false;
+}
 
 std::string BaseUrl(const http::HttpRequest& request) {
   std::string host = request.Header("host");
@@ -36,7 +56,7 @@ nlohmann::json JsonValue(const std::string& vr, const std::string& value) {
     std::size_t end = value.find('\\', start);
     std::string item = value.substr(start, end == std::string::npos ? std::string::npos : end - start);
     if (vr == "PN") {
-      values.push_back(item.empty() ? nlohmann::json(nullptr) : nlohmann::json{{"Alphabetic", item}});
+      values.push_back(item.empty() ? nlohmann::json(nullptr) : nlohmann::json::parse(dicom::PersonNameJson(item)));
     } else if (vr == "IS" || vr == "US" || vr == "UL" || vr == "SS" || vr == "SL" || vr == "DS" || vr == "FL" ||
                vr == "FD") {
       try {

@@ -33,6 +33,10 @@ Result<std::vector<Part>> SplitMultipart(std::string_view body, const std::strin
 // The value of a parameter (e.g. boundary, type) of a Content-Type/Accept header; "" if absent.
 std::string MediaTypeParameter(std::string_view header, std::string_view name);
 
+// True when the Accept header allows a DICOM JSON answer (absent, */*, application/json,
+// application/dicom+json, application/*).
+bool AcceptsJson(const std::string& accept);
+
 // Handlers.
 http::HttpResponse Search(const http::HttpRequest& request, services::QueryService& query, domain::Level level);
 http::HttpResponse Retrieve(const http::HttpRequest& request, services::QueryService& query);

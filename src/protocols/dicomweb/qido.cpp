@@ -45,6 +45,8 @@ Result<std::size_t> ParseCount(const std::string& name, const std::string& text)
 }  // namespace
 
 http::HttpResponse Search(const http::HttpRequest& request, services::QueryService& query, Level level) {
+  if (!AcceptsJson(request.Header("accept")))
+    return http::HttpResponse::Error(406, "search results are application/dicom+json");
   domain::Query q;
   q.level = level;
   bool fuzzy = false;
@@ -139,7 +141,9 @@ http::HttpResponse Search(const http::HttpRequest& request, services::QueryServi
     item["00081190"] = {{"vr", "UR"}, {"Value", {url}}};
     out.push_back(std::move(item));
   }
-  return http::HttpResponse::Json(200, out.dump(), "application/dicom+json");
+  // Text that is not valid UTF-8 (an unconvertible character set) is replaced, never an error.
+  return http::HttpResponse::Json(200, out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                                  "application/dicom+json");
 }
 
 }  // namespace systole::dicomweb

@@ -138,7 +138,9 @@ std::optional<services::CineService::Form> AcceptedFrameForm(const std::string& 
     if (type == "*/*" || type == "multipart/*") return Form::kDecoded;
     if (type == "application/octet-stream" && (ts.empty() || ts == "*" || ts == "1.2.840.10008.1.2.1"))
       return Form::kDecoded;
-    if (!stored_type.empty() && type == stored_type && (ts.empty() || ts == "*" || ts == stored_ts)) return Form::kStored;
+    // image/x-dicom-rle: the name PS3.18 used before image/dicom-rle, still sent by clients.
+    const bool same_type = type == stored_type || (stored_type == "image/dicom-rle" && type == "image/x-dicom-rle");
+    if (!stored_type.empty() && same_type && (ts.empty() || ts == "*" || ts == stored_ts)) return Form::kStored;
     if (end == std::string::npos) break;
     start = end + 1;
   }
@@ -208,6 +210,7 @@ http::HttpResponse Retrieve(const http::HttpRequest& request, services::QuerySer
 }
 
 http::HttpResponse RetrieveMetadata(const http::HttpRequest& request, services::QueryService& query) {
+  if (!AcceptsJson(request.Header("accept"))) return http::HttpResponse::Error(406, "metadata is application/dicom+json");
   auto set = Locate(request, query);
   if (!set) return ErrorResponse(set.error());
   std::string body = "[";
