@@ -96,6 +96,15 @@ const std::vector<Key>& Keys() {
          return {};
        }},
       {"http.bind", false, SCALAR(c.http_bind = s; return {};)},
+      {"http.cors_origins", true, [](Config& c, const std::vector<std::string>& values) -> Status {
+         c.http_cors_origins.clear();
+         for (const auto& v : values) {
+           if (v != "*" && !v.starts_with("http://") && !v.starts_with("https://"))
+             return std::unexpected(Invalid("http.cors_origins", v, "expected \"*\" or an origin like https://viewer.example.org"));
+           c.http_cors_origins.push_back(v);
+         }
+         return {};
+       }},
       {"http.port", false, SCALAR(auto p = ParseInt<std::uint16_t>("http.port", s, 0, 65535); if (!p) return std::unexpected(p.error()); c.http_port = *p; return {};)},
       {"hl7.port", false, SCALAR(auto p = ParseInt<std::uint16_t>("hl7.port", s, 0, 65535); if (!p) return std::unexpected(p.error()); c.hl7_port = *p; return {};)},
       {"storage.min_free_mb", false, SCALAR(auto n = ParseInt<std::uint64_t>("storage.min_free_mb", s, 0, 1ull << 40); if (!n) return std::unexpected(n.error()); c.ingest.min_free_bytes = *n << 20; return {};)},

@@ -27,6 +27,7 @@ struct Config {
   protocols::DimseConfig dicom;
   std::string http_bind = "127.0.0.1";
   std::uint16_t http_port = 8080;
+  std::vector<std::string> http_cors_origins;
   std::uint16_t hl7_port = 2575;
   services::IngestPolicy ingest;
   std::size_t index_max_connections = 8;

@@ -63,6 +63,7 @@ int RunServe(const Config& config) {
   http::HttpConfig http_config;
   http_config.bind_address = config.http_bind;
   http_config.port = config.http_port;
+  http_config.cors_origins = config.http_cors_origins;
   http::HttpServer web(http_config, router);
   auto http_port = web.Start();
   if (!http_port) {

@@ -66,7 +66,26 @@ http::HttpResponse RenderFirstInstance(const http::HttpRequest& request, const S
 
 }  // namespace
 
+// The instance as MP4 (Accept: video/mp4), for smooth streaming of a loop in a <video> element.
+http::HttpResponse RenderVideo(const http::HttpRequest& request, const Services& services) {
+  auto set = services.query.Retrieve(PathQuery(request));
+  if (!set) return ErrorResponse(set.error());
+  if (set->instances.empty()) return http::HttpResponse::Error(404, "no such instance");
+  auto video = services.cine.Video(set->instances.front().path);
+  if (!video) return ErrorResponse(video.error());
+  http::HttpResponse response;
+  response.body = **video;
+  response.With("Content-Type", "video/mp4");
+  response.With("Cache-Control", "private, max-age=3600");
+  response.With("Accept-Ranges", "bytes");
+  return response;
+}
+
 http::HttpResponse RetrieveRendered(const http::HttpRequest& request, const Services& services, bool thumbnail) {
+  const std::string accept = request.Header("accept");
+  if (!thumbnail && !request.path_params.contains("frames") && accept.find("video/mp4") != std::string::npos &&
+      (accept.find("image/") == std::string::npos || accept.find("video/mp4") < accept.find("image/")))
+    return RenderVideo(request, services);
   dicom::RenderOptions options;
   if (thumbnail) options.max_width = options.max_height = 128;
   if (auto error = ReadOptions(request, options, "")) return *error;

@@ -267,6 +267,14 @@ http::HttpResponse RetrieveBulk(const http::HttpRequest& request, const Services
   if (*tag != 0x7FE00010) return http::HttpResponse::Error(404, "bulk data other than pixel data is not served yet");
   auto frames = services.cine.Frames(set->instances.front().path, {}, services::CineService::Form::kDecoded);
   if (!frames) return ErrorResponse(frames.error());
+  if (request.Header("accept").starts_with("application/octet-stream")) {
+    // Single part: the raw value, so that a client can fetch byte ranges of it.
+    http::HttpResponse response;
+    for (const auto& f : frames->frames) response.body += *f;
+    response.With("Content-Type", "application/octet-stream; transfer-syntax=" + frames->transfer_syntax);
+    response.With("Accept-Ranges", "bytes");
+    return response;
+  }
   return FrameParts(std::move(frames->frames), "application/octet-stream; transfer-syntax=" + frames->transfer_syntax,
                     /*one_part=*/true);
 }

@@ -1,5 +1,7 @@
 #include "protocols/http/http_server.h"
 
+#include "protocols/http/response_filters.h"
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -139,7 +141,6 @@ void HttpServer::Impl::WriteResponse(tcp::socket& socket, const HttpRequest& req
     message.keep_alive(keep_alive);
     message.set(bhttp::field::server, "Systole");
     message.set("X-Content-Type-Options", "nosniff");
-    if (!config.cors_origin.empty()) message.set(bhttp::field::access_control_allow_origin, config.cors_origin);
     for (const auto& [name, value] : response.headers) message.set(name, value);
   };
   if (response.stream && request.method != "HEAD") {
@@ -202,7 +203,9 @@ void HttpServer::Impl::Serve(tcp::socket socket) {
       version = message.version();
       request = ToRequest(message, remote);
       try {
-        response = router.Dispatch(request);
+        if (auto preflight = CorsPreflight(request, config.cors_origins)) response = std::move(*preflight);
+        else response = router.Dispatch(request);
+        ApplyResponseFilters(request, response, config.cors_origins);
       } catch (const std::exception& error) {
         LOG_ERROR("http", "{} {}: handler failed: {}", request.method, request.path, error.what());
         response = HttpResponse::Error(500, "internal error");

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "protocols/http/router.h"
@@ -23,7 +24,7 @@ struct HttpConfig {
   std::size_t max_body_bytes = std::size_t{2} << 30;  // STOW of a big study
   std::size_t max_header_bytes = 16 << 10;
   std::chrono::seconds idle_timeout{60};
-  std::string cors_origin;  // empty: no CORS headers
+  std::vector<std::string> cors_origins;  // origins allowed by CORS ("*": any); empty: no CORS headers
 };
 
 class HttpServer {

@@ -4,6 +4,7 @@
 #include "dicom/frame_decoder.h"
 #include "dicom/frame_table.h"
 #include "dicom/frames.h"
+#include "dicom/video_codec.h"
 #include "services/cine/internal/lru_cache.h"
 
 namespace systole::services {
@@ -81,6 +82,11 @@ Result<std::shared_ptr<const CineService::Decoded>> CineService::DecodedFrame(co
   const dicom::FrameTable& table = *instance.table;
   const std::string key = file.string() + "#" + std::to_string(number);
   if (auto hit = caches_->decoded.Get(key)) return hit;
+  if (!table.stream.empty()) {  // video: the whole stream decodes at once
+    SYSTOLE_RETURN_IF_ERROR(DecodeVideoFrames(file, instance));
+    if (auto hit = caches_->decoded.Get(key)) return hit;
+    return Fail(ErrorCode::kUnavailable, "decoded video frames do not fit in the frame cache");
+  }
   auto stored = dicom::ReadStoredFrame(file, table, number);
   if (!stored) return std::unexpected(stored.error());
   auto decoded = std::make_shared<Decoded>();
@@ -92,14 +98,31 @@ Result<std::shared_ptr<const CineService::Decoded>> CineService::DecodedFrame(co
   return shared;
 }
 
+Status CineService::DecodeVideoFrames(const std::filesystem::path& file, const Instance& instance) {
+  dicom::DecodedLayout layout;
+  auto frames = dicom::DecodeAllFrames(file, *instance.table, &layout);
+  if (!frames) return std::unexpected(frames.error());
+  if (frames->size() != instance.table->number_of_frames)
+    LOG_WARN("cine", "{}: the video holds {} frames, NumberOfFrames says {}", file.string(), frames->size(),
+             instance.table->number_of_frames);
+  for (std::size_t i = 0; i < frames->size(); ++i) {
+    auto decoded = std::make_shared<Decoded>();
+    decoded->pixels = std::move((*frames)[i]);
+    decoded->layout = layout;
+    caches_->decoded.Put(file.string() + "#" + std::to_string(i + 1), std::move(decoded));
+  }
+  return {};
+}
+
 Result<CineService::FrameSet> CineService::Frames(const std::filesystem::path& file,
                                                   const std::vector<std::uint32_t>& wanted, Form form) {
   auto instance = Open(file);
   if (!instance) return std::unexpected(instance.error());
   FrameSet set;
   const auto& table = (*instance)->table;
-  const bool walkable = table && (!table->frames.empty()) &&
-                        (form == Form::kStored || !table->encapsulated || dicom::CanDecodeFrames(table->transfer_syntax));
+  const bool video = table && !table->stream.empty();
+  const bool walkable = table && (video || ((!table->frames.empty()) && (form == Form::kStored || !table->encapsulated ||
+                                                                         dicom::CanDecodeFrames(table->transfer_syntax))));
   if (!walkable) {
     // DCMTK decodes the whole pixel data (deflated, big-endian, or fragments it alone can assign).
     dicom::FrameInfo info;
@@ -119,6 +142,14 @@ Result<CineService::FrameSet> CineService::Frames(const std::filesystem::path& f
       return Fail(ErrorCode::kNotFound,
                   "frame " + std::to_string(n) + " out of range 1-" + std::to_string(table->number_of_frames));
   set.frames.reserve(numbers.size());
+  if (video && form == Form::kStored) {  // PS3.18: a video's frames in its own syntax are the whole stream
+    auto stream = dicom::ReadRanges(file, table->stream);
+    if (!stream) return std::unexpected(stream.error());
+    set.transfer_syntax = table->transfer_syntax;
+    set.photometric = table->photometric;
+    set.frames.push_back(std::make_shared<const std::string>(std::move(*stream)));
+    return set;
+  }
   if (form == Form::kStored || !table->encapsulated) {
     set.transfer_syntax = table->encapsulated ? table->transfer_syntax : kExplicitLittleEndian;
     set.photometric = table->photometric;
@@ -146,7 +177,8 @@ Result<CineService::Bytes> CineService::Rendered(const std::filesystem::path& fi
   if (!instance) return std::unexpected(instance.error());
   const auto& table = (*instance)->table;
   Result<dicom::DisplayImage> image = Fail(ErrorCode::kInternal, "not rendered");
-  if (table && !table->frames.empty() && (!table->encapsulated || dicom::CanDecodeFrames(table->transfer_syntax))) {
+  if (table && (!table->stream.empty() || (!table->frames.empty() && (!table->encapsulated ||
+                                                                      dicom::CanDecodeFrames(table->transfer_syntax))))) {
     if (options.frame < 1 || options.frame > table->number_of_frames)
       return Fail(ErrorCode::kNotFound, "frame " + std::to_string(options.frame) + " out of range 1-" +
                                             std::to_string(table->number_of_frames));
@@ -162,6 +194,54 @@ Result<CineService::Bytes> CineService::Rendered(const std::filesystem::path& fi
   auto encoded = dicom::EncodeImage(*image, options);
   if (!encoded) return std::unexpected(encoded.error());
   auto shared = std::make_shared<const std::string>(std::move(*encoded));
+  caches_->rendered.Put(key, shared);
+  return shared;
+}
+
+Result<CineService::Bytes> CineService::Video(const std::filesystem::path& file) {
+  const std::string key = file.string() + "|mp4";
+  if (auto hit = caches_->rendered.Get(key)) return hit;
+  auto instance = Open(file);
+  if (!instance) return std::unexpected(instance.error());
+  const auto& table = (*instance)->table;
+  if (!table) return Fail(ErrorCode::kInvalidArgument, "the frames of this instance cannot be located for a video");
+  auto header = Header(file);
+  if (!header) return std::unexpected(header.error());
+  const std::uint32_t n = table->number_of_frames;
+  std::vector<double> durations = dicom::FrameDurations(**header, n);
+  double total = 0;
+  for (double d : durations) total += d;
+  // Without timing the loop plays at 30 frames/s (the usual echo rate), and the log says so.
+  const double fps = total > 0 ? 1000.0 * durations.size() / total : 30.0;
+  if (total <= 0) LOG_INFO("cine", "{}: no frame timing; video at 30 frames/s", file.string());
+
+  Result<std::string> mp4 = Fail(ErrorCode::kInternal, "no video");
+  auto codec = dicom::VideoCodecOf(table->transfer_syntax);
+  if (codec && *codec != dicom::VideoCodec::kMpeg2) {
+    auto stream = dicom::ReadRanges(file, table->stream);
+    if (!stream) return std::unexpected(stream.error());
+    mp4 = dicom::RemuxToMp4(*stream, *codec, fps);
+  } else {
+    std::vector<std::string> pixels;
+    dicom::RenderOptions options;
+    std::uint32_t width = 0, height = 0;
+    int samples = 1;
+    for (std::uint32_t i = 1; i <= n; ++i) {
+      auto decoded = DecodedFrame(file, **instance, i);
+      if (!decoded) return std::unexpected(decoded.error());
+      options.frame = i;
+      auto image = dicom::RenderDecoded(**header, i, (*decoded)->pixels, (*decoded)->layout, options);
+      if (!image) return std::unexpected(image.error());
+      width = image->width;
+      height = image->height;
+      samples = image->samples;
+      pixels.push_back(std::move(image->pixels));
+    }
+    mp4 = dicom::EncodeMp4(pixels, static_cast<std::uint16_t>(height), static_cast<std::uint16_t>(width), samples, fps,
+                           durations.size() == pixels.size() ? durations : std::vector<double>{});
+  }
+  if (!mp4) return std::unexpected(mp4.error());
+  auto shared = std::make_shared<const std::string>(std::move(*mp4));
   caches_->rendered.Put(key, shared);
   return shared;
 }

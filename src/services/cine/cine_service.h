@@ -50,6 +50,11 @@ class CineService {
   // A frame rendered for display (JPEG or PNG), cached by file and options.
   Result<Bytes> Rendered(const std::filesystem::path& file, const dicom::RenderOptions& options);
 
+  // The instance as an MP4 video at its acquired frame rate (FrameTime / FrameTimeVector / CineRate):
+  // a stored H.264/HEVC stream is put in MP4 as is, anything else is rendered frame by frame
+  // (same pixels as Rendered) and encoded as H.264. Cached.
+  Result<Bytes> Video(const std::filesystem::path& file);
+
   struct Stats {
     std::size_t decoded_entries, decoded_bytes, rendered_entries, rendered_bytes, hits, misses;
   };
@@ -63,6 +68,8 @@ class CineService {
   struct Decoded;
   Result<std::shared_ptr<const Decoded>> DecodedFrame(const std::filesystem::path& file, const Instance& instance,
                                                       std::uint32_t number);
+  // Decodes a video stream once and caches every frame.
+  Status DecodeVideoFrames(const std::filesystem::path& file, const Instance& instance);
 
   std::unique_ptr<Caches> caches_;
 };
