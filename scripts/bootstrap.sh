@@ -39,6 +39,21 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The viewer (web/ -> web/dist, served at / by systole serve): npm ci when
+# node_modules is missing or older than package-lock.json, npm run build when
+# a source changed since the last build (stamp file).
+if [[ ! -d web/node_modules || web/package-lock.json -nt web/node_modules/.package-lock.json ]]; then
+  echo "bootstrap: npm ci (web)"
+  (cd web && npm ci --no-audit --no-fund --loglevel=error)
+fi
+web_stamp=web/dist/.build-stamp
+if [[ ! -f $web_stamp ]] || [[ -n $(find web/src web/public web/index.html web/vite.config.ts web/tsconfig.json \
+      web/package.json web/package-lock.json -newer "$web_stamp" -print -quit) ]]; then
+  echo "bootstrap: building the viewer (web/dist)"
+  (cd web && npm run --silent build)
+  touch "$web_stamp"
+fi
+
 if [[ ! -f build/build.ninja ]]; then
   cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 fi
