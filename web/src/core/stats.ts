@@ -10,6 +10,8 @@ export interface CellStats {
   firstFramePaintedMs: number | null;
   loopReadyMs: number | null;
   // Additional context (not required by consumers).
+  framesDelayed: number; // shown late after a display hiccup (the loop slipped instead of dropping)
+  slipMs: number;
   frameCount: number;
   acquiredFps: number;
   timingSource: string;

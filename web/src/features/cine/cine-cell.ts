@@ -40,6 +40,8 @@ export class CineCell {
       framesPresented: 0,
       framesDropped: 0,
       framesRepeated: 0,
+      framesDelayed: 0,
+      slipMs: 0,
       firstFramePaintedMs: null,
       loopReadyMs: null,
       frameCount: loop.frameCount,
@@ -83,6 +85,8 @@ export class CineCell {
     this.stats.framesPresented = c.framesPresented;
     this.stats.framesDropped = c.framesDropped;
     this.stats.framesRepeated = c.framesRepeated;
+    this.stats.framesDelayed = c.framesDelayed;
+    this.stats.slipMs = c.slipMs;
     this.stats.playing = p.playing;
     this.stats.speed = p.speed;
     this.updateLabels();

@@ -102,4 +102,37 @@ describe('CinePlayback', () => {
     expect(p.tick(1100)).toBe(6);
     expect(p.counters.framesDropped).toBe(0);
   });
+
+  it('absorbs a short hiccup by delaying the loop, never dropping a frame', () => {
+    const p = new CinePlayback(timelineFromFrameTime(30, 30, 'FrameTime'), () => true);
+    p.play();
+    const painted: number[] = [];
+    let now = 0;
+    for (let i = 0; i < 60; i++) {
+      now += i === 30 ? 100 : VSYNC; // one 100 ms stall of the main thread
+      const f = p.tick(now);
+      if (f >= 0) painted.push(f);
+    }
+    expect(p.counters.framesDropped).toBe(0);
+    expect(p.counters.framesDelayed).toBeGreaterThan(0);
+    for (let i = 1; i < painted.length; i++) expect(painted[i]).toBe((painted[i - 1]! + 1) % 30);
+  });
+
+  it('resynchronises after a long stall (and counts the frames it dropped)', () => {
+    const p = new CinePlayback(timelineFromFrameTime(30, 30, 'FrameTime'), () => true);
+    p.play();
+    p.tick(0);
+    p.tick(VSYNC);
+    expect(p.tick(VSYNC + 600)).toBe(20); // 616.7 ms: frame 20 is due
+    expect(p.counters.framesDropped).toBe(19);
+  });
+
+  it('still drops at 4x on a 60 Hz display (the display cannot show 133 fps)', () => {
+    const p = new CinePlayback(timelineFromFrameTime(30, 30, 'FrameTime'), () => true);
+    p.speed = 4;
+    p.play();
+    run(p, 1);
+    expect(p.counters.framesDelayed).toBe(0);
+    expect(p.counters.framesDropped).toBeGreaterThan(60);
+  });
 });

@@ -9,6 +9,11 @@
 //   - the frame due now is shown if it is decoded; acquisition frames whose
 //     slot passed between two ticks without being shown are *dropped* (the
 //     display is slower than the loop, e.g. 4x on a 60 Hz screen);
+//   - except after a short hiccup (a refresh came late, < MAX_SLIP_MS) when
+//     the display can show every frame at this rate: then the next frame is
+//     shown, late, and the clock slips by the delay (counted as
+//     framesDelayed / slipMs) — a cine must not lose frames to a busy main
+//     thread; a longer stall resynchronises (and drops);
 //   - a frame that is due but not decoded yet is never skipped: the clock
 //     holds at its start (buffering) and the tick counts as *repeated*; the
 //     latest decoded frame before it is shown meanwhile.
@@ -19,19 +24,31 @@ export interface PlaybackCounters {
   framesPresented: number;
   framesDropped: number;
   framesRepeated: number;
+  framesDelayed: number; // shown late after a hiccup, the clock slipped
+  slipMs: number; // total slip of the media clock (wall ms)
 }
+
+// Longest display hiccup absorbed by delaying the loop instead of dropping frames.
+export const MAX_SLIP_MS = 150;
 
 export const MIN_SPEED = 0.25;
 export const MAX_SPEED = 4;
 
 export class CinePlayback {
-  readonly counters: PlaybackCounters = { framesPresented: 0, framesDropped: 0, framesRepeated: 0 };
+  readonly counters: PlaybackCounters = {
+    framesPresented: 0,
+    framesDropped: 0,
+    framesRepeated: 0,
+    framesDelayed: 0,
+    slipMs: 0,
+  };
   playing = false;
   private speedValue = 1;
   private mediaMs = 0; // absolute media time (passes * durationMs + offset)
   private shown = -1; // absolute index of the frame on screen; -1 = none yet
   private pending = -1; // paused: absolute frame wanted on screen (step/seek), -1 = none
   private lastNow: number | undefined;
+  private refreshMs = 1000 / 60; // display refresh interval, learnt from ticks
 
   constructor(
     readonly timeline: FrameTimeline,
@@ -98,6 +115,7 @@ export class CinePlayback {
     }
     const elapsed = this.lastNow === undefined ? 0 : Math.max(0, nowMs - this.lastNow);
     this.lastNow = nowMs;
+    if (elapsed > 2 && elapsed < 50) this.refreshMs += (elapsed - this.refreshMs) * 0.05;
     const candidate = this.mediaMs + elapsed * this.speedValue;
     const target = this.absoluteFrameAt(candidate);
     if (target <= this.shown) {
@@ -114,6 +132,20 @@ export class CinePlayback {
       if (a - 1 > this.shown) return this.present(a - 1);
       if (this.shown >= 0) this.counters.framesRepeated++;
       return -1;
+    }
+    if (target > this.shown + 1 && this.shown >= 0) {
+      // Frames would be skipped. A short hiccup on a display fast enough for
+      // this loop: show the next frame late instead, and slip the clock.
+      const next = this.shown + 1;
+      const lateMs = (candidate - this.startOf(next)) / this.speedValue;
+      const frameWallMs = this.timeline.durationMs / this.frameCount / this.speedValue;
+      if (frameWallMs >= this.refreshMs * 1.2 && lateMs <= MAX_SLIP_MS) {
+        const slip = (candidate - this.startOf(next)) / this.speedValue;
+        this.mediaMs = this.startOf(next);
+        this.counters.framesDelayed++;
+        this.counters.slipMs += slip;
+        return this.present(next);
+      }
     }
     this.mediaMs = candidate;
     return this.present(target);
