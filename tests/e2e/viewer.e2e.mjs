@@ -165,6 +165,8 @@ test('the loop plays at the acquired rate with no dropped frames', async () => {
     framesDropped: t1.cells[0].framesDropped,
     framesRepeatedWhileLoading: t0.cells[0].framesRepeated,
     framesRepeatedAfterReady: t1.cells[0].framesRepeated - t0.cells[0].framesRepeated,
+    framesDelayed: t1.cells[0].framesDelayed,
+    slipMs: t1.cells[0].slipMs,
   });
   await shot('02-viewer-playing');
   assert.ok(t1.cells[0].playing, 'auto-play on open');
