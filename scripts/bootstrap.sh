@@ -39,6 +39,25 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The viewer (web/ -> web/dist, served at / by systole serve): dependencies
+# installed when node_modules is missing or older than package-lock.json, npm run
+# build when a source changed since the last build (stamp file).
+# `npm install --no-save` (the pinned lock, not rewritten) rather than `npm ci`:
+# Rollup lists its builds for every platform as optional dependencies, and a
+# registry mirror that lacks the ones for other platforms leaves them out of the
+# lock, which `npm ci` then refuses as "not in sync".
+if [[ ! -d web/node_modules || web/package-lock.json -nt web/node_modules/.package-lock.json ]]; then
+  echo "bootstrap: npm install (web)"
+  (cd web && npm install --no-save --no-audit --no-fund --loglevel=error)
+fi
+web_stamp=web/dist/.build-stamp
+if [[ ! -f $web_stamp ]] || [[ -n $(find web/src web/public web/index.html web/vite.config.ts web/tsconfig.json \
+      web/package.json web/package-lock.json -newer "$web_stamp" -print -quit) ]]; then
+  echo "bootstrap: building the viewer (web/dist)"
+  (cd web && npm run --silent build)
+  touch "$web_stamp"
+fi
+
 if [[ ! -f build/build.ninja ]]; then
   cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 fi

@@ -106,6 +106,7 @@ const std::vector<Key>& Keys() {
          return {};
        }},
       {"http.port", false, SCALAR(auto p = ParseInt<std::uint16_t>("http.port", s, 0, 65535); if (!p) return std::unexpected(p.error()); c.http_port = *p; return {};)},
+      {"http.web_root", false, SCALAR(c.web_root = s; return {};)},
       {"hl7.port", false, SCALAR(auto p = ParseInt<std::uint16_t>("hl7.port", s, 0, 65535); if (!p) return std::unexpected(p.error()); c.hl7_port = *p; return {};)},
       {"storage.min_free_mb", false, SCALAR(auto n = ParseInt<std::uint64_t>("storage.min_free_mb", s, 0, 1ull << 40); if (!n) return std::unexpected(n.error()); c.ingest.min_free_bytes = *n << 20; return {};)},
       {"storage.duplicate_policy", false, SCALAR(auto p = services::ParseDuplicatePolicy(s); if (!p) return std::unexpected(Invalid("storage.duplicate_policy", s, "expected keep-first, replace or refuse")); c.ingest.duplicates = *p; return {};)},
@@ -212,6 +213,11 @@ Result<Config> LoadConfig(const std::filesystem::path& file, const Overrides& fl
     SYSTOLE_RETURN_IF_ERROR(key->set(config, values));
   }
   return config;
+}
+
+std::filesystem::path ResolveWebRoot(const Config& config, const std::filesystem::path& executable) {
+  if (!config.web_root.empty()) return config.web_root;
+  return (executable.parent_path() / ".." / "web" / "dist").lexically_normal();
 }
 
 std::vector<std::string> ConfigKeys() {

@@ -28,6 +28,9 @@ struct Config {
   std::string http_bind = "127.0.0.1";
   std::uint16_t http_port = 8080;
   std::vector<std::string> http_cors_origins;
+  // The built viewer (index.html + assets/). Empty: <directory of the
+  // systole binary>/../web/dist, i.e. web/dist of the source tree for build/systole.
+  std::filesystem::path web_root;
   std::uint16_t hl7_port = 2575;
   services::IngestPolicy ingest;
   std::size_t index_max_connections = 8;
@@ -42,6 +45,10 @@ using Overrides = std::map<std::string, std::vector<std::string>>;
 // Builds the configuration: defaults ← file (if non-empty path) ← flags ← environment.
 // kInvalidArgument names the offending key and value.
 Result<Config> LoadConfig(const std::filesystem::path& file, const Overrides& flags, char** environment);
+
+// http.web_root, or the default beside the binary when it is empty.
+// `executable` is the running binary's path (/proc/self/exe).
+std::filesystem::path ResolveWebRoot(const Config& config, const std::filesystem::path& executable);
 
 // Every key as "section.key", for documentation checks.
 std::vector<std::string> ConfigKeys();

@@ -53,6 +53,15 @@ TEST(ConfigTest, RefusesUnknownKeysAndBadValuesByName) {
   ASSERT_FALSE(bad_policy);
 }
 
+TEST(ConfigTest, WebRootDefaultsToWebDistBesideTheBuildDirectory) {
+  auto config = LoadConfig({}, {}, nullptr);
+  ASSERT_TRUE(config);
+  EXPECT_EQ(ResolveWebRoot(*config, "/src/systole/build/systole"), "/src/systole/web/dist");
+  auto set = LoadConfig({}, {{"http.web_root", {"/srv/viewer"}}}, nullptr);
+  ASSERT_TRUE(set);
+  EXPECT_EQ(ResolveWebRoot(*set, "/src/systole/build/systole"), "/srv/viewer");
+}
+
 TEST(ConfigTest, TheExampleFileDocumentsEveryKeyAndLoads) {
   const std::filesystem::path example = std::filesystem::path(SYSTOLE_SOURCE_DIR) / "config/systole.example.toml";
   std::ifstream in(example);

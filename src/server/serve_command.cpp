@@ -5,6 +5,7 @@
 #include "protocols/dicomweb/dicomweb.h"
 #include "protocols/dimse/dimse_server.h"
 #include "protocols/http/http_server.h"
+#include "protocols/http/static_files.h"
 #include "server/commands.h"
 #include "server/wiring.h"
 
@@ -13,6 +14,17 @@ namespace {
 
 bool IsLoopback(const std::string& address) {
   return address == "127.0.0.1" || address == "::1" || address == "localhost" || address.starts_with("127.");
+}
+
+// The viewer: the router's fallback, so every DICOMweb and API route wins.
+void AddViewerRoutes(http::Router& router, const http::StaticFiles& site) {
+  router.SetFallback(
+      {"GET", "/", "The viewer (single-page app) and its static files",
+       "Serves the built viewer from http.web_root. /, /studies and /viewer/{StudyInstanceUID} (any path without a "
+       "file extension outside /api, /dicomweb, /wado and /healthz) answer index.html (no-cache); files under "
+       "/assets/ are content-hashed and cached for a year (immutable); a missing file is 404; 503 when the viewer "
+       "was not built."},
+      [&site](const http::HttpRequest& r) { return site.Serve(r); });
 }
 
 void AddServerRoutes(http::Router& router) {
@@ -60,6 +72,11 @@ int RunServe(const Config& config) {
   http::Router router;
   AddServerRoutes(router);
   dicomweb::AddRoutes(router, {(*archive)->ingest(), (*archive)->query(), (*archive)->cine()});
+  std::error_code exe_error;
+  const http::StaticFiles site(ResolveWebRoot(config, std::filesystem::read_symlink("/proc/self/exe", exe_error)));
+  if (!std::filesystem::is_regular_file(site.root() / "index.html", exe_error))
+    LOG_WARN("serve", "no viewer in {} (run make build): / answers 503", site.root().string());
+  AddViewerRoutes(router, site);
   http::HttpConfig http_config;
   http_config.bind_address = config.http_bind;
   http_config.port = config.http_port;
@@ -72,8 +89,9 @@ int RunServe(const Config& config) {
   }
   LOG_WARN("serve", "HTTP has no sign-in yet: every request is served as the local demo user, on {} only",
            config.http_bind);
-  LOG_INFO("serve", "Systole {} ready: data={} ae_title={} dicom_port={} http_port={} (HL7 is not part of this build)",
-           SYSTOLE_VERSION, config.data_dir.string(), config.dicom.ae_title, *dicom_port, *http_port);
+  LOG_INFO("serve", "Systole {} ready: data={} ae_title={} dicom_port={} http_port={} web_root={} (HL7 is not part of "
+           "this build)", SYSTOLE_VERSION, config.data_dir.string(), config.dicom.ae_title, *dicom_port, *http_port,
+           site.root().string());
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   LOG_INFO("serve", "received {}, stopping", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");

@@ -1096,7 +1096,8 @@ def test_unknown_uids_are_404_json(archive):
     paths += ["/dicomweb/studies/1.2.3.999", "/dicomweb/studies/1.2.3.999/metadata",
               "/dicomweb/studies/1.2.3.999/thumbnail", f"/dicomweb/studies/{study}/series/1.2.3.999",
               f"/dicomweb/studies/{study}/series/1.2.3.999/metadata",
-              "/dicomweb/studies/*", "/dicomweb/studies/1.2.3%5C" + study, "/no/such/route", "/dicomweb/nothing"]
+              "/dicomweb/studies/*", "/dicomweb/studies/1.2.3%5C" + study, "/api/no/such/route", "/dicomweb/nothing",
+              "/wado/nothing"]
     for path in paths:
         assert_json_error(archive.get(path), 404)
     # Searches that match nothing are empty, not errors.

@@ -16,22 +16,33 @@ std::vector<std::string> SplitPath(std::string_view path) {
   return segments;
 }
 
+std::optional<std::vector<std::string>> DecodePathSegments(std::string_view path) {
+  // Split the raw path first, then decode each segment: an encoded slash
+  // never creates a new segment.
+  std::vector<std::string> segments;
+  for (auto& raw : SplitPath(path)) {
+    std::string segment = PercentDecode(raw, false);
+    if (segment == "." || segment == ".." || segment.find('/') != std::string::npos ||
+        segment.find('\0') != std::string::npos)
+      return std::nullopt;
+    segments.push_back(std::move(segment));
+  }
+  return segments;
+}
+
 void Router::Add(RouteInfo info, Handler handler) {
   auto segments = SplitPath(info.pattern);
   routes_.push_back(Route{std::move(info), std::move(segments), std::move(handler)});
 }
 
+void Router::SetFallback(RouteInfo info, Handler handler) {
+  fallback_ = Route{std::move(info), {}, std::move(handler)};
+}
+
 HttpResponse Router::Dispatch(HttpRequest& request) const {
-  // Split the raw path first, then decode each segment: an encoded slash
-  // never creates a new segment.
-  std::vector<std::string> segments;
-  for (auto& raw : SplitPath(request.path)) {
-    std::string segment = PercentDecode(raw, false);
-    if (segment == "." || segment == ".." || segment.find('/') != std::string::npos ||
-        segment.find('\0') != std::string::npos)
-      return HttpResponse::Error(400, "invalid path segment");
-    segments.push_back(std::move(segment));
-  }
+  auto decoded = DecodePathSegments(request.path);
+  if (!decoded) return HttpResponse::Error(400, "invalid path segment");
+  const std::vector<std::string>& segments = *decoded;
   bool path_matched = false;
   for (const auto& route : routes_) {
     if (route.segments.size() != segments.size()) continue;
@@ -49,6 +60,12 @@ HttpResponse Router::Dispatch(HttpRequest& request) const {
     return route.handler(request);
   }
   if (path_matched) return HttpResponse::Error(405, "method not allowed for " + request.path);
+  if (fallback_) {
+    if (request.method != "GET" && request.method != "HEAD")
+      return HttpResponse::Error(405, "method not allowed for " + request.path);
+    request.path_params.clear();
+    return fallback_->handler(request);
+  }
   return HttpResponse::Error(404, "no such resource: " + request.path);
 }
 
@@ -67,6 +84,11 @@ std::string Router::OpenApiJson(const std::string& title, const std::string& ver
                               {"schema", {{"type", "string"}}}});
     if (!parameters.empty()) operation["parameters"] = parameters;
     paths[route.info.pattern][method] = operation;
+  }
+  if (fallback_) {
+    paths[fallback_->info.pattern]["get"] = {{"summary", fallback_->info.summary},
+                                             {"description", fallback_->info.description},
+                                             {"responses", {{"200", {{"description", "success"}}}}}};
   }
   nlohmann::json doc = {{"openapi", "3.0.3"}, {"info", {{"title", title}, {"version", version}}}, {"paths", paths}};
   return doc.dump(2);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,12 @@ class Router {
  public:
   void Add(RouteInfo info, Handler handler);
 
+  // Handles GET and HEAD requests whose path matches no route (e.g. static
+  // files and a single-page app's own paths). Other methods on such paths
+  // answer 405. Without a fallback they answer 404. The info is documentation
+  // only (pattern "/{path}").
+  void SetFallback(RouteInfo info, Handler handler);
+
   // Finds the route, fills request.path_params, calls it. 404 when no pattern
   // matches, 405 when the path matches with another method, 400 for a path
   // with "." or ".." segments.
@@ -40,8 +47,14 @@ class Router {
     Handler handler;
   };
   std::vector<Route> routes_;
+  std::optional<Route> fallback_;
 };
 
 std::vector<std::string> SplitPath(std::string_view path);
+
+// The percent-decoded segments of a request path; nullopt when a segment is
+// "." or "..", or decodes to one holding '/' or NUL (the router answers 400).
+// Anything mapping a path onto a filesystem must go through this.
+std::optional<std::vector<std::string>> DecodePathSegments(std::string_view path);
 
 }  // namespace systole::http

@@ -1,0 +1,30 @@
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { DicomWebClient } from './core/dicomweb';
+import { parseRoute, type Route } from './core/router';
+import { StudyListPage } from './pages/study-list-page';
+import { ViewerPage } from './pages/viewer-page';
+
+export function App() {
+  const client = useMemo(() => new DicomWebClient(), []);
+  const [route, setRoute] = useState<Route>(() => parseRoute(location.pathname, location.search));
+  useEffect(() => {
+    const onPop = () => setRoute(parseRoute(location.pathname, location.search));
+    window.addEventListener('popstate', onPop);
+    return () => window.removeEventListener('popstate', onPop);
+  }, []);
+  switch (route.page) {
+    case 'studies':
+      return <StudyListPage client={client} initialQuery={route.query} />;
+    case 'viewer':
+      return <ViewerPage key={route.studyUid} client={client} studyUid={route.studyUid} />;
+    default:
+      return (
+        <main class="page">
+          <h1>Not found</h1>
+          <p>
+            No page at <code>{route.path}</code>. <a href="/">Study list</a>
+          </p>
+        </main>
+      );
+  }
+}

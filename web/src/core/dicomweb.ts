@@ -1,0 +1,115 @@
+// DICOMweb client for Systole's archive (QIDO-RS, WADO-RS metadata and
+// rendered resources), same origin. Errors are thrown as DicomWebError with
+// the HTTP status and the server's message.
+
+import type { DicomJson } from './dicom-json';
+
+export class DicomWebError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface StudySearch {
+  patientName?: string;
+  patientId?: string;
+  accessionNumber?: string;
+  dateFrom?: string; // YYYY-MM-DD or YYYYMMDD
+  dateTo?: string;
+  modality?: string;
+  limit?: number;
+}
+
+export const STUDY_FIELDS = [
+  'StudyInstanceUID', 'PatientName', 'PatientID', 'PatientBirthDate', 'StudyDate', 'StudyTime', 'AccessionNumber',
+  'StudyDescription', 'ModalitiesInStudy', 'NumberOfStudyRelatedSeries', 'NumberOfStudyRelatedInstances', 'StudyID',
+];
+const SERIES_FIELDS = ['SeriesInstanceUID', 'SeriesNumber', 'SeriesDescription', 'Modality', 'NumberOfSeriesRelatedInstances'];
+
+export type RenderedFormat = 'image/jpeg' | 'image/png';
+
+export class DicomWebClient {
+  constructor(private readonly root = '/dicomweb') {}
+
+  searchStudies(search: StudySearch): Promise<DicomJson[]> {
+    const q = new URLSearchParams();
+    // Names match as C-FIND does: a trailing * makes "DOE" find "DOE^JOHN".
+    if (search.patientName?.trim()) q.set('PatientName', wildcard(search.patientName.trim()));
+    if (search.patientId?.trim()) q.set('PatientID', search.patientId.trim());
+    if (search.accessionNumber?.trim()) q.set('AccessionNumber', search.accessionNumber.trim());
+    const from = dicomDate(search.dateFrom);
+    const to = dicomDate(search.dateTo);
+    if (from || to) q.set('StudyDate', from === to ? from : `${from}-${to}`);
+    if (search.modality?.trim()) q.set('ModalitiesInStudy', search.modality.trim().toUpperCase());
+    q.set('includefield', STUDY_FIELDS.join(','));
+    q.set('limit', String(search.limit ?? 200));
+    return this.getJson(`${this.root}/studies?${q}`);
+  }
+
+  // Every study of a patient (for priors).
+  studiesOfPatient(patientId: string): Promise<DicomJson[]> {
+    const q = new URLSearchParams({ PatientID: patientId, includefield: STUDY_FIELDS.join(','), limit: '100' });
+    return this.getJson(`${this.root}/studies?${q}`);
+  }
+
+  study(studyUid: string): Promise<DicomJson[]> {
+    const q = new URLSearchParams({ StudyInstanceUID: studyUid, includefield: STUDY_FIELDS.join(',') });
+    return this.getJson(`${this.root}/studies?${q}`);
+  }
+
+  series(studyUid: string): Promise<DicomJson[]> {
+    const q = new URLSearchParams({ includefield: SERIES_FIELDS.join(',') });
+    return this.getJson(`${this.root}/studies/${enc(studyUid)}/series?${q}`);
+  }
+
+  studyMetadata(studyUid: string): Promise<DicomJson[]> {
+    return this.getJson(`${this.root}/studies/${enc(studyUid)}/metadata`);
+  }
+
+  thumbnailUrl(studyUid: string, seriesUid: string, sopUid: string, size = 128): string {
+    return `${this.instanceUrl(studyUid, seriesUid, sopUid)}/thumbnail?viewport=${size},${size}`;
+  }
+
+  // Frame n is 1-based, as in WADO-RS. The Accept header chooses the format;
+  // the worker sends it (see frame-loader).
+  renderedFrameUrl(studyUid: string, seriesUid: string, sopUid: string, frame: number, quality?: number): string {
+    const base = `${this.instanceUrl(studyUid, seriesUid, sopUid)}/frames/${frame}/rendered`;
+    return quality ? `${base}?quality=${quality}` : base;
+  }
+
+  private instanceUrl(studyUid: string, seriesUid: string, sopUid: string): string {
+    return `${this.root}/studies/${enc(studyUid)}/series/${enc(seriesUid)}/instances/${enc(sopUid)}`;
+  }
+
+  private async getJson(url: string): Promise<DicomJson[]> {
+    const response = await fetch(url, { headers: { Accept: 'application/dicom+json' } });
+    if (response.status === 204) return [];
+    if (!response.ok) throw new DicomWebError(response.status, await errorMessage(response));
+    const text = await response.text();
+    return text.trim() === '' ? [] : (JSON.parse(text) as DicomJson[]);
+  }
+}
+
+async function errorMessage(response: Response): Promise<string> {
+  try {
+    const body = (await response.json()) as { error?: { message?: string } };
+    return body.error?.message ?? `HTTP ${response.status}`;
+  } catch {
+    return `HTTP ${response.status} ${response.statusText}`;
+  }
+}
+
+function enc(uid: string): string {
+  return encodeURIComponent(uid);
+}
+
+function wildcard(name: string): string {
+  return /[*?]/.test(name) ? name : `${name}*`;
+}
+
+function dicomDate(date: string | undefined): string {
+  return (date ?? '').replaceAll('-', '').trim();
+}

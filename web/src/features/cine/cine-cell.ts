@@ -1,0 +1,169 @@
+// CineCell: one viewport showing one loop — a canvas drawn with the 2D
+// context (decoded ImageBitmaps, one drawImage per new frame, nothing
+// allocated per frame), an overlay with the frame number and rate, and a
+// message line for problems. Driven by CineDriver's requestAnimationFrame.
+
+import type { CellStats } from '../../core/stats';
+import type { Loop } from '../../core/study-model';
+import type { FrameLoader, LoopFrames } from './frame-loader';
+import { CinePlayback } from './playback';
+
+export interface CellElements {
+  canvas: HTMLCanvasElement;
+  frameLabel: HTMLElement;
+  rateLabel: HTMLElement;
+  message: HTMLElement;
+}
+
+export class CineCell {
+  readonly stats: CellStats;
+  readonly playback: CinePlayback | undefined;
+  private readonly frames: LoopFrames | undefined;
+  private readonly ctx: CanvasRenderingContext2D | null;
+  private readonly resizeObserver: ResizeObserver;
+  private rect = { x: 0, y: 0, w: 0, h: 0 };
+  private painted = -1;
+  private labelFrame = -2;
+  private labelState = '';
+
+  constructor(
+    readonly loop: Loop,
+    private readonly el: CellElements,
+    loader: FrameLoader,
+    frameUrl: (frame: number) => string,
+    accept: string,
+    autoPlay: boolean,
+  ) {
+    this.ctx = el.canvas.getContext('2d', { alpha: false });
+    this.stats = {
+      sopInstanceUID: loop.sopInstanceUID,
+      framesPresented: 0,
+      framesDropped: 0,
+      framesRepeated: 0,
+      framesDelayed: 0,
+      slipMs: 0,
+      firstFramePaintedMs: null,
+      loopReadyMs: null,
+      frameCount: loop.frameCount,
+      acquiredFps: loop.timeline.fps,
+      timingSource: loop.timeline.source,
+      currentFrame: -1,
+      playing: false,
+      speed: 1,
+      error: loop.problem,
+    };
+    this.resizeObserver = new ResizeObserver(() => this.resize());
+    this.resizeObserver.observe(el.canvas.parentElement ?? el.canvas);
+    this.resize();
+    if (loop.problem) {
+      this.showMessage(loop.problem);
+      el.frameLabel.textContent = '';
+      return;
+    }
+    this.frames = loader.load({ frameCount: loop.frameCount, url: frameUrl, accept });
+    // A frame that failed counts as "ready" so playback never waits for it;
+    // painting it keeps the previous image and says so.
+    const ready = (f: number) => this.frames!.bitmaps[f] !== undefined || this.frames!.errors[f] !== undefined;
+    this.playback = new CinePlayback(loop.timeline, ready);
+    this.frames.onComplete = () => {
+      this.stats.loopReadyMs = performance.now();
+    };
+    this.frames.onFrame = (f) => {
+      const error = this.frames!.errors[f];
+      if (error) this.showMessage(`Frame ${f + 1} could not be loaded: ${error}`);
+    };
+    if (autoPlay && loop.frameCount > 1) this.playback.play();
+  }
+
+  // One display refresh.
+  tick(now: number): void {
+    const p = this.playback;
+    if (!p) return;
+    const frame = p.tick(now);
+    if (frame >= 0) this.paint(frame);
+    const c = p.counters;
+    this.stats.framesPresented = c.framesPresented;
+    this.stats.framesDropped = c.framesDropped;
+    this.stats.framesRepeated = c.framesRepeated;
+    this.stats.framesDelayed = c.framesDelayed;
+    this.stats.slipMs = c.slipMs;
+    this.stats.playing = p.playing;
+    this.stats.speed = p.speed;
+    this.updateLabels();
+  }
+
+  dispose(): void {
+    this.resizeObserver.disconnect();
+    if (this.frames) this.frames.close();
+  }
+
+  get loopFrames(): LoopFrames | undefined {
+    return this.frames;
+  }
+
+  private paint(frame: number): void {
+    const bitmap = this.frames?.bitmaps[frame];
+    this.stats.currentFrame = frame;
+    if (!bitmap || !this.ctx) return; // a failed frame: the previous image stays, the message says why
+    if (this.rect.w === 0) this.fit(bitmap.width, bitmap.height);
+    this.ctx.drawImage(bitmap, this.rect.x, this.rect.y, this.rect.w, this.rect.h);
+    this.painted = frame;
+    if (this.stats.firstFramePaintedMs === null) this.stats.firstFramePaintedMs = performance.now();
+  }
+
+  private updateLabels(): void {
+    const p = this.playback!;
+    const f = p.currentFrame;
+    if (f !== this.labelFrame) {
+      this.labelFrame = f;
+      this.el.frameLabel.textContent = f < 0 ? `– / ${p.frameCount}` : `${f + 1} / ${p.frameCount}`;
+    }
+    const state = `${p.playing ? '▶' : '❚❚'} ${p.speed}× · ${this.loop.timeline.fps.toFixed(1)} fps`;
+    if (state !== this.labelState) {
+      this.labelState = state;
+      this.el.rateLabel.textContent = state;
+    }
+  }
+
+  private resize(): void {
+    const parent = this.el.canvas.parentElement;
+    if (!parent) return;
+    const dpr = window.devicePixelRatio || 1;
+    const w = Math.max(1, Math.round(parent.clientWidth * dpr));
+    const h = Math.max(1, Math.round(parent.clientHeight * dpr));
+    if (this.el.canvas.width !== w || this.el.canvas.height !== h) {
+      this.el.canvas.width = w;
+      this.el.canvas.height = h;
+    }
+    this.rect.w = 0;
+    const bitmap = this.painted >= 0 ? this.frames?.bitmaps[this.painted] : undefined;
+    if (bitmap) {
+      this.fit(bitmap.width, bitmap.height);
+      this.ctx?.drawImage(bitmap, this.rect.x, this.rect.y, this.rect.w, this.rect.h);
+    } else if (this.ctx) {
+      this.ctx.fillStyle = '#000';
+      this.ctx.fillRect(0, 0, w, h);
+    }
+  }
+
+  // Letterboxes an image of w×h into the canvas (aspect kept), once per size.
+  private fit(w: number, h: number): void {
+    const cw = this.el.canvas.width;
+    const ch = this.el.canvas.height;
+    const scale = Math.min(cw / w, ch / h);
+    this.rect = { w: Math.round(w * scale), h: Math.round(h * scale), x: 0, y: 0 };
+    this.rect.x = Math.floor((cw - this.rect.w) / 2);
+    this.rect.y = Math.floor((ch - this.rect.h) / 2);
+    if (this.ctx) {
+      this.ctx.fillStyle = '#000';
+      this.ctx.fillRect(0, 0, cw, ch);
+      this.ctx.imageSmoothingQuality = 'medium';
+    }
+  }
+
+  private showMessage(text: string): void {
+    this.el.message.textContent = text;
+    this.el.message.hidden = false;
+    this.stats.error = text;
+  }
+}

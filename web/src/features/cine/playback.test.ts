@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { CinePlayback } from './playback';
+import { timelineFromFrameTime } from '../../core/frame-timing';
+
+const VSYNC = 1000 / 60;
+
+// Runs `seconds` of 60 Hz refreshes; returns the frames painted.
+function run(p: CinePlayback, seconds: number, start = 0): number[] {
+  const painted: number[] = [];
+  for (let i = 0; i <= Math.round(seconds * 60); i++) {
+    const f = p.tick(start + i * VSYNC);
+    if (f >= 0) painted.push(f);
+  }
+  return painted;
+}
+
+describe('CinePlayback', () => {
+  it('plays a 30 fps loop on a 60 Hz display: every frame once, none dropped or repeated', () => {
+    const p = new CinePlayback(timelineFromFrameTime(30, 1000 / 30, 'FrameTime'), () => true);
+    p.play();
+    const painted = run(p, 2);
+    expect(painted.slice(0, 31)).toEqual([...Array.from({ length: 30 }, (_, i) => i), 0]);
+    expect(p.counters.framesPresented).toBe(61); // frames due at 0..2000 ms inclusive
+    expect(p.counters.framesDropped).toBe(0);
+    expect(p.counters.framesRepeated).toBe(0);
+  });
+
+  it('plays 33.3 fps (FrameTime 30 ms) at the acquired rate', () => {
+    const p = new CinePlayback(timelineFromFrameTime(34, 30, 'FrameTime'), () => true);
+    p.play();
+    run(p, 3);
+    expect(p.counters.framesPresented / 3).toBeCloseTo(33.3, 0);
+    expect(p.counters.framesDropped).toBe(0);
+  });
+
+  it('drops frames a 60 Hz display cannot show (120 fps loop) and stays real time', () => {
+    const p = new CinePlayback(timelineFromFrameTime(120, 1000 / 120, 'FrameTime'), () => true);
+    p.play();
+    run(p, 1);
+    expect(p.counters.framesPresented).toBe(61);
+    expect(p.counters.framesDropped).toBe(60);
+  });
+
+  it('scales time with speed', () => {
+    const p = new CinePlayback(timelineFromFrameTime(30, 1000 / 30, 'FrameTime'), () => true);
+    p.speed = 0.5;
+    p.play();
+    run(p, 2);
+    expect(p.counters.framesPresented).toBe(31);
+    p.speed = 10;
+    expect(p.speed).toBe(4);
+  });
+
+  it('holds on a frame that is not decoded yet (repeats, never skips), then resumes', () => {
+    const decoded = new Set([0, 1, 2]);
+    const p = new CinePlayback(timelineFromFrameTime(10, 100, 'FrameTime'), (f) => decoded.has(f));
+    p.play();
+    const painted = run(p, 1);
+    expect(painted).toEqual([0, 1, 2]);
+    expect(p.counters.framesRepeated).toBeGreaterThan(40);
+    expect(p.counters.framesDropped).toBe(0);
+    for (let i = 3; i < 10; i++) decoded.add(i);
+    const later = run(p, 0.25, 1000 + VSYNC);
+    expect(later[0]).toBe(3); // frame 3 comes next, shown for its full slot
+    expect(later.slice(0, 3)).toEqual([3, 4, 5]);
+    expect(p.counters.framesDropped).toBe(0);
+  });
+
+  it('shows the latest decoded frame when a later one is missing', () => {
+    const decoded = new Set([0, 1, 2, 3]);
+    const p = new CinePlayback(timelineFromFrameTime(10, 10, 'FrameTime'), (f) => decoded.has(f));
+    p.play();
+    expect(p.tick(0)).toBe(0);
+    expect(p.tick(45)).toBe(3); // frames 1, 2 dropped (display too slow), 4 missing
+    expect(p.counters.framesDropped).toBe(2);
+    expect(p.tick(60)).toBe(-1);
+    expect(p.counters.framesRepeated).toBe(1);
+  });
+
+  it('steps by exactly one frame while paused, wrapping at both ends', () => {
+    const p = new CinePlayback(timelineFromFrameTime(5, 40, 'FrameTime'), () => true);
+    expect(p.tick(0)).toBe(0); // paused: the first frame is painted
+    p.step(1);
+    expect(p.tick(10)).toBe(1);
+    p.step(-1);
+    expect(p.tick(20)).toBe(0);
+    p.step(-1);
+    expect(p.tick(30)).toBe(4);
+    p.step(1);
+    expect(p.tick(40)).toBe(0);
+    p.seek(99);
+    expect(p.tick(50)).toBe(4);
+    expect(p.counters.framesDropped).toBe(0);
+  });
+
+  it('resumes playback from the frame on screen', () => {
+    const p = new CinePlayback(timelineFromFrameTime(10, 100, 'FrameTime'), () => true);
+    p.seek(5);
+    expect(p.tick(0)).toBe(5);
+    p.play();
+    expect(p.tick(1000)).toBe(-1); // first tick after play only sets the clock
+    expect(p.tick(1100)).toBe(6);
+    expect(p.counters.framesDropped).toBe(0);
+  });
+
+  it('absorbs a short hiccup by delaying the loop, never dropping a frame', () => {
+    const p = new CinePlayback(timelineFromFrameTime(30, 30, 'FrameTime'), () => true);
+    p.play();
+    const painted: number[] = [];
+    let now = 0;
+    for (let i = 0; i < 60; i++) {
+      now += i === 30 ? 100 : VSYNC; // one 100 ms stall of the main thread
+      const f = p.tick(now);
+      if (f >= 0) painted.push(f);
+    }
+    expect(p.counters.framesDropped).toBe(0);
+    expect(p.counters.framesDelayed).toBeGreaterThan(0);
+    for (let i = 1; i < painted.length; i++) expect(painted[i]).toBe((painted[i - 1]! + 1) % 30);
+  });
+
+  it('resynchronises after a long stall (and counts the frames it dropped)', () => {
+    const p = new CinePlayback(timelineFromFrameTime(30, 30, 'FrameTime'), () => true);
+    p.play();
+    p.tick(0);
+    p.tick(VSYNC);
+    expect(p.tick(VSYNC + 600)).toBe(20); // 616.7 ms: frame 20 is due
+    expect(p.counters.framesDropped).toBe(19);
+  });
+
+  it('still drops at 4x on a 60 Hz display (the display cannot show 133 fps)', () => {
+    const p = new CinePlayback(timelineFromFrameTime(30, 30, 'FrameTime'), () => true);
+    p.speed = 4;
+    p.play();
+    run(p, 1);
+    expect(p.counters.framesDelayed).toBe(0);
+    expect(p.counters.framesDropped).toBeGreaterThan(60);
+  });
+});

@@ -1,0 +1,172 @@
+// CinePlayback: decides, at each display refresh, which frame of a loop to
+// show, against the acquisition timeline (not a fixed timer), and counts
+// what was presented, dropped and repeated. Pure: no DOM, no clock of its own
+// (the caller passes requestAnimationFrame's time), so it is unit-tested.
+//
+// Frames are numbered along an unbounded "absolute" axis (pass k, frame i is
+// k * frameCount + i), so wrap-around needs no special case. Media time runs
+// at `speed` times wall time while playing. At each tick:
+//   - the frame due now is shown if it is decoded; acquisition frames whose
+//     slot passed between two ticks without being shown are *dropped* (the
+//     display is slower than the loop, e.g. 4x on a 60 Hz screen);
+//   - except after a short hiccup (a refresh came late, < MAX_SLIP_MS) when
+//     the display can show every frame at this rate: then the next frame is
+//     shown, late, and the clock slips by the delay (counted as
+//     framesDelayed / slipMs) — a cine must not lose frames to a busy main
+//     thread; a longer stall resynchronises (and drops);
+//   - a frame that is due but not decoded yet is never skipped: the clock
+//     holds at its start (buffering) and the tick counts as *repeated*; the
+//     latest decoded frame before it is shown meanwhile.
+
+import { frameAt, type FrameTimeline } from '../../core/frame-timing';
+
+export interface PlaybackCounters {
+  framesPresented: number;
+  framesDropped: number;
+  framesRepeated: number;
+  framesDelayed: number; // shown late after a hiccup, the clock slipped
+  slipMs: number; // total slip of the media clock (wall ms)
+}
+
+// Longest display hiccup absorbed by delaying the loop instead of dropping frames.
+export const MAX_SLIP_MS = 150;
+
+export const MIN_SPEED = 0.25;
+export const MAX_SPEED = 4;
+
+export class CinePlayback {
+  readonly counters: PlaybackCounters = {
+    framesPresented: 0,
+    framesDropped: 0,
+    framesRepeated: 0,
+    framesDelayed: 0,
+    slipMs: 0,
+  };
+  playing = false;
+  private speedValue = 1;
+  private mediaMs = 0; // absolute media time (passes * durationMs + offset)
+  private shown = -1; // absolute index of the frame on screen; -1 = none yet
+  private pending = -1; // paused: absolute frame wanted on screen (step/seek), -1 = none
+  private lastNow: number | undefined;
+  private refreshMs = 1000 / 60; // display refresh interval, learnt from ticks
+
+  constructor(
+    readonly timeline: FrameTimeline,
+    private readonly isDecoded: (frame: number) => boolean,
+  ) {}
+
+  get frameCount(): number {
+    return this.timeline.frameCount;
+  }
+  get speed(): number {
+    return this.speedValue;
+  }
+  set speed(value: number) {
+    this.speedValue = Math.min(MAX_SPEED, Math.max(MIN_SPEED, value));
+  }
+  // Frame on screen (0-based within the loop), or -1 before the first paint.
+  get currentFrame(): number {
+    return this.shown < 0 ? -1 : this.shown % this.frameCount;
+  }
+
+  play(): void {
+    if (this.playing) return;
+    this.playing = true;
+    this.lastNow = undefined;
+    if (this.shown >= 0) this.mediaMs = this.startOf(this.shown);
+    this.pending = -1;
+  }
+  pause(): void {
+    this.playing = false;
+    this.lastNow = undefined;
+  }
+  toggle(): void {
+    if (this.playing) this.pause();
+    else this.play();
+  }
+  // Pauses and moves by `delta` frames (wrapping) from the frame on screen.
+  step(delta: number): void {
+    this.pause();
+    let next = (this.pending >= 0 ? this.pending : Math.max(0, this.shown)) + Math.trunc(delta);
+    if (next < 0) next += this.frameCount * Math.ceil(-next / this.frameCount);
+    this.pending = next;
+  }
+  // Pauses on `frame` (0-based; clamped).
+  seek(frame: number): void {
+    this.pause();
+    const f = Math.min(this.frameCount - 1, Math.max(0, Math.round(frame)));
+    this.pending = Math.floor(Math.max(0, this.shown) / this.frameCount) * this.frameCount + f;
+  }
+  // The frame a paused loop is moving to, else the frame on screen (0-based).
+  get targetFrame(): number {
+    const a = this.pending >= 0 ? this.pending : this.shown;
+    return a < 0 ? -1 : a % this.frameCount;
+  }
+
+  // Called once per display refresh with its timestamp (ms). Returns the
+  // frame (0-based) to paint now, or -1 when the screen stays as it is.
+  tick(nowMs: number): number {
+    if (!this.playing) {
+      this.lastNow = undefined;
+      const want = this.pending >= 0 ? this.pending : this.shown < 0 ? 0 : -1;
+      if (want < 0 || !this.isDecoded(want % this.frameCount)) return -1;
+      this.pending = -1;
+      return this.present(want);
+    }
+    const elapsed = this.lastNow === undefined ? 0 : Math.max(0, nowMs - this.lastNow);
+    this.lastNow = nowMs;
+    if (elapsed > 2 && elapsed < 50) this.refreshMs += (elapsed - this.refreshMs) * 0.05;
+    const candidate = this.mediaMs + elapsed * this.speedValue;
+    const target = this.absoluteFrameAt(candidate);
+    if (target <= this.shown) {
+      this.mediaMs = candidate;
+      return -1;
+    }
+    // The first frame after the one on screen that is not decoded yet, if
+    // it is due by now: hold there (never skip a frame for lack of data).
+    const first = this.shown + 1;
+    const limit = Math.min(target, first + this.frameCount); // one pass is enough to find a gap
+    for (let a = first; a <= limit; a++) {
+      if (this.isDecoded(a % this.frameCount)) continue;
+      this.mediaMs = this.startOf(a);
+      if (a - 1 > this.shown) return this.present(a - 1);
+      if (this.shown >= 0) this.counters.framesRepeated++;
+      return -1;
+    }
+    if (target > this.shown + 1 && this.shown >= 0) {
+      // Frames would be skipped. A short hiccup on a display fast enough for
+      // this loop: show the next frame late instead, and slip the clock.
+      const next = this.shown + 1;
+      const lateMs = (candidate - this.startOf(next)) / this.speedValue;
+      const frameWallMs = this.timeline.durationMs / this.frameCount / this.speedValue;
+      if (frameWallMs >= this.refreshMs * 1.2 && lateMs <= MAX_SLIP_MS) {
+        const slip = (candidate - this.startOf(next)) / this.speedValue;
+        this.mediaMs = this.startOf(next);
+        this.counters.framesDelayed++;
+        this.counters.slipMs += slip;
+        return this.present(next);
+      }
+    }
+    this.mediaMs = candidate;
+    return this.present(target);
+  }
+
+  private present(absolute: number): number {
+    if (this.shown >= 0 && this.playing && absolute > this.shown + 1)
+      this.counters.framesDropped += absolute - this.shown - 1;
+    this.shown = absolute;
+    this.counters.framesPresented++;
+    return absolute % this.frameCount;
+  }
+
+  private startOf(absolute: number): number {
+    const n = this.frameCount;
+    return Math.floor(absolute / n) * this.timeline.durationMs + (this.timeline.startsMs[absolute % n] ?? 0);
+  }
+
+  private absoluteFrameAt(mediaMs: number): number {
+    const d = this.timeline.durationMs;
+    const pass = Math.floor(mediaMs / d);
+    return pass * this.frameCount + frameAt(this.timeline, mediaMs - pass * d);
+  }
+}

@@ -1,0 +1,315 @@
+// Viewer: the loops of one study (WADO-RS metadata, QIDO-RS series), a
+// thumbnail strip, layouts 1×1 / 1×2 / 2×2 / 3×3, and cine in every cell.
+// Keyboard: see SHORTCUTS (help overlay with ?).
+
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { Tag, formatDate, formatPersonName, str, type DicomJson } from '../core/dicom-json';
+import type { DicomWebClient } from '../core/dicomweb';
+import { navigate } from '../core/router';
+import { systoleStats } from '../core/stats';
+import { loopsOfStudy, type Loop } from '../core/study-model';
+import { CineCell } from '../features/cine/cine-cell';
+import { CineDriver } from '../features/cine/cine-driver';
+import { FrameLoader } from '../features/cine/frame-loader';
+
+export const LAYOUTS = { '1x1': [1, 1], '1x2': [1, 2], '2x2': [2, 2], '3x3': [3, 3] } as const;
+export type LayoutName = keyof typeof LAYOUTS;
+
+const SPEEDS = [0.25, 0.5, 1, 2, 4];
+
+const SHORTCUTS: [string, string][] = [
+  ['Space', 'play / pause'],
+  ['← / →', 'previous / next frame (pauses)'],
+  ['Home / End', 'first / last frame'],
+  ['- / +', 'slower / faster (0.25× – 4×)'],
+  ['0', 'normal speed (1×)'],
+  ['1 / 2 / 4 / 9', 'layout 1×1 / 1×2 / 2×2 / 3×3'],
+  ['Tab', 'next cell'],
+  ['click a thumbnail', 'show that loop in the active cell'],
+  ['Esc', 'close help / back to the study list'],
+  ['?', 'this help'],
+];
+
+// Rendered frames: JPEG by default (small, fast); PNG for lossless review
+// (?format=png in the page URL).
+function renderedFormat(): 'image/jpeg' | 'image/png' {
+  return new URLSearchParams(location.search).get('format') === 'png' ? 'image/png' : 'image/jpeg';
+}
+
+export function ViewerPage({ client, studyUid }: { client: DicomWebClient; studyUid: string }) {
+  const [study, setStudy] = useState<DicomJson | null>(null);
+  const [loops, setLoops] = useState<Loop[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [layout, setLayout] = useState<LayoutName>('1x1');
+  const [assigned, setAssigned] = useState<(string | null)[]>([]); // SOP Instance UID per cell
+  const [active, setActive] = useState(0);
+  const [help, setHelp] = useState(false);
+  const engine = useMemo(() => ({ driver: new CineDriver(), loader: new FrameLoader(), cells: [] as (CineCell | null)[] }), []);
+
+  useEffect(() => {
+    systoleStats().viewerOpenedMs = performance.now();
+    systoleStats().cells = [];
+    let cancelled = false;
+    Promise.all([client.studyMetadata(studyUid), client.study(studyUid).catch(() => [])])
+      .then(([metadata, studies]) => {
+        if (cancelled) return;
+        const found = loopsOfStudy(metadata);
+        setStudy(studies[0] ?? metadata[0] ?? null);
+        setLoops(found);
+        setAssigned(found.slice(0, 9).map((l) => l.sopInstanceUID));
+        if (found.length === 0) setError('This study has no instances.');
+      })
+      .catch((e: Error) => !cancelled && setError(`Cannot open study ${studyUid}: ${e.message}`));
+    return () => {
+      cancelled = true;
+      engine.driver.stop();
+      for (const c of engine.cells) c?.dispose();
+      engine.loader.dispose();
+    };
+  }, [client, studyUid, engine]);
+
+  const [rows, cols] = LAYOUTS[layout];
+  const cellCount = rows * cols;
+  const byUid = useMemo(() => new Map((loops ?? []).map((l) => [l.sopInstanceUID, l])), [loops]);
+
+  const activeCell = () => engine.cells[Math.min(active, cellCount - 1)] ?? null;
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.target instanceof HTMLInputElement || e.metaKey || e.ctrlKey || e.altKey) return;
+      const playback = activeCell()?.playback;
+      switch (e.key) {
+        case ' ':
+          playback?.toggle();
+          break;
+        case 'ArrowRight':
+          playback?.step(1);
+          break;
+        case 'ArrowLeft':
+          playback?.step(-1);
+          break;
+        case 'Home':
+          playback?.seek(0);
+          break;
+        case 'End':
+          playback?.seek(playback.frameCount - 1);
+          break;
+        case '+':
+        case '=':
+        case '-':
+        case '_': {
+          if (!playback) break;
+          const i = SPEEDS.findIndex((s) => s >= playback.speed);
+          const next = e.key === '+' || e.key === '=' ? Math.min(SPEEDS.length - 1, i + 1) : Math.max(0, i - 1);
+          playback.speed = SPEEDS[next] ?? 1;
+          break;
+        }
+        case '0':
+          if (playback) playback.speed = 1;
+          break;
+        case '1':
+          setLayout('1x1');
+          break;
+        case '2':
+          setLayout('1x2');
+          break;
+        case '4':
+          setLayout('2x2');
+          break;
+        case '9':
+          setLayout('3x3');
+          break;
+        case 'Tab':
+          setActive((a) => (a + (e.shiftKey ? cellCount - 1 : 1)) % cellCount);
+          break;
+        case '?':
+          setHelp((h) => !h);
+          break;
+        case 'Escape':
+          if (help) setHelp(false);
+          else navigate('/');
+          break;
+        default:
+          return;
+      }
+      e.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  });
+
+  const showInActive = (uid: string) => {
+    const next = [...assigned];
+    next[Math.min(active, cellCount - 1)] = uid;
+    setAssigned(next);
+  };
+
+  const patient = study ? formatPersonName(str(study, Tag.PatientName)) : '';
+  return (
+    <main class="viewer">
+      <header class="topbar">
+        <h1>
+          <a
+            href="/"
+            onClick={(e) => {
+              e.preventDefault();
+              navigate('/');
+            }}
+          >
+            Systole
+          </a>
+        </h1>
+        {study && (
+          <div class="study-info" data-testid="study-info">
+            <strong>{patient || '—'}</strong> <span>{str(study, Tag.PatientID)}</span>
+            <span>{formatDate(str(study, Tag.StudyDate))}</span>
+            <span>{str(study, Tag.StudyDescription)}</span>
+          </div>
+        )}
+        <nav class="layouts" aria-label="Layout">
+          {(Object.keys(LAYOUTS) as LayoutName[]).map((name) => (
+            <button class={name === layout ? 'on' : ''} data-layout={name} onClick={() => setLayout(name)}>
+              {name.replace('x', '×')}
+            </button>
+          ))}
+          <button onClick={() => setHelp(true)} title="Keyboard shortcuts (?)">
+            ?
+          </button>
+        </nav>
+      </header>
+      {error && <p class="error">{error}</p>}
+      <div class="viewer-body">
+        <aside class="strip" aria-label="Loops">
+          {(loops ?? []).map((loop) => (
+            <button
+              class={`thumb ${assigned.slice(0, cellCount).includes(loop.sopInstanceUID) ? 'shown' : ''}`}
+              data-sop={loop.sopInstanceUID}
+              title={loop.label}
+              onClick={() => showInActive(loop.sopInstanceUID)}
+            >
+              {loop.problem ? (
+                <span class="no-image">no image</span>
+              ) : (
+                <img
+                  src={client.thumbnailUrl(loop.studyInstanceUID, loop.seriesInstanceUID, loop.sopInstanceUID)}
+                  alt=""
+                  loading="lazy"
+                />
+              )}
+              <span class="caption">
+                {loop.label} · {loop.frameCount > 1 ? `${loop.frameCount} fr` : 'still'}
+              </span>
+            </button>
+          ))}
+        </aside>
+        <section
+          class="grid"
+          style={{ gridTemplateColumns: `repeat(${cols}, 1fr)`, gridTemplateRows: `repeat(${rows}, 1fr)` }}
+          data-layout={layout}
+        >
+          {Array.from({ length: cellCount }, (_, i) => {
+            const uid = assigned[i] ?? null;
+            return (
+              <Cell
+                key={`${i}:${uid ?? ''}`}
+                index={i}
+                loop={uid ? byUid.get(uid) ?? null : null}
+                active={i === active}
+                onActivate={() => setActive(i)}
+                engine={engine}
+                client={client}
+              />
+            );
+          })}
+        </section>
+      </div>
+      {help && (
+        <div class="help" role="dialog" aria-label="Keyboard shortcuts" onClick={() => setHelp(false)}>
+          <div class="help-box">
+            <h2>Keyboard shortcuts</h2>
+            <dl>
+              {SHORTCUTS.map(([key, what]) => (
+                <>
+                  <dt>{key}</dt>
+                  <dd>{what}</dd>
+                </>
+              ))}
+            </dl>
+          </div>
+        </div>
+      )}
+    </main>
+  );
+}
+
+interface Engine {
+  driver: CineDriver;
+  loader: FrameLoader;
+  cells: (CineCell | null)[];
+}
+
+// window.__systoleStats.cells: the cells showing a loop, in layout order.
+function publishStats(engine: Engine): void {
+  systoleStats().cells = engine.cells.filter((c): c is CineCell => c !== null && c !== undefined).map((c) => c.stats);
+}
+
+function Cell(props: {
+  index: number;
+  loop: Loop | null;
+  active: boolean;
+  onActivate: () => void;
+  engine: Engine;
+  client: DicomWebClient;
+}) {
+  const { index, loop, engine, client } = props;
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const frameLabel = useRef<HTMLSpanElement>(null);
+  const rateLabel = useRef<HTMLSpanElement>(null);
+  const message = useRef<HTMLParagraphElement>(null);
+
+  useEffect(() => {
+    if (!loop || !canvas.current || !frameLabel.current || !rateLabel.current || !message.current) return;
+    const accept = renderedFormat();
+    const url = (frame: number) =>
+      client.renderedFrameUrl(loop.studyInstanceUID, loop.seriesInstanceUID, loop.sopInstanceUID, frame + 1);
+    const cell = new CineCell(
+      loop,
+      { canvas: canvas.current, frameLabel: frameLabel.current, rateLabel: rateLabel.current, message: message.current },
+      engine.loader,
+      url,
+      accept,
+      true,
+    );
+    engine.cells[index] = cell;
+    publishStats(engine);
+    engine.driver.add(cell);
+    return () => {
+      engine.driver.remove(cell);
+      if (cell.loopFrames) engine.loader.cancel(cell.loopFrames);
+      cell.dispose();
+      if (engine.cells[index] === cell) engine.cells[index] = null;
+      publishStats(engine);
+    };
+  }, [loop, index, engine, client]);
+
+  return (
+    <div
+      class={`cell ${props.active ? 'active' : ''}`}
+      data-cell={index}
+      data-sop={loop?.sopInstanceUID ?? ''}
+      onMouseDown={props.onActivate}
+    >
+      <canvas ref={canvas} />
+      {loop ? (
+        <div class="overlay">
+          <span class="label">{loop.label}</span>
+          <span class="frame-number" data-testid="frame-number" ref={frameLabel} />
+          <span class="rate" ref={rateLabel} />
+        </div>
+      ) : (
+        <p class="empty-cell">Empty — click a loop in the strip to show it here.</p>
+      )}
+      <p class="cell-message" role="status" ref={message} hidden />
+    </div>
+  );
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// The dev server proxies the archive (systole serve --http-port 8080) so
+// `npm run dev` works against a running server.
+const archive = process.env.SYSTOLE_URL ?? 'http://127.0.0.1:8080';
+
+export default defineConfig({
+  esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },
+  build: { target: 'es2022', sourcemap: true, outDir: 'dist', emptyOutDir: true },
+  worker: { format: 'es' },
+  server: { proxy: { '/dicomweb': archive, '/api': archive, '/healthz': archive } },
+  test: { include: ['src/**/*.test.ts'] },
+});
