@@ -175,4 +175,21 @@ Result<std::string> InstanceJson(const std::filesystem::path& file, const std::s
   return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+Result<std::string> ElementValue(const std::filesystem::path& file, std::uint32_t tag) {
+  DcmFileFormat format;
+  OFCondition cond = format.loadFile(file.c_str(), EXS_Unknown, EGL_noChange, kInlineLimit, ERM_autoDetect);
+  if (cond.bad()) return Fail(ErrorCode::kInvalidArgument, std::string("cannot read stored instance: ") + cond.text());
+  DcmElement* element = nullptr;
+  const DcmTagKey key(static_cast<Uint16>(tag >> 16), static_cast<Uint16>(tag & 0xFFFF));
+  if (format.getDataset()->findAndGetElement(key, element, OFFalse).bad() || element == nullptr ||
+      element->getLengthField() == DCM_UndefinedLength || !IsBinaryVr(DcmVR(PublicVr(*element).c_str()).getEVR()) ||
+      element->getLengthField() <= kInlineLimit)
+    return Fail(ErrorCode::kNotFound, "the instance has no bulk data at this tag (its metadata names its bulk data)");
+  const Uint32 length = element->getLengthField();
+  std::string bytes(length, '\0');
+  if (length > 0 && element->getPartialValue(bytes.data(), 0, length, nullptr, EBO_LittleEndian).bad())
+    return Fail(ErrorCode::kInvalidArgument, "cannot read the value");
+  return bytes;
+}
+
 }  // namespace systole::dicom

@@ -28,4 +28,8 @@ std::string PersonNameJson(std::string_view name);
 // cannot be parsed.
 Result<std::string> InstanceJson(const std::filesystem::path& file, const std::string& bulk_uri_prefix);
 
+// The raw value (little endian) of a top-level element of a Part 10 file: the bulk
+// data a BulkDataURI names. kNotFound if the file has no such element.
+Result<std::string> ElementValue(const std::filesystem::path& file, std::uint32_t tag);
+
 }  // namespace systole::dicom

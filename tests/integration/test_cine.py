@@ -18,6 +18,7 @@ from conftest import DICOM
 
 REPO = Path(__file__).resolve().parents[2]
 NATIVE_LOOP = "cine/dicomparser__IM00001_implicit_le.dcm"  # 8 frames, 320x240 RGB
+PDF = "other/orthanc__sample-pdf_coronarographie.dcm"  # Encapsulated PDF: 20 KB of bulk data
 
 
 def request(port, method, path, headers=None, body=None):
@@ -87,7 +88,7 @@ def videos(tmp_path_factory):
 def server(make_module_server, videos):
     s = make_module_server("cine", env={"SYSTOLE_HTTP_CORS_ORIGINS": "https://viewer.example"})
     stow(s.http_port, [videos["h264"], videos["mpeg2"], DICOM / NATIVE_LOOP,
-                       DICOM / "cine/derived__IM00001_j2k_lossless.dcm"])
+                       DICOM / "cine/derived__IM00001_j2k_lossless.dcm", DICOM / PDF])
     return s
 
 
@@ -242,3 +243,18 @@ def test_cors_for_the_configured_origin_only(server):
     status, _, _ = request(server.http_port, "OPTIONS", "/dicomweb/studies", {
         "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
     assert status == 403
+
+
+def test_bulk_data_uri_of_a_non_pixel_value_serves_it(server):
+    ds = pydicom.dcmread(str(DICOM / PDF))
+    status, _, body = request(server.http_port, "GET", path_of(ds) + "/metadata")
+    uri = json.loads(body)[0]["00420011"]["BulkDataURI"]
+    path = uri[uri.index("/dicomweb/"):]
+    status, headers, body = request(server.http_port, "GET", path)
+    assert status == 200, body[:200]
+    (head, payload), = parts(headers, body)
+    assert payload == ds.EncapsulatedDocument and payload.startswith(b"%PDF")
+    status, _, body = request(server.http_port, "GET", path, {"Accept": "application/octet-stream", "Range": "bytes=0-3"})
+    assert status == 206 and body == b"%PDF"
+    status, _, body = request(server.http_port, "GET", path_of(ds) + "/bulk/00100010")  # PatientName is no bulk data
+    assert status in (404, 400) and json.loads(body)["error"]

@@ -40,7 +40,7 @@ bool AcceptsJson(const std::string& accept);
 // Handlers.
 http::HttpResponse Search(const http::HttpRequest& request, services::QueryService& query, domain::Level level);
 http::HttpResponse Retrieve(const http::HttpRequest& request, services::QueryService& query);
-http::HttpResponse RetrieveMetadata(const http::HttpRequest& request, services::QueryService& query);
+http::HttpResponse RetrieveMetadata(const http::HttpRequest& request, const Services& services);
 http::HttpResponse RetrieveFrames(const http::HttpRequest& request, const Services& services);
 http::HttpResponse RetrieveBulk(const http::HttpRequest& request, const Services& services);
 http::HttpResponse RetrieveRendered(const http::HttpRequest& request, const Services& services, bool thumbnail);

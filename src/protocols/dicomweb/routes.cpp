@@ -10,7 +10,7 @@ void AddRoutes(http::Router& router, const Services& services) {
   using http::HttpRequest;
   auto search = [&query](Level level) { return [&query, level](const HttpRequest& r) { return Search(r, query, level); }; };
   auto retrieve = [&query](const HttpRequest& r) { return Retrieve(r, query); };
-  auto metadata = [&query](const HttpRequest& r) { return RetrieveMetadata(r, query); };
+  auto metadata = [services](const HttpRequest& r) { return RetrieveMetadata(r, services); };
   auto store = [&ingest](const HttpRequest& r) { return Store(r, ingest); };
 
   const std::string s = "/dicomweb/studies/{study}", r = s + "/series/{series}", i = r + "/instances/{instance}";

@@ -209,13 +209,13 @@ http::HttpResponse Retrieve(const http::HttpRequest& request, services::QuerySer
   return response;
 }
 
-http::HttpResponse RetrieveMetadata(const http::HttpRequest& request, services::QueryService& query) {
+http::HttpResponse RetrieveMetadata(const http::HttpRequest& request, const Services& services) {
   if (!AcceptsJson(request.Header("accept"))) return http::HttpResponse::Error(406, "metadata is application/dicom+json");
-  auto set = Locate(request, query);
+  auto set = Locate(request, services.query);
   if (!set) return ErrorResponse(set.error());
   std::string body = "[";
   for (const auto& item : set->instances) {
-    auto json = dicom::InstanceJson(item.path, InstanceUrl(request, item.instance) + "/bulk");
+    auto json = services.cine.Metadata(item.path, InstanceUrl(request, item.instance) + "/bulk");
     if (!json) {
       LOG_ERROR("dicomweb", "metadata of {}: {}", item.instance.sop_instance_uid, json.error().message);
       return ErrorResponse(json.error());
@@ -264,7 +264,19 @@ http::HttpResponse RetrieveBulk(const http::HttpRequest& request, const Services
   if (!tag) return http::HttpResponse::Error(400, "bulk data path must end in an 8-digit tag");
   auto set = Locate(request, services.query);
   if (!set) return ErrorResponse(set.error());
-  if (*tag != 0x7FE00010) return http::HttpResponse::Error(404, "bulk data other than pixel data is not served yet");
+  if (*tag != 0x7FE00010) {
+    auto value = dicom::ElementValue(set->instances.front().path, *tag);
+    if (!value) return ErrorResponse(value.error());
+    std::vector<services::CineService::Bytes> one{std::make_shared<const std::string>(std::move(*value))};
+    if (request.Header("accept").starts_with("application/octet-stream")) {
+      http::HttpResponse response;
+      response.body = *one.front();
+      response.With("Content-Type", "application/octet-stream");
+      response.With("Accept-Ranges", "bytes");
+      return response;
+    }
+    return FrameParts(std::move(one), "application/octet-stream", /*one_part=*/true);
+  }
   auto frames = services.cine.Frames(set->instances.front().path, {}, services::CineService::Form::kDecoded);
   if (!frames) return ErrorResponse(frames.error());
   if (request.Header("accept").starts_with("application/octet-stream")) {

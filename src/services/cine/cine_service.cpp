@@ -1,6 +1,7 @@
 #include "services/cine/cine_service.h"
 
 #include "base/log.h"
+#include "dicom/dicom_json.h"
 #include "dicom/frame_decoder.h"
 #include "dicom/frame_table.h"
 #include "dicom/frames.h"
@@ -40,11 +41,13 @@ struct CineService::Caches {
                   }),
         headers(limits.table_bytes / 2, &HeaderBytes),
         decoded(limits.decoded_bytes, [](const Decoded& d) { return d.pixels.size(); }),
-        rendered(limits.rendered_bytes, &StringBytes) {}
+        rendered(limits.rendered_bytes, &StringBytes),
+        metadata(limits.table_bytes, &StringBytes) {}
   internal::LruCache<Instance> instances;
   internal::LruCache<dicom::ImageHeader> headers;
   internal::LruCache<Decoded> decoded;
   internal::LruCache<std::string> rendered;
+  internal::LruCache<std::string> metadata;
 };
 
 CineService::CineService(const CineLimits& limits) : caches_(std::make_unique<Caches>(limits)) {}
@@ -244,6 +247,25 @@ Result<CineService::Bytes> CineService::Video(const std::filesystem::path& file)
   auto shared = std::make_shared<const std::string>(std::move(*mp4));
   caches_->rendered.Put(key, shared);
   return shared;
+}
+
+Result<std::string> CineService::Metadata(const std::filesystem::path& file, const std::string& bulk_uri_prefix) {
+  // Cached with a marker where the prefix goes: the prefix names the host the client used.
+  static const std::string kMarker = "{{systole:bulk-data-prefix}}";
+  auto cached = caches_->metadata.Get(file.string());
+  if (!cached) {
+    auto json = dicom::InstanceJson(file, kMarker);
+    if (!json) return json;
+    cached = std::make_shared<const std::string>(std::move(*json));
+    caches_->metadata.Put(file.string(), cached);
+  }
+  std::string out;
+  out.reserve(cached->size() + 256);
+  std::size_t at = 0;
+  for (std::size_t hit; (hit = cached->find(kMarker, at)) != std::string::npos; at = hit + kMarker.size())
+    out.append(*cached, at, hit - at).append(bulk_uri_prefix);
+  out.append(*cached, at);
+  return out;
 }
 
 CineService::Stats CineService::stats() const {

@@ -55,6 +55,10 @@ class CineService {
   // (same pixels as Rendered) and encoded as H.264. Cached.
   Result<Bytes> Video(const std::filesystem::path& file);
 
+  // The instance's DICOM JSON (metadata: frame timing, calibration, everything but bulk data),
+  // with BulkDataURIs under `bulk_uri_prefix`. Parsed once per file and cached.
+  Result<std::string> Metadata(const std::filesystem::path& file, const std::string& bulk_uri_prefix);
+
   struct Stats {
     std::size_t decoded_entries, decoded_bytes, rendered_entries, rendered_bytes, hits, misses;
   };
