@@ -462,11 +462,6 @@ def test_many_idle_connections_beyond_the_limit_get_a_prompt_answer(archive):
     archive.assert_serving()
 
 
-@pytest.mark.xfail(strict=True, reason="Systole weakness (slowloris): one thread per HTTP connection, at most 64 "
-                                        "(HttpConfig::max_connections), no deadline for a request's headers (only "
-                                        "SO_RCVTIMEO 60 s per recv): 64 stalled connections make every other "
-                                        "client get '503 Service Unavailable' with an empty, non-JSON body for as "
-                                        "long as they trickle a byte every < 60 s")
 def test_seventy_stalled_partial_requests_do_not_lock_out_a_new_client(archive):
     stalled = []
     try:

@@ -3,6 +3,9 @@
 #include "protocols/http/response_filters.h"
 
 #include <netinet/in.h>
+
+#include <algorithm>
+#include <map>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
@@ -97,6 +100,10 @@ struct HttpServer::Impl {
   std::condition_variable idle;
   std::size_t active = 0;
   std::list<int> open_sockets;
+  // Connections waiting for (the rest of) a request, and since when: when every slot is
+  // taken, the one waiting longest is closed for a newcomer, so idle keep-alive or
+  // stalled (slowloris) connections cannot lock clients out.
+  std::map<int, std::chrono::steady_clock::time_point> waiting;
 
   Impl(HttpConfig c, const Router& r) : config(std::move(c)), router(r) {}
 
@@ -117,9 +124,22 @@ void HttpServer::Impl::AcceptLoop() {
     }
     std::lock_guard lock(mutex);
     if (active >= config.max_connections) {
-      static const char kBusy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-      asio::write(socket, asio::buffer(kBusy, sizeof(kBusy) - 1), ec);
-      continue;
+      auto oldest = std::min_element(waiting.begin(), waiting.end(),
+                                     [](const auto& a, const auto& b) { return a.second < b.second; });
+      if (oldest == waiting.end()) {  // every connection is busy with a request
+        static const char kBusy[] =
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 77\r\n"
+            "Connection: close\r\nRetry-After: 1\r\n\r\n"
+            "{\"error\":{\"status\":503,\"message\":\"every connection is busy, retry shortly\"}}\n";
+        asio::write(socket, asio::buffer(kBusy, sizeof(kBusy) - 1), ec);
+        LOG_WARN("http", "connection limit ({}) reached, every connection busy: 503", config.max_connections);
+        continue;
+      }
+      const auto waited = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - oldest->second);
+      LOG_WARN("http", "connection limit ({}) reached: closing the connection idle for {} s for a new client",
+               config.max_connections, waited.count());
+      ::shutdown(oldest->first, SHUT_RDWR);  // its thread sees the read fail and ends
+      waiting.erase(oldest);
     }
     ++active;
     // Detached (see DimseServer): Stop() waits for `active` to reach zero.
@@ -182,7 +202,15 @@ void HttpServer::Impl::Serve(tcp::socket socket) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.body_limit(config.max_body_bytes);
     parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
+    {
+      std::lock_guard lock(mutex);
+      waiting[socket.native_handle()] = std::chrono::steady_clock::now();
+    }
     bhttp::read(socket, buffer, parser, ec);
+    {
+      std::lock_guard lock(mutex);
+      waiting.erase(socket.native_handle());
+    }
     if (ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset || ec == asio::error::eof) break;
     const auto started = std::chrono::steady_clock::now();
     HttpRequest request;
@@ -221,6 +249,7 @@ void HttpServer::Impl::Serve(tcp::socket socket) {
   socket.shutdown(tcp::socket::shutdown_both, ec);
   std::lock_guard lock(mutex);
   open_sockets.remove(socket.native_handle());
+  waiting.erase(socket.native_handle());
 }
 
 HttpServer::HttpServer(HttpConfig config, const Router& router)
