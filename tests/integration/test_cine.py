@@ -258,3 +258,56 @@ def test_bulk_data_uri_of_a_non_pixel_value_serves_it(server):
     assert status == 206 and body == b"%PDF"
     status, _, body = request(server.http_port, "GET", path_of(ds) + "/bulk/00100010")  # PatientName is no bulk data
     assert status in (404, 400) and json.loads(body)["error"]
+
+
+def test_htj2k_frames_decode(server, tmp_path):
+    """High-Throughput JPEG 2000 (newer than DCMTK 3.6.7) decodes through OpenJPEG: the lossless and
+    the lossy encodings of the same picture agree, and it renders. (The samples carry no study/series
+    UIDs, which Systole requires: the test gives them some.)"""
+    def element(group, elem, vr, text):  # explicit VR little endian, even length
+        value = text.encode() + (b"\0" if len(text) % 2 else b"")
+        return (group.to_bytes(2, "little") + elem.to_bytes(2, "little") + vr.encode() + len(value).to_bytes(2, "little")
+                + value)
+
+    files = []
+    for name in ("HTJ2KLossless_08_RGB", "HTJ2K_08_RGB"):
+        # pydicom here cannot write the HTJ2K syntax: the identifiers are spliced into the bytes, in tag order.
+        data = (DICOM / f"other/pydicomdata__{name}.dcm").read_bytes()
+        at = data.index(b"\x28\x00\x02\x00US")  # (0028,0002), the first element after them
+        ids = (element(0x0010, 0x0020, "LO", "HTJ2K") + element(0x0020, 0x000D, "UI", "1.2.826.0.1.99.1")
+               + element(0x0020, 0x000E, "UI", f"1.2.826.0.1.99.1.{len(files) + 1}"))
+        files.append(tmp_path / f"{name}.dcm")
+        files[-1].write_bytes(data[:at] + ids + data[at:])
+    lossless, lossy = (pydicom.dcmread(str(f), stop_before_pixels=True) for f in files)
+    stow(server.http_port, files)
+    frames = []
+    for ds in (lossless, lossy):
+        status, headers, body = request(server.http_port, "GET", path_of(ds) + "/frames/1")
+        assert status == 200, body[:300]
+        (_, payload), = parts(headers, body)
+        assert len(payload) == ds.Rows * ds.Columns * 3
+        frames.append(numpy.frombuffer(payload, dtype=numpy.uint8).astype(int))
+    assert numpy.abs(frames[0] - frames[1]).mean() < 3 and frames[0].std() > 10
+    status, headers, png = request(server.http_port, "GET", path_of(lossless) + "/rendered", {"Accept": "image/png"})
+    assert status == 200 and numpy.asarray(Image.open(io.BytesIO(png))).std() > 10
+
+
+def test_series_thumbnail_uses_the_first_instance_with_an_image(server, tmp_path):
+    """A series whose first instance is an SR (no pixels) is shown by its first image."""
+    image = pydicom.dcmread(str(DICOM / NATIVE_LOOP))
+    report = pydicom.dcmread(str(DICOM / "sr/pydicom__test-SR.dcm"))
+    study, series = pydicom.uid.generate_uid(), pydicom.uid.generate_uid()
+    for ds, number in ((report, 1), (image, 2)):
+        ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.InstanceNumber = study, series, number
+        ds.SOPInstanceUID = pydicom.uid.generate_uid()
+        ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+        ds.PatientID = "THUMB-1"
+    files = [tmp_path / "sr.dcm", tmp_path / "image.dcm"]
+    report.save_as(str(files[0]))
+    image.save_as(str(files[1]))
+    stow(server.http_port, files)
+    for path in (f"/dicomweb/studies/{study}/series/{series}/thumbnail", f"/dicomweb/studies/{study}/thumbnail"):
+        status, headers, body = request(server.http_port, "GET", path)
+        assert status == 200 and headers["content-type"] == "image/jpeg", (path, body[:200])
+    status, _, body = request(server.http_port, "GET", path_of(report) + "/thumbnail")
+    assert status == 404, body[:200]  # the SR itself has no image

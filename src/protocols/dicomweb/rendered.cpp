@@ -55,7 +55,12 @@ http::HttpResponse RenderFirstInstance(const http::HttpRequest& request, const S
   auto set = services.query.Retrieve(PathQuery(request));
   if (!set) return ErrorResponse(set.error());
   if (set->instances.empty()) return http::HttpResponse::Error(404, "no such study, series or instance");
+  // A series or study is shown by its first instance with an image (an SR or ECG has none).
   auto image = services.cine.Rendered(set->instances.front().path, options);
+  for (std::size_t i = 1; !image && image.error().code == ErrorCode::kNotFound && !request.path_params.contains("instance") &&
+                          i < set->instances.size();
+       ++i)
+    image = services.cine.Rendered(set->instances[i].path, options);
   if (!image) return ErrorResponse(image.error());
   http::HttpResponse response;
   response.body = **image;
