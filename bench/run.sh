@@ -5,12 +5,14 @@
 # Environment:
 #   BENCH_DIR   work directory, outside the repo (default /var/tmp/systole-bench):
 #               workloads wl_<preset>/ are kept there, results in results-<date>/
-#   PRESETS     "small large" (gen_workload.py presets; "tiny" for a smoke test)
-#   STEPS       harness steps (default ingest,verify,disk,cfind,retrieve: DIMSE only;
-#               the DICOMweb steps (qido, WADO-RS) are not wired for Systole yet)
+#   PRESETS     "small large" (gen_workload.py presets; "tiny" for a smoke test;
+#               "cine100": 3 studies with 100-frame 640x480 loops and a 50-instance
+#               echo study, steps CINE100_STEPS (ingest,retrieve): the DICOMweb/cine targets)
+#   STEPS       harness steps (default ingest,verify,disk,cfind,qido,retrieve; DIMSE and
+#               DICOMweb: WADO-RS, WADO-URI, rendered; Systole also video.json)
+#   DICOMWEB=0  leave DICOMweb/WADO-URI out for both servers (DIMSE figures only)
 #   REPEATS     server pairs per preset, Orthanc and Systole alternating (default 1)
 #   FIND100K    1 (default) runs bench/find_100k.sh (C-FIND at 100,000 instances), 0 skips
-#   ORTHANC_DICOMWEB=1  also run Orthanc's DICOMweb figures (not compared)
 #   HARNESS_ARGS extra anchor_bench.sh arguments for both servers (e.g. "--repeats 9")
 #   BENCH_SHARED the shared kit (default ../shared/bench), used in place, never copied
 set -euo pipefail
@@ -19,7 +21,8 @@ REPO="$(cd "$HERE/.." && pwd)"
 SHARED="${BENCH_SHARED:-$(cd "$REPO/../shared/bench" && pwd)}"
 BENCH_DIR="${BENCH_DIR:-/var/tmp/systole-bench}"
 PRESETS="${PRESETS:-small large}"
-STEPS="${STEPS:-ingest,verify,disk,cfind,retrieve}"
+STEPS="${STEPS:-ingest,verify,disk,cfind,qido,retrieve}"
+CINE100_STEPS="${CINE100_STEPS:-ingest,retrieve}"
 REPEATS="${REPEATS:-1}"
 FIND100K="${FIND100K:-1}"
 MOVE_PORT="${MOVE_PORT:-11113}"
@@ -29,7 +32,7 @@ mkdir -p "$BENCH_DIR"
 BENCH_DIR="$(cd "$BENCH_DIR" && pwd)"
 case "$BENCH_DIR/" in "$REPO"/*) echo "BENCH_DIR must be outside the repository ($BENCH_DIR)" >&2; exit 2 ;; esac
 [[ -x "$REPO/build/systole" ]] || { echo "build/systole missing: run make build" >&2; exit 2; }
-for t in storescu findscu getscu movescu echoscu Orthanc unshare; do
+for t in storescu findscu getscu movescu echoscu Orthanc unshare curl; do
   command -v "$t" >/dev/null || { echo "missing $t (scripts/bootstrap.sh --bench)" >&2; exit 2; }
 done
 if pgrep -f pytest >/dev/null 2>&1; then
@@ -55,7 +58,8 @@ log() { echo "[$(date +%H:%M:%S)] $*"; }
   echo
   echo "- Systole $SHA ($("$REPO/build/systole" version 2>/dev/null | head -1)); Orthanc $(dpkg-query -W -f='${Version}' orthanc 2>/dev/null) tuned (TCP_NODELAY=1, malloc tuned)"
   echo "- machine: $(nproc) CPUs, $(awk '/MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r)"
-  echo "- command: PRESETS=\"$PRESETS\" STEPS=$STEPS REPEATS=$REPEATS FIND100K=$FIND100K bench/run.sh"
+  echo "- command: PRESETS=\"$PRESETS\" STEPS=$STEPS REPEATS=$REPEATS FIND100K=$FIND100K DICOMWEB=${DICOMWEB:-1} bench/run.sh"
+  echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- results: $RES"
   echo
 } >"$SUMMARY"
@@ -76,12 +80,29 @@ preset_bytes() {  # expected workload size (README table), or the manifest's if 
   if [[ -f "$wl/manifest.json" ]]; then
     "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["total_bytes"])' "$wl/manifest.json"
   else
-    case "$1" in tiny) echo 270000000 ;; small) echo 8400000000 ;; large) echo 28000000000 ;; *) echo 30000000000 ;; esac
+    case "$1" in tiny) echo 270000000 ;; cine100) echo 800000000 ;; small) echo 8400000000 ;; large) echo 28000000000 ;; *) echo 30000000000 ;; esac
   fi
 }
 
-COMPARE_ARGS=()
-[[ "${ORTHANC_DICOMWEB:-0}" == 1 ]] || COMPARE_ARGS=(--dicomweb "" --wado-uri "")
+# DICOMweb on for both servers (Orthanc's runner passes its plugin's URLs, run_systole.sh
+# Systole's); DICOMWEB=0 blanks them for both.
+WEB_OFF=()
+if [[ "${DICOMWEB:-1}" != 1 ]]; then
+  WEB_OFF=(--dicomweb "" --wado-uri "")
+  export SYSTOLE_DICOMWEB=0
+fi
+# gen_workload.py arguments per preset: the named presets, plus cine100 = tiny with
+# 100-frame 640x480 loops and 44 stills, so that the first echo study has 50 instances
+# (4 loops + 44 stills + SR + ECG) for the study-metadata target
+gen_args() {
+  case "$1" in
+    cine100) echo "--preset tiny --cine-frames 100 --stills-per-study 44" ;;
+    *) echo "--preset $1" ;;
+  esac
+}
+preset_steps() {
+  case "$1" in cine100) echo "$CINE100_STEPS" ;; *) echo "$STEPS" ;; esac
+}
 
 for P in $PRESETS; do
   WL="$BENCH_DIR/wl_$P"
@@ -96,28 +117,34 @@ for P in $PRESETS; do
   fi
   if [[ ! -f "$WL/manifest.json" ]]; then
     log "generating workload $P into $WL"
-    timeout 3600 "$PY" "$SHARED/gen_workload.py" --preset "$P" --out "$WL" --force
+    read -r -a GEN <<<"$(gen_args "$P")"
+    timeout 3600 "$PY" "$SHARED/gen_workload.py" "${GEN[@]}" --out "$WL" --force
   else
     log "workload $P present ($WL)"
   fi
+  PSTEPS="$(preset_steps "$P")"
   for r in $(seq 1 "$REPEATS"); do
     sfx=""; ((REPEATS > 1)) && sfx="_r$r"
     ORES="$RES/orthanc_$P$sfx"; SRES="$RES/systole_$P$sfx"
     log "Orthanc (tuned anchor), preset $P$sfx"
     ORTHANC_TCP_NODELAY=1 ORTHANC_MALLOC_TUNED=1 MOVE_PORT="$MOVE_PORT" TMPDIR="$BENCH_DIR" \
       timeout --kill-after=60 4000 bash "$SHARED/run_orthanc_anchor.sh" "$WL" "$ORES" \
-      --steps "$STEPS" "${COMPARE_ARGS[@]}" "${EXTRA[@]}" || log "Orthanc run exited $?"
+      --steps "$PSTEPS" "${WEB_OFF[@]}" "${EXTRA[@]}" || log "Orthanc run exited $?"
     log "Systole, preset $P$sfx"
     MOVE_PORT="$MOVE_PORT" SYSTOLE_DATA_PARENT="$BENCH_DIR" \
       timeout --kill-after=60 4000 bash "$HERE/run_systole.sh" "$WL" "$SRES" \
-      --steps "$STEPS" "${EXTRA[@]}" || log "Systole run exited $?"
+      --steps "$PSTEPS" "${WEB_OFF[@]}" "${EXTRA[@]}" || log "Systole run exited $?"
     if [[ -f "$ORES/results.json" && -f "$SRES/results.json" ]]; then
       "$PY" "$SHARED/compare.py" "$ORES/results.json" "$SRES/results.json" --md "$RES/compare_$P$sfx.md" >/dev/null
       rm -f "$SRES/perf.data.old"
       "$PY" "$HERE/verdict.py" --preset "$P$sfx" "$ORES/results.json" "$SRES/results.json" "$RES/physical.json" \
         --md "$RES/verdict_$P$sfx.md" >/dev/null
+      grep -h ' ERROR \|connection limit\| 50[0-9] ' "$SRES/systole.log" >"$SRES/log_errors.txt" 2>/dev/null || true
       { echo "## Preset $P$sfx: ratios (baseline = Orthanc tuned, candidate = Systole)"; echo
-        sed -n '3,$p' "$RES/compare_$P$sfx.md"; echo; cat "$RES/verdict_$P$sfx.md"; } >>"$SUMMARY"
+        sed -n '3,$p' "$RES/compare_$P$sfx.md"; echo; cat "$RES/verdict_$P$sfx.md"
+        if [[ -s "$SRES/log_errors.txt" ]]; then
+          printf 'systole.log: %s ERROR / 503 lines (%s)\n\n' "$(wc -l <"$SRES/log_errors.txt")" "$SRES/log_errors.txt"
+        fi; } >>"$SUMMARY"
     else
       printf 'Preset %s%s: a server run produced no results.json (see %s, %s)\n\n' "$P" "$sfx" "$ORES" "$SRES" >>"$SUMMARY"
     fi

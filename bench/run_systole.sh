@@ -9,6 +9,12 @@
 # namespace (unshare --net, only lo): loopback only by construction (the
 # dicom.bind setting is passed too). SYSTOLE_HOST_NET=1 skips the namespace.
 #
+# DICOMweb (/dicomweb) and WADO-URI (/wado) are served on SYSTOLE_HTTP_PORT
+# (18080, loopback, --no-auth) and passed to the harness; SYSTOLE_DICOMWEB=0
+# leaves them out. After the harness, bench/video_rendition.py times the video
+# rendition (Accept: video/mp4) of the harness's cine target into
+# RESULTS_DIR/video.json (SYSTOLE_VIDEO=0 skips it).
+#
 # Environment: SYSTOLE_BIN (build/systole), SYSTOLE_DATA_PARENT (where the data
 # dir is created; default: the parent of RESULTS_DIR), MOVE_PORT (11113),
 # SYSTOLE_DICOM_PORT (14242), ANCHOR_PREWARM=0 (skip prewarm_memory.py),
@@ -18,7 +24,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/.." && pwd)"
 SHARED="${BENCH_SHARED:-$(cd "$REPO/../shared/bench" && pwd)}"
-[[ $# -ge 2 ]] || { sed -n '2,17p' "$0"; exit 2; }
+[[ $# -ge 2 ]] || { sed -n '2,23p' "$0"; exit 2; }
 WL="$(cd "$1" && pwd)"; shift
 mkdir -p "$1"; RES="$(cd "$1" && pwd)"; shift
 
@@ -30,6 +36,7 @@ if [[ "${SYSTOLE_IN_NETNS:-0}" == 1 ]]; then ip link set lo up; fi
 BIN="${SYSTOLE_BIN:-$REPO/build/systole}"
 [[ -x "$BIN" ]] || { echo "no Systole binary at $BIN (make build)" >&2; exit 2; }
 PORT="${SYSTOLE_DICOM_PORT:-14242}"
+HTTP="${SYSTOLE_HTTP_PORT:-18080}"
 MOVE_PORT="${MOVE_PORT:-11113}"
 PARENT="${SYSTOLE_DATA_PARENT:-$(dirname "$RES")}"
 DATA="$(mktemp -d "$PARENT/systole-data.XXXXXX")"
@@ -46,7 +53,7 @@ fi
 
 # The server's environment: nothing special (it sets TCP_NODELAY itself).
 env -u TCP_NODELAY SYSTOLE_DICOM_BIND=127.0.0.1 \
-  "$BIN" serve --data "$DATA" --ae-title SYSTOLE --dicom-port "$PORT" \
+  "$BIN" serve --data "$DATA" --ae-title SYSTOLE --dicom-port "$PORT" --http-port "$HTTP" --no-auth \
   --peer "BENCHSCU=127.0.0.1:$MOVE_PORT" --allow-peer BENCHSCU >"$RES/systole.log" 2>&1 &
 SPID=$!
 PERF_PID=""
@@ -71,13 +78,16 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 for _ in $(seq 1 100); do
-  grep -q ' ready: .*dicom_port=' "$RES/systole.log" 2>/dev/null && break
+  grep -q ' ready: .*dicom_port=.*http_port=' "$RES/systole.log" 2>/dev/null && break
   kill -0 "$SPID" 2>/dev/null || { echo "Systole died at start:" >&2; tail -20 "$RES/systole.log" >&2; exit 1; }
   sleep 0.1
 done
-grep -q ' ready: .*dicom_port=' "$RES/systole.log" || { echo "Systole not ready after 10 s" >&2; exit 1; }
+grep -q ' ready: .*dicom_port=.*http_port=' "$RES/systole.log" || { echo "Systole not ready after 10 s" >&2; exit 1; }
 PORT="$(sed -n 's/.* ready: .*dicom_port=\([0-9]*\).*/\1/p' "$RES/systole.log" | head -1)"
-echo "Systole $SHA up, pid $SPID, DICOM $PORT, data $DATA"
+HTTP="$(sed -n 's/.* ready: .*http_port=\([0-9]*\).*/\1/p' "$RES/systole.log" | head -1)"
+echo "Systole $SHA up, pid $SPID, DICOM $PORT, HTTP $HTTP, data $DATA"
+WEB_ARGS=(--dicomweb "http://127.0.0.1:$HTTP/dicomweb" --wado-uri "http://127.0.0.1:$HTTP/wado")
+[[ "${SYSTOLE_DICOMWEB:-1}" == 1 ]] || WEB_ARGS=()
 
 if [[ "${SYSTOLE_PERF:-0}" == 1 ]] && command -v perf >/dev/null 2>&1; then
   perf record -F 499 -g -p "$SPID" -o "$RES/perf.data" >/dev/null 2>&1 &
@@ -88,7 +98,12 @@ set +e
 "$SHARED/anchor_bench.sh" --workload "$WL" --out "$RES" \
   --aet SYSTOLE --host 127.0.0.1 --port "$PORT" --calling-aet BENCHSCU \
   --storage-dir "$DATA" --server-pid "$SPID" --move-port "$MOVE_PORT" --move-aet BENCHSCU \
-  --label "systole $SHA" "$@"
+  --label "systole $SHA" "${WEB_ARGS[@]}" "$@"
 rc=$?
+# video rendition of the harness's cine target (Systole only), while the data is still there
+if [[ "${SYSTOLE_VIDEO:-1}" == 1 && "${SYSTOLE_DICOMWEB:-1}" == 1 && -f "$RES/results.json" ]]; then
+  timeout 900 "${PY:-python3}" "$HERE/video_rendition.py" "http://127.0.0.1:$HTTP/dicomweb" \
+    "$RES/results.json" "$RES/video.json" || echo "video_rendition.py exited $?" >&2
+fi
 set -e
 exit $rc
