@@ -26,6 +26,10 @@ Result<std::unique_ptr<Archive>> Archive::Open(const Config& config) {
   archive->query_ = std::make_unique<services::QueryService>(*archive->adapters_->index, *archive->adapters_->blobs,
                                                              config.query_max_results);
   archive->cine_ = std::make_unique<services::CineService>(config.cine);
+  // The frame table of every stored instance is built at ingest, while its file is in the page cache.
+  archive->ingest_->OnStored([cine = archive->cine_.get()](const services::IngestOutcome&, const std::filesystem::path& path) {
+    cine->Prepare(path);
+  });
   return archive;
 }
 

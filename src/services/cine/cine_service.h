@@ -42,6 +42,10 @@ class CineService {
     std::string photometric;      // of the bytes returned (a YBR JPEG decodes to RGB)
     std::uint32_t number_of_frames = 0;
   };
+  // Builds and caches the frame table of a newly stored file (called at ingest), so that the
+  // first frame request does not pay for it. Errors are ignored: Frames() reports them.
+  void Prepare(const std::filesystem::path& file) { (void)Open(file); }
+
   // Frames `numbers` (1-based; empty = every frame) of the stored file. kNotFound: no pixel
   // data or a frame out of range; kInvalidArgument: the pixel data cannot be decoded.
   // kStored for a file whose frames cannot be located returns decoded frames (see transfer_syntax).

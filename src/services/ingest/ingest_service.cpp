@@ -135,6 +135,9 @@ IngestOutcome IngestService::IngestStaged(const fs::path& staged, std::string_vi
       break;
     }
   }
+  if (on_stored_ && out.kind != IngestOutcome::Kind::kDuplicate) {
+    if (auto path = blobs_.ReadPath(blob->key)) on_stored_(out, *path);
+  }
   return out;
 }
 

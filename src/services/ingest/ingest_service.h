@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -81,11 +82,18 @@ class IngestService {
   // meta header is stored wrapped in a new meta header, its bytes unchanged.
   IngestOutcome IngestFile(const std::filesystem::path& file, std::string_view source);
 
+  // Called after an instance is durably stored and indexed (stored or replaced), with the
+  // stored file's path, on the ingesting thread: derived data (frame tables, caches) is
+  // prepared while the file is still in the page cache. Set once, before ingest starts.
+  using StoredListener = std::function<void(const IngestOutcome&, const std::filesystem::path&)>;
+  void OnStored(StoredListener listener) { on_stored_ = std::move(listener); }
+
  private:
   ports::InstanceIndex& index_;
   ports::BlobStore& blobs_;
   const Clock& clock_;
   IngestPolicy policy_;
+  StoredListener on_stored_;
 };
 
 }  // namespace systole::services

@@ -40,6 +40,20 @@ TEST_F(IngestServiceTest, StoresAndIndexesAValidFile) {
   EXPECT_EQ(blobs_.size(), 1u);
 }
 
+TEST_F(IngestServiceTest, TellsTheStoredListenerAboutNewInstancesOnly) {
+  auto ingest = Make();
+  std::vector<std::string> seen;
+  ingest.OnStored([&](const IngestOutcome& out, const std::filesystem::path& path) {
+    EXPECT_TRUE(std::filesystem::exists(path)) << path;
+    seen.push_back(out.sop_instance_uid);
+  });
+  ASSERT_TRUE(ingest.IngestFile(TestData("dicom/cine/dicomparser__IM00001_implicit_le.dcm"), "t").ok());
+  ASSERT_TRUE(ingest.IngestFile(TestData("dicom/cine/derived__IM00001_rle.dcm"), "t").ok());  // duplicate: kept first
+  EXPECT_FALSE(ingest.IngestFile(TestData("dicom/malformed/pydicom__UN_sequence.dcm"), "t").ok());
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0], "1.3.6.1.4.1.25403.166563008443.732.20120418082458.3");
+}
+
 TEST_F(IngestServiceTest, KeepsTheFirstOfTwoDuplicates) {
   auto ingest = Make();
   ASSERT_EQ(ingest.IngestFile(TestData("dicom/cine/dicomparser__IM00001_implicit_le.dcm"), "t").kind, Kind::kStored);
