@@ -251,12 +251,45 @@ http::HttpResponse RetrieveFrames(const http::HttpRequest& request, const Servic
         406, "acceptable: multipart/related; type=\"application/octet-stream\"" +
                  (stored_type.empty() ? std::string() : " or type=\"" + stored_type + "\" (as stored, " + stored_ts + ")"));
   }
-  auto frames = services.cine.Frames(item.path, numbers, *form);
-  if (!frames) return ErrorResponse(frames.error());
-  const std::string type = FrameMediaType(frames->transfer_syntax);
-  return FrameParts(std::move(frames->frames),
-                    (type.empty() ? "application/octet-stream" : type) + "; transfer-syntax=" + frames->transfer_syntax,
-                    /*one_part=*/false);
+  // The first frame answers for the status line (and checks the request); the others are read
+  // (or decoded) while the response streams, so the first bytes leave at once and a long loop
+  // is never held in memory whole.
+  auto first = services.cine.Frames(item.path, {numbers.front()}, *form);
+  if (!first) return ErrorResponse(first.error());
+  for (std::uint32_t n : numbers)
+    if (n > first->number_of_frames)
+      return http::HttpResponse::Error(404, "frame " + std::to_string(n) + " out of range 1-" +
+                                                std::to_string(first->number_of_frames));
+  const std::string type = FrameMediaType(first->transfer_syntax);
+  const std::string part_type =
+      (type.empty() ? "application/octet-stream" : type) + "; transfer-syntax=" + first->transfer_syntax;
+  const bool whole_stream = first->frames.size() == 1 && numbers.size() > 1 && *form == services::CineService::Form::kStored &&
+                            FrameMediaType(first->transfer_syntax).starts_with("video/");
+  if (numbers.size() == 1 || whole_stream) return FrameParts(std::move(first->frames), part_type, /*one_part=*/false);
+  const std::string boundary = NewBoundary();
+  http::HttpResponse response;
+  response.With("Content-Type", "multipart/related; type=\"" + part_type.substr(0, part_type.find(';')) +
+                                    "\"; boundary=" + boundary);
+  response.stream = [&cine = services.cine, path = item.path, numbers, form = *form, first = std::move(first->frames),
+                     boundary, part_type](http::BodyWriter& writer) {
+    const std::string head = "--" + boundary + "\r\nContent-Type: " + part_type + "\r\n\r\n";
+    for (std::size_t i = 0; i < numbers.size(); ++i) {
+      services::CineService::Bytes frame;
+      if (i == 0) {
+        frame = first.front();
+      } else {
+        auto next = cine.Frames(path, {numbers[i]}, form);
+        if (!next) {  // the status line is gone: end the stream short
+          LOG_ERROR("dicomweb", "frame {} of {}: {}", numbers[i], path.string(), next.error().message);
+          return;
+        }
+        frame = next->frames.front();
+      }
+      if (!writer.Write(head) || !writer.Write(*frame) || !writer.Write("\r\n")) return;
+    }
+    writer.Write("--" + boundary + "--\r\n");
+  };
+  return response;
 }
 
 http::HttpResponse RetrieveBulk(const http::HttpRequest& request, const Services& services) {
