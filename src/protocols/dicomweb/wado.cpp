@@ -1,6 +1,7 @@
 // WADO-RS: whole instances (multipart/related application/dicom, streamed from
 // the stored files), metadata (DICOM JSON), frames and bulk data.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -14,26 +15,12 @@
 #include "protocols/dicomweb/internal.h"
 
 namespace systole::dicomweb {
-namespace {
-
-constexpr std::size_t kChunk = 1 << 20;
-
-}  // namespace
 
 bool StreamFileTo(const std::filesystem::path& path, http::BodyWriter& writer) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
-  thread_local std::string buffer(kChunk, '\0');
-  bool ok = true;
-  while (ok) {
-    ssize_t n = ::read(fd, buffer.data(), buffer.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ok = n == 0;
-      break;
-    }
-    ok = writer.Write(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
-  }
+  struct stat st {};
+  const bool ok = ::fstat(fd, &st) == 0 && writer.WriteFile(fd, 0, static_cast<std::uint64_t>(st.st_size));
   ::close(fd);
   return ok;
 }

@@ -3,6 +3,9 @@
 #include "protocols/http/response_filters.h"
 
 #include <netinet/in.h>
+#include <sys/sendfile.h>
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <map>
@@ -40,6 +43,25 @@ class ChunkWriter final : public BodyWriter {
     asio::write(socket_, bhttp::make_chunk(asio::const_buffer(bytes.data(), bytes.size())), ec);
     if (ec) failed_ = true;
     else written_ += bytes.size();
+    return !failed_;
+  }
+  // One chunk whose data goes from the file to the socket inside the kernel.
+  bool WriteFile(int fd, std::uint64_t offset, std::uint64_t length) override {
+    if (failed_ || length == 0) return !failed_;
+    boost::system::error_code ec;
+    const std::string size = fmt::format("{:x}\r\n", length);
+    asio::write(socket_, asio::buffer(size), ec);
+    auto at = static_cast<off_t>(offset);
+    std::uint64_t left = length;
+    while (!ec && left > 0) {
+      ssize_t n = ::sendfile(socket_.native_handle(), fd, &at, left);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) ec = asio::error::broken_pipe;
+      else left -= static_cast<std::uint64_t>(n);
+    }
+    if (!ec) asio::write(socket_, asio::buffer("\r\n", 2), ec);
+    if (ec) failed_ = true;
+    else written_ += length;
     return !failed_;
   }
   bool Finish() {

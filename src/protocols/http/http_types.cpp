@@ -1,5 +1,10 @@
 #include "protocols/http/http_types.h"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
 #include <nlohmann/json.hpp>
 
 namespace systole::http {
@@ -56,6 +61,19 @@ std::string PercentDecode(std::string_view text, bool plus_is_space) {
     }
   }
   return out;
+}
+
+bool BodyWriter::WriteFile(int fd, std::uint64_t offset, std::uint64_t length) {
+  thread_local std::string buffer(1 << 20, '\0');
+  while (length > 0) {
+    ssize_t n = ::pread(fd, buffer.data(), std::min<std::uint64_t>(length, buffer.size()), static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    if (!Write(std::string_view(buffer.data(), static_cast<std::size_t>(n)))) return false;
+    offset += static_cast<std::uint64_t>(n);
+    length -= static_cast<std::uint64_t>(n);
+  }
+  return true;
 }
 
 }  // namespace systole::http

@@ -3,6 +3,7 @@
 // HttpResponse (a whole body, or a stream written in chunks).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -33,6 +34,9 @@ class BodyWriter {
  public:
   virtual ~BodyWriter() = default;
   virtual bool Write(std::string_view bytes) = 0;
+  // `length` bytes of the open file `fd` from `offset`; the server sends them without
+  // copying through user space where it can (sendfile). The default reads and writes.
+  virtual bool WriteFile(int fd, std::uint64_t offset, std::uint64_t length);
 };
 
 struct HttpResponse {
