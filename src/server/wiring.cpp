@@ -26,6 +26,8 @@ Result<std::unique_ptr<Archive>> Archive::Open(const Config& config) {
   archive->query_ = std::make_unique<services::QueryService>(*archive->adapters_->index, *archive->adapters_->blobs,
                                                              config.query_max_results);
   archive->cine_ = std::make_unique<services::CineService>(config.cine);
+  auto& index_ref = *archive->adapters_->index;
+  archive->identity_ = std::make_unique<services::IdentityService>(index_ref, index_ref, index_ref, archive->clock_);
   return archive;
 }
 
