@@ -107,6 +107,16 @@ const std::vector<Key>& Keys() {
        }},
       {"http.port", false, SCALAR(auto p = ParseInt<std::uint16_t>("http.port", s, 0, 65535); if (!p) return std::unexpected(p.error()); c.http_port = *p; return {};)},
       {"http.web_root", false, SCALAR(c.web_root = s; return {};)},
+      {"hl7.bind", false, SCALAR(c.hl7_bind = s; return {};)},
+      {"hl7.allowed_senders", true, [](Config& c, const std::vector<std::string>& values) -> Status {
+         c.hl7_allowed_senders.clear();
+         for (const auto& v : values) {
+           if (v.empty() || v.find_first_of("|~\\&") != std::string::npos || v.find('^') != v.rfind('^'))
+             return std::unexpected(Invalid("hl7.allowed_senders", v, "expected APP or APP^FACILITY (MSH-3, MSH-4)"));
+           c.hl7_allowed_senders.push_back(v);
+         }
+         return {};
+       }},
       {"hl7.port", false, SCALAR(auto p = ParseInt<std::uint16_t>("hl7.port", s, 0, 65535); if (!p) return std::unexpected(p.error()); c.hl7_port = *p; return {};)},
       {"storage.min_free_mb", false, SCALAR(auto n = ParseInt<std::uint64_t>("storage.min_free_mb", s, 0, 1ull << 40); if (!n) return std::unexpected(n.error()); c.ingest.min_free_bytes = *n << 20; return {};)},
       {"storage.duplicate_policy", false, SCALAR(auto p = services::ParseDuplicatePolicy(s); if (!p) return std::unexpected(Invalid("storage.duplicate_policy", s, "expected keep-first, replace or refuse")); c.ingest.duplicates = *p; return {};)},

@@ -32,6 +32,8 @@ struct Config {
   // systole binary>/../web/dist, i.e. web/dist of the source tree for build/systole.
   std::filesystem::path web_root;
   std::uint16_t hl7_port = 2575;
+  std::string hl7_bind = "127.0.0.1";
+  std::vector<std::string> hl7_allowed_senders;  // "APP" or "APP^FACILITY"; empty: any (warning logged)
   services::IngestPolicy ingest;
   std::size_t index_max_connections = 8;
   std::size_t query_max_results = 10000;

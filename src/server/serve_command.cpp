@@ -4,6 +4,8 @@
 #include "base/log.h"
 #include "protocols/dicomweb/dicomweb.h"
 #include "protocols/dimse/dimse_server.h"
+#include "protocols/hl7/hl7_receiver.h"
+#include "protocols/hl7/mllp_server.h"
 #include "protocols/http/http_server.h"
 #include "protocols/http/static_files.h"
 #include "server/commands.h"
@@ -63,7 +65,7 @@ int RunServe(const Config& config) {
                        "address only", config.http_bind);
     return 2;
   }
-  protocols::DimseServer dimse(config.dicom, (*archive)->ingest(), (*archive)->query());
+  protocols::DimseServer dimse(config.dicom, (*archive)->ingest(), (*archive)->query(), &(*archive)->identity());
   auto dicom_port = dimse.Start();
   if (!dicom_port) {
     LOG_ERROR("serve", "{}", dicom_port.error().message);
@@ -87,14 +89,30 @@ int RunServe(const Config& config) {
     LOG_ERROR("serve", "{}", http_port.error().message);
     return 2;
   }
+  hl7::Hl7Receiver hl7_receiver({config.dicom.ae_title, config.dicom.ae_title, config.hl7_allowed_senders},
+                                (*archive)->identity());
+  hl7::MllpConfig mllp_config;
+  mllp_config.bind_address = config.hl7_bind;
+  mllp_config.port = config.hl7_port;
+  hl7::MllpServer mllp(mllp_config, [&hl7_receiver](std::string_view message, std::string_view peer) {
+    return hl7_receiver.Handle(message, peer);
+  });
+  auto hl7_port = mllp.Start();
+  if (!hl7_port) {
+    LOG_ERROR("serve", "{}", hl7_port.error().message);
+    return 2;
+  }
+  if (config.hl7_allowed_senders.empty())
+    LOG_WARN("serve", "no hl7.allowed_senders configured: any sending application may update patients and orders");
   LOG_WARN("serve", "HTTP has no sign-in yet: every request is served as the local demo user, on {} only",
            config.http_bind);
-  LOG_INFO("serve", "Systole {} ready: data={} ae_title={} dicom_port={} http_port={} web_root={} (HL7 is not part of "
-           "this build)", SYSTOLE_VERSION, config.data_dir.string(), config.dicom.ae_title, *dicom_port, *http_port,
-           site.root().string());
+  LOG_INFO("serve", "Systole {} ready: data={} ae_title={} dicom_port={} http_port={} web_root={} hl7_port={}",
+           SYSTOLE_VERSION, config.data_dir.string(), config.dicom.ae_title, *dicom_port, *http_port,
+           site.root().string(), *hl7_port);
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   LOG_INFO("serve", "received {}, stopping", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+  mllp.Stop();
   web.Stop();
   dimse.Stop();
   LOG_INFO("serve", "stopped cleanly");

@@ -30,6 +30,8 @@ Result<std::unique_ptr<Archive>> Archive::Open(const Config& config) {
   archive->ingest_->OnStored([cine = archive->cine_.get()](const services::IngestOutcome&, const std::filesystem::path& path) {
     cine->Prepare(path);
   });
+  auto& index_ref = *archive->adapters_->index;
+  archive->identity_ = std::make_unique<services::IdentityService>(index_ref, index_ref, index_ref, archive->clock_);
   return archive;
 }
 

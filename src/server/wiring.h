@@ -6,6 +6,7 @@
 #include "base/clock.h"
 #include "server/config.h"
 #include "services/cine/cine_service.h"
+#include "services/identity/identity_service.h"
 #include "services/ingest/ingest_service.h"
 #include "services/query/query_service.h"
 
@@ -21,6 +22,7 @@ class Archive {
   services::IngestService& ingest() { return *ingest_; }
   services::QueryService& query() { return *query_; }
   services::CineService& cine() { return *cine_; }
+  services::IdentityService& identity() { return *identity_; }
   ports::InstanceIndex& index();
   ports::BlobStore& blobs();
 
@@ -32,6 +34,7 @@ class Archive {
   std::unique_ptr<services::IngestService> ingest_;
   std::unique_ptr<services::QueryService> query_;
   std::unique_ptr<services::CineService> cine_;
+  std::unique_ptr<services::IdentityService> identity_;
 };
 
 }  // namespace systole::server

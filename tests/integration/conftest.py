@@ -25,7 +25,8 @@ class Server:
     def __init__(self, data_dir: Path, extra_args=(), env=None, log_path: Path = None):
         self.data_dir = data_dir
         self.log_path = log_path or data_dir.parent / (data_dir.name + ".log")
-        self.args = [str(BINARY), "serve", "--data", str(data_dir), "--dicom-port", "0", "--http-port", "0", *extra_args]
+        self.args = [str(BINARY), "serve", "--data", str(data_dir), "--dicom-port", "0", "--http-port", "0", "--hl7-port", "0",
+                     *extra_args]
         self.env = dict(os.environ, **(env or {}))
         self.proc = None
         self.port = None
@@ -41,6 +42,8 @@ class Server:
                 self.port = int(match.group(1))
                 http = re.search(r"http_port=(\d+)", self.log())
                 self.http_port = int(http.group(1)) if http else None
+                hl7 = re.search(r"hl7_port=(\d+)", self.log())
+                self.hl7_port = int(hl7.group(1)) if hl7 else None
                 return self
             if self.proc.poll() is not None:
                 raise RuntimeError(f"systole exited with {self.proc.returncode}:\n{self.log()}")

@@ -43,8 +43,20 @@ long long Number(const std::string& s) {
 
 }  // namespace
 
-Result<ports::AddResult> MemoryIndex::AddInstance(const InstanceRecord& record, bool replace) {
+Result<ports::AddResult> MemoryIndex::AddInstance(const InstanceRecord& original, bool replace) {
   std::lock_guard lock(mutex_);
+  InstanceRecord record = original;
+  // Instances of a merged patient are filed under the survivor (as the SQLite adapter does).
+  if (auto it = merged_into_.find({record.Get(Attribute::PatientID), record.Get(Attribute::IssuerOfPatientID)});
+      it != merged_into_.end()) {
+    record.Set(Attribute::PatientID, it->second.id);
+    record.Set(Attribute::IssuerOfPatientID, it->second.issuer);
+    if (auto* p = FindPatient(it->second)) {
+      record.Set(Attribute::PatientName, p->name);
+      record.Set(Attribute::PatientBirthDate, p->birth_date);
+      record.Set(Attribute::PatientSex, p->sex);
+    }
+  }
   for (const auto& existing : records_) {
     if (existing.Get(Attribute::StudyInstanceUID) == record.Get(Attribute::StudyInstanceUID) &&
         EntityKey(existing, Level::kPatient) != EntityKey(record, Level::kPatient))

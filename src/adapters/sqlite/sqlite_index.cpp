@@ -132,7 +132,7 @@ Result<ports::AddResult> SqliteIndex::AddInstance(const domain::InstanceRecord& 
     const std::string& patient_id = record.Get(Attribute::PatientID);
     const std::string& issuer = record.Get(Attribute::IssuerOfPatientID);
     auto patient = LookupPk(c,
-        "SELECT pk FROM patients WHERE PatientID = ? AND IssuerOfPatientID = ? AND "
+        "SELECT COALESCE(merged_into_pk, pk) FROM patients WHERE PatientID = ? AND IssuerOfPatientID = ? AND "
         "(PatientID <> '' OR (PatientName = ? COLLATE BINARY AND PatientBirthDate = ?))",
         {patient_id, issuer, record.Get(Attribute::PatientName), record.Get(Attribute::PatientBirthDate)});
     if (!patient) return std::unexpected(patient.error());

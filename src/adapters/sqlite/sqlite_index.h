@@ -6,13 +6,18 @@
 #include <filesystem>
 #include <memory>
 
+#include "ports/identity_index.h"
 #include "ports/study_index.h"
 
 namespace systole::adapters {
 
 namespace sqlite { class ConnectionPool; }
 
-class SqliteIndex final : public ports::InstanceIndex, public ports::StudyQuery {
+class SqliteIndex final : public ports::InstanceIndex,
+                          public ports::StudyQuery,
+                          public ports::PatientRegistry,
+                          public ports::OrderBook,
+                          public ports::MessageLog {
  public:
   // Opens (creating if needed) the database at `path` and migrates it.
   static Result<std::unique_ptr<SqliteIndex>> Open(const std::filesystem::path& path, std::size_t max_connections);
@@ -22,6 +27,15 @@ class SqliteIndex final : public ports::InstanceIndex, public ports::StudyQuery 
   Status ForEachInstance(const std::function<void(const domain::StoredInstance&)>& visit) override;
   Result<std::vector<domain::QueryRow>> Find(const domain::Query& query) override;
   Result<std::vector<domain::StoredInstance>> Locate(const domain::Query& query) override;
+
+  // Identity ports (sqlite_identity.cpp).
+  Result<bool> UpsertPatient(const domain::Patient& patient, bool overwrite_empty) override;
+  Result<domain::MergeOutcome> MergePatients(const domain::Patient& surviving, const domain::PatientIdentity& merged,
+                                             std::string_view reference) override;
+  Status UpsertStep(const domain::ScheduledStep& step) override;
+  Result<std::size_t> SetOrderStatus(std::string_view accession_number, std::string_view status) override;
+  Result<std::vector<domain::ScheduledStep>> ListSteps(bool active_only) override;
+  Status RecordMessage(const domain::InboundMessage& message) override;
 
  private:
   explicit SqliteIndex(std::unique_ptr<sqlite::ConnectionPool> pool);

@@ -61,6 +61,7 @@ struct DimseServer::Impl {
   DimseConfig config;
   services::IngestService& ingest;
   services::QueryService& query;
+  services::IdentityService* identity;
 
   T_ASC_Network* network = nullptr;
   std::atomic<bool> stopping{false};
@@ -69,8 +70,8 @@ struct DimseServer::Impl {
   std::condition_variable drained;
   std::size_t active = 0;  // associations being served (their threads are detached)
 
-  Impl(DimseConfig c, services::IngestService& i, services::QueryService& q)
-      : config(std::move(c)), ingest(i), query(q) {}
+  Impl(DimseConfig c, services::IngestService& i, services::QueryService& q, services::IdentityService* id)
+      : config(std::move(c)), ingest(i), query(q), identity(id) {}
 
   void AcceptLoop();
   void Refuse(T_ASC_Association* assoc, T_ASC_RejectParametersResult result, T_ASC_RejectParametersReason reason);
@@ -161,10 +162,11 @@ void DimseServer::Impl::Serve(T_ASC_Association* assoc) {
   ctx.config = &config;
   ctx.ingest = &ingest;
   ctx.query = &query;
+  ctx.identity = identity;
   ctx.stopping = &stopping;
 
   ASC_setAPTitles(assoc->params, nullptr, nullptr, config.ae_title.c_str());
-  OFCondition cond = dimse::NegotiatePresentationContexts(assoc->params);
+  OFCondition cond = dimse::NegotiatePresentationContexts(assoc->params, identity != nullptr);
   if (cond.good()) cond = ASC_acknowledgeAssociation(assoc);
   if (cond.bad()) {
     LOG_WARN("dimse", "association from {} failed during negotiation: {}", ctx.Describe(), cond.text());
@@ -236,8 +238,9 @@ void DimseServer::Impl::Serve(T_ASC_Association* assoc) {
   ASC_destroyAssociation(&assoc);
 }
 
-DimseServer::DimseServer(DimseConfig config, services::IngestService& ingest, services::QueryService& query)
-    : impl_(std::make_unique<Impl>(std::move(config), ingest, query)) {}
+DimseServer::DimseServer(DimseConfig config, services::IngestService& ingest, services::QueryService& query,
+                         services::IdentityService* identity)
+    : impl_(std::make_unique<Impl>(std::move(config), ingest, query, identity)) {}
 
 DimseServer::~DimseServer() { Stop(); }
 

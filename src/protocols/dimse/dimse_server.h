@@ -4,7 +4,8 @@
 // worker thread (bounded by max_associations):
 //   C-ECHO; C-STORE for every storage SOP class proposed (through ingest);
 //   C-FIND, C-GET and C-MOVE in the Patient Root and Study Root models
-//   (through query); C-MOVE only to configured peers.
+//   (through query); C-MOVE only to configured peers; C-FIND in the Modality
+//   Worklist model (through identity, when given).
 // Start() binds and returns the port (0 in the config = any free port);
 // Stop() stops accepting, lets running associations finish for drain_timeout,
 // then aborts the rest. Thread-safe.
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "services/identity/identity_service.h"
 #include "services/ingest/ingest_service.h"
 #include "services/query/query_service.h"
 
@@ -43,7 +45,9 @@ struct DimseConfig {
 
 class DimseServer {
  public:
-  DimseServer(DimseConfig config, services::IngestService& ingest, services::QueryService& query);
+  // `identity` may be nullptr: the Modality Worklist model is then refused.
+  DimseServer(DimseConfig config, services::IngestService& ingest, services::QueryService& query,
+              services::IdentityService* identity = nullptr);
   ~DimseServer();
   DimseServer(const DimseServer&) = delete;
   DimseServer& operator=(const DimseServer&) = delete;

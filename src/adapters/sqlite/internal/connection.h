@@ -46,6 +46,7 @@ class Statement {
     return text ? std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))) : std::string();
   }
   std::int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+  bool IsNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 
  private:
   sqlite3_stmt* stmt_;
@@ -61,6 +62,7 @@ class Connection {
   // Executes one or more statements without parameters.
   Status Exec(const std::string& sql);
   std::int64_t LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
+  int Changes() const { return sqlite3_changes(db_); }
 
  private:
   explicit Connection(sqlite3* db) : db_(db) {}

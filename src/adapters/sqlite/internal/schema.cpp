@@ -13,7 +13,7 @@ namespace {
 // Column names are the DICOM keywords of domain::Attribute, so queries are
 // built from the attribute table; derived values (counts, ModalitiesInStudy as
 // "\US\SR\") are maintained by AddInstance.
-constexpr std::array<const char*, 1> kMigrations{{
+constexpr std::array<const char*, 2> kMigrations{{
     R"sql(
 CREATE TABLE patients (
   pk INTEGER PRIMARY KEY,
@@ -86,6 +86,69 @@ CREATE TABLE instances (
   source TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX instances_series ON instances (series_pk);
+)sql",
+    // 2: identity (HL7 ADT, orders, Modality Worklist, inbound message log).
+    R"sql(
+-- A merged patient points at the one that survived: later instances sent
+-- with the merged identifier are filed under the survivor.
+ALTER TABLE patients ADD COLUMN merged_into_pk INTEGER REFERENCES patients (pk);
+
+-- One row per merge: what moved, so that it can be undone.
+CREATE TABLE patient_merges (
+  pk INTEGER PRIMARY KEY,
+  surviving_patient_pk INTEGER NOT NULL REFERENCES patients (pk),
+  merged_patient_pk INTEGER NOT NULL REFERENCES patients (pk),
+  moved_study_pks TEXT NOT NULL DEFAULT '',   -- comma-separated studies.pk
+  moved_step_pks TEXT NOT NULL DEFAULT '',    -- comma-separated scheduled_steps.pk
+  previous_merged_into_pk INTEGER,            -- merged_into_pk of the merged patient before
+  reference TEXT NOT NULL DEFAULT '',         -- e.g. HL7 control id of the A40
+  merged_at TEXT NOT NULL,
+  undone_at TEXT
+);
+
+CREATE TABLE scheduled_steps (
+  pk INTEGER PRIMARY KEY,
+  patient_pk INTEGER NOT NULL REFERENCES patients (pk),
+  AccessionNumber TEXT NOT NULL,
+  ScheduledProcedureStepID TEXT NOT NULL DEFAULT '',
+  placer_order_number TEXT NOT NULL DEFAULT '',
+  filler_order_number TEXT NOT NULL DEFAULT '',
+  RequestedProcedureID TEXT NOT NULL DEFAULT '',
+  RequestedProcedureDescription TEXT NOT NULL DEFAULT '',
+  requested_procedure_code TEXT NOT NULL DEFAULT '',
+  StudyInstanceUID TEXT NOT NULL DEFAULT '',
+  ScheduledProcedureStepDescription TEXT NOT NULL DEFAULT '',
+  ScheduledStationAETitle TEXT NOT NULL DEFAULT '',
+  ScheduledStationName TEXT NOT NULL DEFAULT '',
+  ScheduledProcedureStepLocation TEXT NOT NULL DEFAULT '',
+  Modality TEXT NOT NULL DEFAULT '',
+  ScheduledProcedureStepStartDate TEXT NOT NULL DEFAULT '',
+  ScheduledProcedureStepStartTime TEXT NOT NULL DEFAULT '',
+  ReferringPhysicianName TEXT NOT NULL DEFAULT '',
+  RequestingPhysician TEXT NOT NULL DEFAULT '',
+  ScheduledPerformingPhysicianName TEXT NOT NULL DEFAULT '',
+  ReasonForTheRequestedProcedure TEXT NOT NULL DEFAULT '',
+  RequestedProcedurePriority TEXT NOT NULL DEFAULT '',
+  ScheduledProcedureStepStatus TEXT NOT NULL DEFAULT 'SCHEDULED',
+  updated_at TEXT NOT NULL DEFAULT '',
+  UNIQUE (AccessionNumber, ScheduledProcedureStepID)
+);
+CREATE INDEX scheduled_steps_patient ON scheduled_steps (patient_pk);
+CREATE INDEX scheduled_steps_start ON scheduled_steps (ScheduledProcedureStepStartDate, ScheduledProcedureStepStartTime);
+
+CREATE TABLE hl7_messages (
+  pk INTEGER PRIMARY KEY,
+  received_at TEXT NOT NULL,
+  peer TEXT NOT NULL DEFAULT '',
+  sending_application TEXT NOT NULL DEFAULT '',
+  sending_facility TEXT NOT NULL DEFAULT '',
+  message_type TEXT NOT NULL DEFAULT '',
+  control_id TEXT NOT NULL DEFAULT '',
+  ack_code TEXT NOT NULL DEFAULT '',
+  error TEXT NOT NULL DEFAULT '',
+  raw BLOB NOT NULL
+);
+CREATE INDEX hl7_messages_received ON hl7_messages (received_at);
 )sql",
 }};
 

@@ -19,6 +19,7 @@ struct AssociationContext {
   const DimseConfig* config = nullptr;
   services::IngestService* ingest = nullptr;
   services::QueryService* query = nullptr;
+  services::IdentityService* identity = nullptr;  // nullptr: no Modality Worklist
   const std::atomic<bool>* stopping = nullptr;
 
   std::string Describe() const { return calling_ae + "@" + peer_host; }
@@ -32,6 +33,9 @@ OFCondition HandleStore(AssociationContext& ctx, T_DIMSE_C_StoreRQ& request, T_A
 OFCondition HandleFind(AssociationContext& ctx, T_DIMSE_C_FindRQ& request, T_ASC_PresentationContextID pres_id);
 OFCondition HandleGet(AssociationContext& ctx, T_DIMSE_C_GetRQ& request, T_ASC_PresentationContextID pres_id);
 OFCondition HandleMove(AssociationContext& ctx, T_DIMSE_C_MoveRQ& request, T_ASC_PresentationContextID pres_id);
+// Modality Worklist C-FIND; the identifier was already received.
+OFCondition HandleWorklistFind(AssociationContext& ctx, T_DIMSE_C_FindRQ& request, T_ASC_PresentationContextID pres_id,
+                               DcmDataset& identifier);
 
 // A DIMSE ErrorComment (0000,0902) status detail: LO, at most 64 characters.
 DcmDataset* MakeErrorComment(const std::string& text);

@@ -68,6 +68,8 @@ OFCondition HandleFind(AssociationContext& ctx, T_DIMSE_C_FindRQ& request, T_ASC
   };
   if (data_pres_id != pres_id) return finish(STATUS_FIND_Failed_UnableToProcess, "identifier on another presentation context");
 
+  if (std::strcmp(request.AffectedSOPClassUID, UID_FINDModalityWorklistInformationModel) == 0)
+    return HandleWorklistFind(ctx, request, pres_id, *identifier);
   const bool patient_root = std::strcmp(request.AffectedSOPClassUID, UID_FINDPatientRootQueryRetrieveInformationModel) == 0;
   auto parsed = ParseIdentifier(*identifier, patient_root);
   if (!parsed) return finish(STATUS_FIND_Failed_IdentifierDoesNotMatchSOPClass, parsed.error().message);

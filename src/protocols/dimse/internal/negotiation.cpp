@@ -64,7 +64,7 @@ bool IsQueryRetrieveModel(const char* abstract_syntax) {
   return false;
 }
 
-OFCondition NegotiatePresentationContexts(T_ASC_Parameters* params) {
+OFCondition NegotiatePresentationContexts(T_ASC_Parameters* params, bool worklist) {
   const int count = ASC_countPresentationContexts(params);
   for (int i = 0; i < count; ++i) {
     T_ASC_PresentationContext pc;
@@ -72,7 +72,7 @@ OFCondition NegotiatePresentationContexts(T_ASC_Parameters* params) {
     if (cond.bad()) return cond;
     const bool storage = !IsQueryRetrieveModel(pc.abstractSyntax);
     const char* ts = ChooseTransferSyntax(pc, storage);
-    if (std::strcmp(pc.abstractSyntax, UID_FINDModalityWorklistInformationModel) == 0) ts = nullptr;  // not yet served
+    if (!worklist && std::strcmp(pc.abstractSyntax, UID_FINDModalityWorklistInformationModel) == 0) ts = nullptr;
     if (ts == nullptr) {
       cond = ASC_refusePresentationContext(params, pc.presentationContextID, ASC_P_TRANSFERSYNTAXESNOTSUPPORTED);
     } else {

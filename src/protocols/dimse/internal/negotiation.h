@@ -14,7 +14,8 @@ namespace systole::protocols::dimse {
 //    are stored as the modality encoded them; otherwise explicit LE, implicit
 //    LE, deflated, big endian in that order.
 // The SCP/SCU role proposed is accepted (C-GET needs the requestor as storage SCP).
-OFCondition NegotiatePresentationContexts(T_ASC_Parameters* params);
+// worklist: accept the Modality Worklist FIND model (refused when false).
+OFCondition NegotiatePresentationContexts(T_ASC_Parameters* params, bool worklist);
 
 bool IsQueryRetrieveModel(const char* abstract_syntax);
 
