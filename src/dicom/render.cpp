@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <mutex>
 
 #include "dicom/frames.h"
 
@@ -23,6 +24,9 @@ namespace systole::dicom {
 class ImageHeader {
  public:
   DcmDataset dataset;  // everything but the pixel data
+  // DCMTK walks an item's elements with a cursor kept inside the item, so even reading
+  // (copying, finding) the one cached header from two threads at once races: lock.
+  mutable std::mutex mutex;
 };
 
 std::string RenderOptions::Key() const {
@@ -94,7 +98,11 @@ void KeepPerFrameGroup(DcmDataset& dataset, std::uint32_t frame) {
 
 Result<DisplayImage> RenderDecoded(const ImageHeader& header, std::uint32_t frame, std::string_view pixels,
                                    const DecodedLayout& layout, const RenderOptions& options) {
-  auto dataset = std::make_unique<DcmDataset>(header.dataset);
+  std::unique_ptr<DcmDataset> dataset;
+  {
+    std::lock_guard lock(header.mutex);
+    dataset = std::make_unique<DcmDataset>(header.dataset);
+  }
   KeepPerFrameGroup(*dataset, frame);
   dataset->putAndInsertString(DCM_NumberOfFrames, "1");
   dataset->putAndInsertString(DCM_PhotometricInterpretation, layout.photometric.c_str());
@@ -174,6 +182,7 @@ Result<std::string> EncodeImage(const DisplayImage& image, const RenderOptions& 
 }
 
 std::vector<double> FrameDurations(const ImageHeader& header, std::uint32_t frames) {
+  std::lock_guard lock(header.mutex);
   DcmDataset& dataset = const_cast<DcmDataset&>(header.dataset);  // finders are not const in DCMTK
   std::vector<double> durations;
   Float64 value = 0;

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdlib>
+#include <thread>
 
 #include "dicom/frame_table.h"
 #include "dicom/frames.h"
@@ -145,6 +147,40 @@ TEST(CineServiceTest, RenderingIsTheSameForLosslessSyntaxesAndForDcmtksOwnPath) 
     auto encoded = dicom::EncodeImage(*reference, options);
     ASSERT_TRUE(encoded);
     EXPECT_TRUE(**ours == *encoded) << file;
+  }
+}
+
+// Found by the viewer: concurrent renders of one instance share its cached header, and DCMTK
+// walks an item with a cursor stored inside it, so unguarded copies lost attributes ("Rows missing").
+TEST(CineServiceTest, ConcurrentRendersOfOneInstanceAllSucceedAndAgree) {
+  CineService reference_cine(CineLimits{});
+  std::vector<std::string> reference;
+  dicom::RenderOptions options;
+  options.format = dicom::RenderOptions::Format::kPng;
+  for (std::uint32_t f = 1; f <= 8; ++f) {
+    options.frame = f;
+    auto png = reference_cine.Rendered(TestData(kNative), options);
+    ASSERT_TRUE(png) << png.error().message;
+    reference.push_back(**png);
+  }
+  for (int round = 0; round < 3; ++round) {
+    CineLimits no_rendered_cache;
+    no_rendered_cache.rendered_bytes = 0;  // every request renders
+    CineService cine(no_rendered_cache);
+    std::vector<std::thread> threads;
+    std::atomic<int> failures{0};
+    for (int t = 0; t < 6; ++t)
+      threads.emplace_back([&, t] {
+        dicom::RenderOptions mine;
+        mine.format = dicom::RenderOptions::Format::kPng;
+        for (std::uint32_t i = 0; i < 8; ++i) {
+          mine.frame = 1 + (i + static_cast<std::uint32_t>(t)) % 8;
+          auto png = cine.Rendered(TestData(kNative), mine);
+          if (!png || **png != reference[mine.frame - 1]) ++failures;
+        }
+      });
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(failures.load(), 0) << "round " << round;
   }
 }
 
