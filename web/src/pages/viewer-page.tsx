@@ -11,6 +11,9 @@ import { loopsOfStudy, type Loop } from '../core/study-model';
 import { CineCell } from '../features/cine/cine-cell';
 import { CineDriver } from '../features/cine/cine-driver';
 import { FrameLoader } from '../features/cine/frame-loader';
+import { MeasurementLayer, type Tool } from '../features/measurements/measurement-layer';
+import { MeasurementStore } from '../features/measurements/measurement-store';
+import { newUid } from '../core/uid';
 
 export const LAYOUTS = { '1x1': [1, 1], '1x2': [1, 2], '2x2': [2, 2], '3x3': [3, 3] } as const;
 export type LayoutName = keyof typeof LAYOUTS;
@@ -24,6 +27,11 @@ const SHORTCUTS: [string, string][] = [
   ['- / +', 'slower / faster (0.25× – 4×)'],
   ['0', 'normal speed (1×)'],
   ['1 / 2 / 4 / 9', 'layout 1×1 / 1×2 / 2×2 / 3×3'],
+  ['D', 'measure a distance (drag)'],
+  ['A', 'measure an area and perimeter (click points; double-click or click the first point to close)'],
+  ['N', 'measure an angle (three clicks, vertex second)'],
+  ['V', 'Doppler velocity and peak gradient (click in the spectrum)'],
+  ['Delete', 'remove the last measurement of the active cell'],
   ['Tab', 'next cell'],
   ['click a thumbnail', 'show that loop in the active cell'],
   ['Esc', 'close help / back to the study list'],
@@ -44,7 +52,22 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
   const [assigned, setAssigned] = useState<(string | null)[]>([]); // SOP Instance UID per cell
   const [active, setActive] = useState(0);
   const [help, setHelp] = useState(false);
-  const engine = useMemo(() => ({ driver: new CineDriver(), loader: new FrameLoader(), cells: [] as (CineCell | null)[] }), []);
+  const [tool, setToolState] = useState<Tool>(null);
+  const engine = useMemo<Engine>(
+    () => ({
+      driver: new CineDriver(),
+      loader: new FrameLoader(),
+      cells: [],
+      layers: [],
+      store: new MeasurementStore(),
+      tool: null,
+    }),
+    [],
+  );
+  const setTool = (t: Tool) => {
+    engine.tool = t;
+    setToolState(t);
+  };
 
   useEffect(() => {
     systoleStats().viewerOpenedMs = performance.now();
@@ -78,6 +101,13 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
     const onKey = (e: KeyboardEvent) => {
       if (e.target instanceof HTMLInputElement || e.metaKey || e.ctrlKey || e.altKey) return;
       const playback = activeCell()?.playback;
+      const toolKeys: Record<string, Tool> = { d: 'distance', a: 'area', n: 'angle', v: 'velocity' };
+      const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+      if (key in toolKeys) {
+        setTool(tool === toolKeys[key] ? null : toolKeys[key]!);
+        e.preventDefault();
+        return;
+      }
       switch (e.key) {
         case ' ':
           playback?.toggle();
@@ -127,8 +157,16 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
           break;
         case 'Escape':
           if (help) setHelp(false);
+          else if (engine.layers.some((l) => l?.cancel())) break;
+          else if (tool) setTool(null);
           else navigate('/');
           break;
+        case 'Delete':
+        case 'Backspace': {
+          const cell = activeCell();
+          if (cell) engine.store.removeLast(cell.loop.sopInstanceUID);
+          break;
+        }
         default:
           return;
       }
@@ -172,6 +210,20 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
               {name.replace('x', '×')}
             </button>
           ))}
+        </nav>
+        <nav class="tools" aria-label="Measure">
+          {(
+            [
+              ['distance', 'Distance', 'D'],
+              ['area', 'Area', 'A'],
+              ['angle', 'Angle', 'N'],
+              ['velocity', 'Velocity', 'V'],
+            ] as const
+          ).map(([t, label, key]) => (
+            <button class={tool === t ? 'on' : ''} data-tool={t} title={`${label} (${key})`} onClick={() => setTool(tool === t ? null : t)}>
+              {label}
+            </button>
+          ))}
           <button onClick={() => setHelp(true)} title="Keyboard shortcuts (?)">
             ?
           </button>
@@ -203,7 +255,7 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
           ))}
         </aside>
         <section
-          class="grid"
+          class={`grid ${tool ? 'measuring' : ''}`}
           style={{ gridTemplateColumns: `repeat(${cols}, 1fr)`, gridTemplateRows: `repeat(${rows}, 1fr)` }}
           data-layout={layout}
         >
@@ -246,6 +298,9 @@ interface Engine {
   driver: CineDriver;
   loader: FrameLoader;
   cells: (CineCell | null)[];
+  layers: (MeasurementLayer | null)[];
+  store: MeasurementStore;
+  tool: Tool;
 }
 
 // window.__systoleStats.cells: the cells showing a loop, in layout order.
@@ -266,6 +321,10 @@ function Cell(props: {
   const frameLabel = useRef<HTMLSpanElement>(null);
   const rateLabel = useRef<HTMLSpanElement>(null);
   const message = useRef<HTMLParagraphElement>(null);
+  const host = useRef<HTMLDivElement>(null);
+  const svg = useRef<SVGSVGElement>(null);
+  const list = useRef<HTMLOListElement>(null);
+  const measureMessage = useRef<HTMLParagraphElement>(null);
 
   useEffect(() => {
     if (!loop || !canvas.current || !frameLabel.current || !rateLabel.current || !message.current) return;
@@ -283,7 +342,21 @@ function Cell(props: {
     engine.cells[index] = cell;
     publishStats(engine);
     engine.driver.add(cell);
+    const layer =
+      host.current && svg.current && list.current && measureMessage.current
+        ? new MeasurementLayer(
+            cell,
+            loop,
+            { host: host.current, svg: svg.current, list: list.current, message: measureMessage.current },
+            engine.store,
+            () => engine.tool,
+            newUid,
+          )
+        : null;
+    engine.layers[index] = layer;
     return () => {
+      layer?.dispose();
+      if (engine.layers[index] === layer) engine.layers[index] = null;
       engine.driver.remove(cell);
       if (cell.loopFrames) engine.loader.cancel(cell.loopFrames);
       cell.dispose();
@@ -298,8 +371,12 @@ function Cell(props: {
       data-cell={index}
       data-sop={loop?.sopInstanceUID ?? ''}
       onMouseDown={props.onActivate}
+      ref={host}
     >
       <canvas ref={canvas} />
+      <svg class="measure-layer" ref={svg} />
+      <ol class="measurements" ref={list} />
+      <p class="measure-message" role="alert" data-testid="measure-message" ref={measureMessage} hidden />
       {loop ? (
         <div class="overlay">
           <span class="label">{loop.label}</span>

@@ -21,7 +21,12 @@ export class CineCell {
   private readonly frames: LoopFrames | undefined;
   private readonly ctx: CanvasRenderingContext2D | null;
   private readonly resizeObserver: ResizeObserver;
+  // Where the image lies on the canvas (backing-store pixels), from the fit
+  // (letterbox), the zoom and the pan.
   private rect = { x: 0, y: 0, w: 0, h: 0 };
+  private readonly view = { zoom: 1, panX: 0, panY: 0 }; // pan in CSS pixels
+  // Called when the image moves on screen (resize, zoom, pan): overlays redraw.
+  onViewChange: (() => void) | undefined;
   private painted = -1;
   private labelFrame = -2;
   private labelState = '';
@@ -105,7 +110,7 @@ export class CineCell {
     const bitmap = this.frames?.bitmaps[frame];
     this.stats.currentFrame = frame;
     if (!bitmap || !this.ctx) return; // a failed frame: the previous image stays, the message says why
-    if (this.rect.w === 0) this.fit(bitmap.width, bitmap.height);
+    if (this.rect.w === 0) this.fit();
     this.ctx.drawImage(bitmap, this.rect.x, this.rect.y, this.rect.w, this.rect.h);
     this.painted = frame;
     if (this.stats.firstFramePaintedMs === null) this.stats.firstFramePaintedMs = performance.now();
@@ -135,30 +140,84 @@ export class CineCell {
       this.el.canvas.width = w;
       this.el.canvas.height = h;
     }
-    this.rect.w = 0;
-    const bitmap = this.painted >= 0 ? this.frames?.bitmaps[this.painted] : undefined;
-    if (bitmap) {
-      this.fit(bitmap.width, bitmap.height);
-      this.ctx?.drawImage(bitmap, this.rect.x, this.rect.y, this.rect.w, this.rect.h);
-    } else if (this.ctx) {
-      this.ctx.fillStyle = '#000';
-      this.ctx.fillRect(0, 0, w, h);
-    }
+    if (!this.ctx) return;
+    this.redraw();
   }
 
-  // Letterboxes an image of w×h into the canvas (aspect kept), once per size.
-  private fit(w: number, h: number): void {
+  // Repaints the frame on screen at the current size, zoom and pan.
+  private redraw(): void {
+    this.fit();
+    const bitmap = this.painted >= 0 ? this.frames?.bitmaps[this.painted] : undefined;
+    if (bitmap) this.ctx?.drawImage(bitmap, this.rect.x, this.rect.y, this.rect.w, this.rect.h);
+    this.onViewChange?.();
+  }
+
+  // Letterboxes the image (Columns × Rows) into the canvas (aspect kept),
+  // then zooms about the centre and pans; once per change of view.
+  private fit(): void {
     const cw = this.el.canvas.width;
     const ch = this.el.canvas.height;
-    const scale = Math.min(cw / w, ch / h);
+    const w = this.loop.columns || 1;
+    const h = this.loop.rows || 1;
+    const dpr = window.devicePixelRatio || 1;
+    const scale = Math.min(cw / w, ch / h) * this.view.zoom;
     this.rect = { w: Math.round(w * scale), h: Math.round(h * scale), x: 0, y: 0 };
-    this.rect.x = Math.floor((cw - this.rect.w) / 2);
-    this.rect.y = Math.floor((ch - this.rect.h) / 2);
+    this.rect.x = Math.floor((cw - this.rect.w) / 2 + this.view.panX * dpr);
+    this.rect.y = Math.floor((ch - this.rect.h) / 2 + this.view.panY * dpr);
     if (this.ctx) {
       this.ctx.fillStyle = '#000';
       this.ctx.fillRect(0, 0, cw, ch);
       this.ctx.imageSmoothingQuality = 'medium';
     }
+  }
+
+  // Image coordinates (DICOM: column x, row y; pixel i spans [i, i+1)) of a
+  // point given in CSS pixels relative to the canvas, and back.
+  toImage(cssX: number, cssY: number): { x: number; y: number } {
+    if (this.rect.w === 0) this.fit();
+    const dpr = window.devicePixelRatio || 1;
+    return {
+      x: ((cssX * dpr - this.rect.x) * (this.loop.columns || 1)) / this.rect.w,
+      y: ((cssY * dpr - this.rect.y) * (this.loop.rows || 1)) / this.rect.h,
+    };
+  }
+  toCss(x: number, y: number): { x: number; y: number } {
+    if (this.rect.w === 0) this.fit();
+    const dpr = window.devicePixelRatio || 1;
+    return {
+      x: (this.rect.x + (x * this.rect.w) / (this.loop.columns || 1)) / dpr,
+      y: (this.rect.y + (y * this.rect.h) / (this.loop.rows || 1)) / dpr,
+    };
+  }
+
+  // Zoom (1 = fit) about a point in CSS pixels relative to the canvas (the
+  // centre when omitted), and pan by CSS pixels.
+  zoomBy(factor: number, aboutX?: number, aboutY?: number): void {
+    const next = Math.min(16, Math.max(0.25, this.view.zoom * factor));
+    const f = next / this.view.zoom;
+    const cx = this.el.canvas.clientWidth / 2;
+    const cy = this.el.canvas.clientHeight / 2;
+    // Keep the image point under (aboutX, aboutY) where it is.
+    const ax = (aboutX ?? cx) - cx - this.view.panX;
+    const ay = (aboutY ?? cy) - cy - this.view.panY;
+    this.view.panX -= ax * (f - 1);
+    this.view.panY -= ay * (f - 1);
+    this.view.zoom = next;
+    this.redraw();
+  }
+  panBy(dx: number, dy: number): void {
+    this.view.panX += dx;
+    this.view.panY += dy;
+    this.redraw();
+  }
+  resetView(): void {
+    this.view.zoom = 1;
+    this.view.panX = 0;
+    this.view.panY = 0;
+    this.redraw();
+  }
+  get zoom(): number {
+    return this.view.zoom;
   }
 
   private showMessage(text: string): void {

@@ -38,6 +38,7 @@ export class LoopFrames {
 interface Job {
   loop: LoopFrames;
   frame: number;
+  retried?: boolean;
 }
 
 export class FrameLoader {
@@ -99,6 +100,10 @@ export class FrameLoader {
         loop.decodedCount++;
         loop.onFrame?.(frame);
         if (loop.complete) loop.onComplete?.();
+      } else if (!job.retried && reply.status !== 404) {
+        // One retry: the server may fail a frame transiently (seen with
+        // concurrent cold renders); a second failure is reported.
+        this.queue.unshift({ loop, frame, retried: true });
       } else {
         loop.errors[frame] = reply.error;
         loop.onFrame?.(frame);
