@@ -300,6 +300,45 @@ test('a calibrated distance on the echo matches its ultrasound region calibratio
   await page.keyboard.press('Escape'); // tool off
 });
 
+test('measurements saved as a DICOM SR come back when the study is reopened; the SR passes dciodvfy', async () => {
+  const before = await measurementTexts(0);
+  assert.equal(before.length, 1);
+  await page.keyboard.press('s');
+  await page.waitForFunction(() => /Saved 1 measurement/.test(document.querySelector('[data-testid="save-state"]')?.textContent ?? ''), null, { timeout: 10000 });
+  await page.reload();
+  await page.waitForFunction(() => window.__systoleStats?.cells?.[0]?.firstFramePaintedMs != null, null, { timeout: 15000 });
+  const item = page.locator('.cell[data-cell="0"] [data-testid="measurement"]').first();
+  await item.waitFor();
+  assert.deepEqual(await measurementTexts(0), before, 'the same measurement, read back from the SR');
+  await shot('08-measurement-reloaded');
+
+  // The stored SR, as the archive returns it, validated by dicom3tools.
+  const uid = decodeURIComponent(new URL(page.url()).pathname.split('/').pop());
+  const metadata = await (await fetch(`${base}/dicomweb/studies/${uid}/metadata`)).json();
+  const sr = metadata.find((ds) => ds['00080060']?.Value?.[0] === 'SR');
+  assert.ok(sr, 'an SR instance is in the study');
+  const [series, sop] = [sr['0020000E'].Value[0], sr['00080018'].Value[0]];
+  const response = await fetch(`${base}/dicomweb/studies/${uid}/series/${series}/instances/${sop}`, {
+    headers: { Accept: 'multipart/related; type="application/dicom"; transfer-syntax=*' },
+  });
+  assert.equal(response.status, 200);
+  const body = Buffer.from(await response.arrayBuffer());
+  const start = body.indexOf('\r\n\r\n') + 4;
+  const end = body.lastIndexOf('\r\n--');
+  const file = join(artifacts, 'measurements-sr.dcm');
+  writeFileSync(file, body.subarray(start, end));
+  const dciodvfy = spawnSync('dciodvfy', [file], { encoding: 'utf8' });
+  if (dciodvfy.error) {
+    figures.dciodvfy = 'not installed';
+  } else {
+    const out = `${dciodvfy.stdout}${dciodvfy.stderr}`;
+    writeFileSync(join(artifacts, 'measurements-sr.dciodvfy.txt'), out);
+    const errors = out.split('\n').filter((l) => /^Error/.test(l));
+    figures.dciodvfy = { errors: errors.length, warnings: out.split('\n').filter((l) => /^Warning/.test(l)).length };
+    assert.deepEqual(errors, [], out);
+  }
+});
+
 test('Doppler velocity and peak gradient; an uncalibrated image refuses to measure', async () => {
   const doppler = dicomGeometry(join(generatedDir, 'doppler.dcm'));
   await page.goto(`${base}/viewer/${encodeURIComponent(doppler.study)}`);
@@ -320,7 +359,7 @@ test('Doppler velocity and peak gradient; an uncalibrated image refuses to measu
   figures.doppler = { expectedCmPerS: expectedV, shownCmPerS: v, shownMmHg: g };
   assert.ok(Math.abs(v - expectedV) <= Math.abs(spectrum.dy) + 0.05, `velocity ${v}, expected ${expectedV}`);
   assert.ok(Math.abs(g - 4 * (v / 100) ** 2) < 0.06, `gradient ${g} from ${v} cm/s`);
-  await shot('08-doppler');
+  await shot('09-doppler');
 
   await page.keyboard.press('2');
   await page.waitForFunction(() => window.__systoleStats.cells.length === 2 && window.__systoleStats.cells[1].firstFramePaintedMs != null, null, { timeout: 15000 });
@@ -331,6 +370,6 @@ test('Doppler velocity and peak gradient; an uncalibrated image refuses to measu
   await refusal.waitFor();
   assert.match(await refusal.textContent(), /not calibrated/i);
   assert.equal((await measurementTexts(1)).length, 0);
-  await shot('09-uncalibrated-refused');
+  await shot('10-uncalibrated-refused');
   await page.keyboard.press('Escape');
 });

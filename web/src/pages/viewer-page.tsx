@@ -7,7 +7,13 @@ import { Tag, formatDate, formatPersonName, str, type DicomJson } from '../core/
 import type { DicomWebClient } from '../core/dicomweb';
 import { navigate } from '../core/router';
 import { systoleStats } from '../core/stats';
-import { loopsOfStudy, type Loop } from '../core/study-model';
+import { isStructuredReport, loopsOfStudy, type Loop } from '../core/study-model';
+import { writePart10 } from '../core/dicom-writer';
+import {
+  buildMeasurementReport,
+  isSystoleMeasurementReport,
+  readMeasurementReport,
+} from '../features/measurements/measurement-report';
 import { CineCell } from '../features/cine/cine-cell';
 import { CineDriver } from '../features/cine/cine-driver';
 import { FrameLoader } from '../features/cine/frame-loader';
@@ -32,6 +38,7 @@ const SHORTCUTS: [string, string][] = [
   ['N', 'measure an angle (three clicks, vertex second)'],
   ['V', 'Doppler velocity and peak gradient (click in the spectrum)'],
   ['Delete', 'remove the last measurement of the active cell'],
+  ['S', 'save the measurements (DICOM SR, stored in the study)'],
   ['Tab', 'next cell'],
   ['click a thumbnail', 'show that loop in the active cell'],
   ['Esc', 'close help / back to the study list'],
@@ -64,6 +71,42 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
     }),
     [],
   );
+  const [saveState, setSaveState] = useState<string>('');
+  const [, setRevision] = useState(0);
+  useEffect(() => engine.store.subscribe(() => setRevision((r) => r + 1)), [engine]);
+  const save = async () => {
+    if (!loops) return;
+    const byUid = new Map(loops.map((l) => [l.sopInstanceUID, l]));
+    const items = engine.store.all().flatMap(([sop, list]) => {
+      const loop = byUid.get(sop);
+      return loop
+        ? list.map((measurement) => ({
+            image: { sopClassUID: loop.sopClassUID, sopInstanceUID: sop, seriesInstanceUID: loop.seriesInstanceUID },
+            measurement,
+          }))
+        : [];
+    });
+    const first = loops.find((l) => !l.problem) ?? loops[0];
+    if (items.length === 0 || !first) {
+      setSaveState('Nothing to save');
+      return;
+    }
+    setSaveState('Saving…');
+    try {
+      const report = buildMeasurementReport({
+        studyAttributes: first.metadata,
+        measurements: items,
+        sopInstanceUID: newUid(),
+        seriesInstanceUID: newUid(),
+        now: new Date(),
+      });
+      await client.store([writePart10(report)]);
+      engine.store.markSaved();
+      setSaveState(`Saved ${items.length} measurement${items.length === 1 ? '' : 's'} (SR)`);
+    } catch (e) {
+      setSaveState(`Not saved: ${(e as Error).message}`);
+    }
+  };
   const setTool = (t: Tool) => {
     engine.tool = t;
     setToolState(t);
@@ -77,6 +120,7 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
       .then(([metadata, studies]) => {
         if (cancelled) return;
         const found = loopsOfStudy(metadata);
+        restoreMeasurements(metadata, engine.store);
         setStudy(studies[0] ?? metadata[0] ?? null);
         setLoops(found);
         setAssigned(found.slice(0, 9).map((l) => l.sopInstanceUID));
@@ -161,6 +205,10 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
           else if (tool) setTool(null);
           else navigate('/');
           break;
+        case 's':
+        case 'S':
+          void save();
+          break;
         case 'Delete':
         case 'Backspace': {
           const cell = activeCell();
@@ -224,6 +272,12 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
               {label}
             </button>
           ))}
+          <button data-testid="save-measurements" title="Save measurements as DICOM SR (S)" onClick={() => void save()}>
+            Save{engine.store.unsaved > 0 ? ' •' : ''}
+          </button>
+          <span class="save-state" data-testid="save-state">
+            {saveState}
+          </span>
           <button onClick={() => setHelp(true)} title="Keyboard shortcuts (?)">
             ?
           </button>
@@ -301,6 +355,17 @@ interface Engine {
   layers: (MeasurementLayer | null)[];
   store: MeasurementStore;
   tool: Tool;
+}
+
+// Measurements saved earlier: the latest Systole measurement report of the
+// study (each save stores the whole set, so the latest one is current).
+function restoreMeasurements(metadata: DicomJson[], store: MeasurementStore): void {
+  const reports = metadata
+    .filter((ds) => isStructuredReport(ds) && isSystoleMeasurementReport(ds))
+    .sort((a, b) => (str(a, '00080023') + str(a, '00080033')).localeCompare(str(b, '00080023') + str(b, '00080033')));
+  const latest = reports[reports.length - 1];
+  if (!latest) return;
+  for (const { sopInstanceUID, measurement } of readMeasurementReport(latest)) store.add(sopInstanceUID, measurement, true);
 }
 
 // window.__systoleStats.cells: the cells showing a loop, in layout order.

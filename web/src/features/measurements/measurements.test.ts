@@ -73,3 +73,45 @@ describe('geometry', () => {
     expect(angleDegrees({ x: 10, y: 0 }, { x: 0, y: 0 }, { x: 10, y: 10 }, 1, 2)).toBeCloseTo((Math.atan(2) * 180) / Math.PI, 10);
   });
 });
+
+import { writePart10 } from '../../core/dicom-writer';
+import { buildMeasurementReport, readMeasurementReport } from './measurement-report';
+
+describe('measurement report (TID 1500)', () => {
+  const study: DicomJson = {
+    '0020000D': { vr: 'UI', Value: ['1.2.3'] },
+    '00100010': { vr: 'PN', Value: [{ Alphabetic: 'DOE^JANE' }] },
+    '00100020': { vr: 'LO', Value: ['P1'] },
+  };
+  const measurement = {
+    kind: 'area' as const,
+    points: [{ x: 10.5, y: 20.25 }, { x: 30, y: 20 }, { x: 30, y: 40 }],
+    frame: 4,
+    values: [{ concept: { value: '42798000', scheme: 'SCT' as const, meaning: 'Area' }, value: 1.2345678901234567, unit: 'cm2' }],
+    trackingId: 'A1',
+    trackingUid: '2.25.1',
+  };
+  const report = buildMeasurementReport({
+    studyAttributes: study,
+    measurements: [{ image: { sopClassUID: '1.2.840.10008.5.1.4.1.1.3.1', sopInstanceUID: '1.2.3.4', seriesInstanceUID: '1.2.3.5' }, measurement }],
+    sopInstanceUID: '1.2.3.6',
+    seriesInstanceUID: '1.2.3.7',
+    now: new Date(2024, 0, 31, 12, 0, 0),
+  });
+  it('reads back what it wrote: points, frame, tracking identifiers, values', () => {
+    const [back] = readMeasurementReport(report);
+    expect(back?.sopInstanceUID).toBe('1.2.3.4');
+    expect(back?.measurement.points).toEqual(measurement.points);
+    expect(back?.measurement.frame).toBe(4);
+    expect(back?.measurement.trackingUid).toBe('2.25.1');
+    expect(back?.measurement.values[0]?.unit).toBe('cm2');
+  });
+  it('writes Part 10 bytes with a preamble, the meta header and even-length values', () => {
+    const bytes = writePart10(report);
+    expect(new TextDecoder().decode(bytes.slice(128, 132))).toBe('DICM');
+    expect(bytes.length % 2).toBe(0);
+    const text = new TextDecoder('latin1').decode(bytes);
+    expect(text).toContain('1.2.840.10008.5.1.4.1.1.88.33');
+    expect(text).toContain('1.234567890123'); // DS kept within 16 characters
+  });
+});
