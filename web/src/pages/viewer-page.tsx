@@ -17,6 +17,7 @@ import {
 import { CineCell } from '../features/cine/cine-cell';
 import { CineDriver } from '../features/cine/cine-driver';
 import { FrameLoader } from '../features/cine/frame-loader';
+import { attachViewControls } from '../features/cine/view-controls';
 import { MeasurementLayer, type Tool } from '../features/measurements/measurement-layer';
 import { MeasurementStore } from '../features/measurements/measurement-store';
 import { newUid } from '../core/uid';
@@ -40,6 +41,11 @@ const SHORTCUTS: [string, string][] = [
   ['Delete', 'remove the last measurement of the active cell'],
   ['S', 'save the measurements (DICOM SR, stored in the study)'],
   ['Tab', 'next cell'],
+  ['drag', 'window / level (right: wider, down: brighter)'],
+  ['Shift+drag, middle drag', 'pan'],
+  ['wheel, [ / ]', 'zoom out / in'],
+  ['I', 'invert'],
+  ['R, double-click', 'reset zoom, pan, window and invert'],
   ['click a thumbnail', 'show that loop in the active cell'],
   ['Esc', 'close help / back to the study list'],
   ['?', 'this help'],
@@ -204,6 +210,20 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
           else if (engine.layers.some((l) => l?.cancel())) break;
           else if (tool) setTool(null);
           else navigate('/');
+          break;
+        case 'i':
+        case 'I':
+          activeCell()?.toggleInvert();
+          break;
+        case 'r':
+        case 'R':
+          activeCell()?.reset();
+          break;
+        case ']':
+          activeCell()?.zoomBy(1.25);
+          break;
+        case '[':
+          activeCell()?.zoomBy(0.8);
           break;
         case 's':
         case 'S':
@@ -419,7 +439,9 @@ function Cell(props: {
           )
         : null;
     engine.layers[index] = layer;
+    const detachView = host.current ? attachViewControls(host.current, cell, () => engine.tool === null) : () => {};
     return () => {
+      detachView();
       layer?.dispose();
       if (engine.layers[index] === layer) engine.layers[index] = null;
       engine.driver.remove(cell);

@@ -25,6 +25,10 @@ export class CineCell {
   // (letterbox), the zoom and the pan.
   private rect = { x: 0, y: 0, w: 0, h: 0 };
   private readonly view = { zoom: 1, panX: 0, panY: 0 }; // pan in CSS pixels
+  // Display window on the rendered 8-bit values (centre/width) and inversion,
+  // applied as a CSS filter on the canvas (see windowFilter); identity = no
+  // filter at all.
+  private readonly display = { center: 127.5, width: 255, invert: false };
   // Called when the image moves on screen (resize, zoom, pan): overlays redraw.
   onViewChange: (() => void) | undefined;
   private painted = -1;
@@ -147,6 +151,8 @@ export class CineCell {
   // Repaints the frame on screen at the current size, zoom and pan.
   private redraw(): void {
     this.fit();
+    const host = this.el.canvas.parentElement;
+    if (host) host.dataset['zoom'] = this.view.zoom.toFixed(3);
     const bitmap = this.painted >= 0 ? this.frames?.bitmaps[this.painted] : undefined;
     if (bitmap) this.ctx?.drawImage(bitmap, this.rect.x, this.rect.y, this.rect.w, this.rect.h);
     this.onViewChange?.();
@@ -220,9 +226,60 @@ export class CineCell {
     return this.view.zoom;
   }
 
+  // Window/level: drag deltas in CSS pixels (x widens, y brightens).
+  adjustWindow(dx: number, dy: number): void {
+    this.display.width = Math.min(1024, Math.max(2, this.display.width + dx));
+    this.display.center = Math.min(383, Math.max(-128, this.display.center - dy));
+    this.applyDisplay();
+  }
+  toggleInvert(): void {
+    this.display.invert = !this.display.invert;
+    this.applyDisplay();
+  }
+  // Back to fit, no zoom or pan, the stored window, not inverted.
+  reset(): void {
+    Object.assign(this.display, { center: 127.5, width: 255, invert: false });
+    this.applyDisplay();
+    this.resetView();
+  }
+
+  private applyDisplay(): void {
+    const { center, width, invert } = this.display;
+    this.el.canvas.style.filter = windowFilter(center, width, invert);
+    const host = this.el.canvas.parentElement;
+    if (host) {
+      host.dataset['window'] = `${Math.round(center)},${Math.round(width)}`;
+      host.dataset['invert'] = String(invert);
+    }
+  }
+
+
   private showMessage(text: string): void {
     this.el.message.textContent = text;
     this.el.message.hidden = false;
     this.stats.error = text;
   }
+}
+
+// The CSS filter showing rendered values v (0..255) through window (c, w):
+// out = clamp((v - (c - w/2)) / w), then inverted if asked. Built from
+// brightness() and contrast() — colour-matrix filters Chromium applies in one
+// cheap pass (an SVG feComponentTransfer url() filter, exact too, measured 9 fps
+// instead of 33 on a 1250×860 canvas in software rendering). Each filter's
+// output is clamped to 0..1, so the order is chosen to stay exact:
+//   lower edge >= 0: brightness(127.5/c) then contrast(2c/w)
+//   lower edge <  0: contrast(a/(a+2b)) then brightness(a+2b), a = 255/w, b = -(c-w/2)/w
+export function windowFilter(center: number, width: number, invert: boolean): string {
+  const parts: string[] = [];
+  if (!(center === 127.5 && width === 255)) {
+    const lower = center - width / 2;
+    if (lower >= 0) parts.push(`brightness(${(127.5 / center).toFixed(5)})`, `contrast(${((2 * center) / width).toFixed(5)})`);
+    else {
+      const a = 255 / width;
+      const m = a + (2 * -lower) / width;
+      parts.push(`contrast(${(a / m).toFixed(5)})`, `brightness(${m.toFixed(5)})`);
+    }
+  }
+  if (invert) parts.push('invert(1)');
+  return parts.join(' ');
 }

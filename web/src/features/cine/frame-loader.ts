@@ -38,7 +38,7 @@ export class LoopFrames {
 interface Job {
   loop: LoopFrames;
   frame: number;
-  retried?: boolean;
+  retries?: number;
 }
 
 export class FrameLoader {
@@ -100,10 +100,10 @@ export class FrameLoader {
         loop.decodedCount++;
         loop.onFrame?.(frame);
         if (loop.complete) loop.onComplete?.();
-      } else if (!job.retried && reply.status !== 404) {
-        // One retry: the server may fail a frame transiently (seen with
-        // concurrent cold renders); a second failure is reported.
-        this.queue.unshift({ loop, frame, retried: true });
+      } else if ((job.retries ?? 0) < 2 && reply.status !== 404) {
+        // Two retries: the server may fail a frame transiently (seen with
+        // concurrent cold renders); a third failure is reported.
+        this.queue.push({ loop, frame, retries: (job.retries ?? 0) + 1 });
       } else {
         loop.errors[frame] = reply.error;
         loop.onFrame?.(frame);
