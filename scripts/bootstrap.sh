@@ -14,6 +14,8 @@ packages=(
   python3 python3-pydicom python3-numpy python3-pytest python3-pil python3-hl7
   # test peers: an independent video tool, Orthanc + DICOMweb for comparison, the browser
   ffmpeg curl orthanc orthanc-dicomweb chromium
+  # validation of the SR objects the viewer writes (dciodvfy)
+  dicom3tools
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(iperf3)

@@ -27,3 +27,39 @@ bare.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
 bare.SeriesNumber = 3
 bare.SeriesDescription = "no pixel data"
 bare.save_as(str(out / "no_pixels.dcm"), write_like_original=False)
+
+# A second study (another patient) for measurements: the same echo with its
+# ECG strip turned into a pulsed-wave Doppler spectrum (cm/s along y, baseline
+# 20 rows into the region), and a copy with no calibration at all.
+measure_study = generate_uid()
+doppler = pydicom.dcmread(str(source))
+doppler.PatientID = "SYSTOLE_MEASURE"
+doppler.PatientName = "MEASURE^DOPPLER"
+doppler.StudyInstanceUID = measure_study
+doppler.SeriesInstanceUID = generate_uid()
+doppler.SOPInstanceUID = generate_uid()
+doppler.file_meta.MediaStorageSOPInstanceUID = doppler.SOPInstanceUID
+doppler.SeriesNumber = 1
+doppler.SeriesDescription = "doppler"
+spectral = doppler.SequenceOfUltrasoundRegions[1]
+spectral.RegionSpatialFormat = 3  # spectral
+spectral.RegionDataType = 3  # PW Doppler
+spectral.RegionLocationMinY0 = 360
+spectral.RegionLocationMaxY1 = 429
+spectral.PhysicalUnitsXDirection = 4  # seconds
+spectral.PhysicalUnitsYDirection = 7  # cm/s
+spectral.PhysicalDeltaY = -4.0
+spectral.ReferencePixelY0 = 20
+doppler.save_as(str(out / "doppler.dcm"))
+
+uncalibrated = pydicom.dcmread(str(source))
+uncalibrated.PatientID = "SYSTOLE_MEASURE"
+uncalibrated.PatientName = "MEASURE^DOPPLER"
+uncalibrated.StudyInstanceUID = measure_study
+uncalibrated.SeriesInstanceUID = generate_uid()
+uncalibrated.SOPInstanceUID = generate_uid()
+uncalibrated.file_meta.MediaStorageSOPInstanceUID = uncalibrated.SOPInstanceUID
+uncalibrated.SeriesNumber = 2
+uncalibrated.SeriesDescription = "uncalibrated"
+del uncalibrated.SequenceOfUltrasoundRegions
+uncalibrated.save_as(str(out / "uncalibrated.dcm"))

@@ -80,6 +80,23 @@ export class DicomWebClient {
     return quality ? `${base}?quality=${quality}` : base;
   }
 
+  // STOW-RS of Part 10 files; resolves when the archive stored all of them.
+  async store(files: Uint8Array<ArrayBuffer>[]): Promise<void> {
+    const boundary = `systole-${crypto.getRandomValues(new Uint32Array(2)).join('')}`;
+    const enc = new TextEncoder();
+    const parts: BlobPart[] = [];
+    for (const f of files) {
+      parts.push(enc.encode(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), f, enc.encode('\r\n'));
+    }
+    parts.push(enc.encode(`--${boundary}--\r\n`));
+    const response = await fetch(`${this.root}/studies`, {
+      method: 'POST',
+      headers: { 'Content-Type': `multipart/related; type="application/dicom"; boundary=${boundary}`, Accept: 'application/dicom+json' },
+      body: new Blob(parts),
+    });
+    if (response.status !== 200) throw new DicomWebError(response.status, await errorMessage(response));
+  }
+
   private instanceUrl(studyUid: string, seriesUid: string, sopUid: string): string {
     return `${this.root}/studies/${enc(studyUid)}/series/${enc(seriesUid)}/instances/${enc(sopUid)}`;
   }

@@ -17,10 +17,18 @@ export interface Loop {
   timeline: FrameTimeline;
   // Why it cannot be shown as an image (no pixel data), or null.
   problem: string | null;
+  sopClassUID: string;
+  // The instance's WADO-RS metadata (calibration, stage/view, timing).
+  metadata: DicomJson;
+}
+
+// Structured reports (measurement reports among them) are not loops.
+export function isStructuredReport(ds: DicomJson): boolean {
+  return str(ds, Tag.Modality) === 'SR' || str(ds, Tag.SOPClassUID).startsWith('1.2.840.10008.5.1.4.1.1.88.');
 }
 
 export function loopsOfStudy(metadata: DicomJson[]): Loop[] {
-  const loops = metadata.map((ds): Loop => {
+  const loops = metadata.filter((ds) => !isStructuredReport(ds)).map((ds): Loop => {
     const timeline = frameTimeline(ds);
     const pixels = hasPixelData(ds);
     const modality = str(ds, Tag.Modality);
@@ -38,6 +46,8 @@ export function loopsOfStudy(metadata: DicomJson[]): Loop[] {
       frameCount: timeline.frameCount,
       timeline,
       problem: pixels ? null : `No image in this instance (no pixel data; ${modality || 'unknown modality'})`,
+      sopClassUID: str(ds, Tag.SOPClassUID),
+      metadata: ds,
     };
   });
   // Images first (multi-frame loops before stills), then acquisition order.

@@ -7,10 +7,20 @@ import { Tag, formatDate, formatPersonName, str, type DicomJson } from '../core/
 import type { DicomWebClient } from '../core/dicomweb';
 import { navigate } from '../core/router';
 import { systoleStats } from '../core/stats';
-import { loopsOfStudy, type Loop } from '../core/study-model';
+import { isStructuredReport, loopsOfStudy, type Loop } from '../core/study-model';
+import { writePart10 } from '../core/dicom-writer';
+import {
+  buildMeasurementReport,
+  isSystoleMeasurementReport,
+  readMeasurementReport,
+} from '../features/measurements/measurement-report';
 import { CineCell } from '../features/cine/cine-cell';
 import { CineDriver } from '../features/cine/cine-driver';
 import { FrameLoader } from '../features/cine/frame-loader';
+import { attachViewControls } from '../features/cine/view-controls';
+import { MeasurementLayer, type Tool } from '../features/measurements/measurement-layer';
+import { MeasurementStore } from '../features/measurements/measurement-store';
+import { newUid } from '../core/uid';
 
 export const LAYOUTS = { '1x1': [1, 1], '1x2': [1, 2], '2x2': [2, 2], '3x3': [3, 3] } as const;
 export type LayoutName = keyof typeof LAYOUTS;
@@ -24,7 +34,18 @@ const SHORTCUTS: [string, string][] = [
   ['- / +', 'slower / faster (0.25× – 4×)'],
   ['0', 'normal speed (1×)'],
   ['1 / 2 / 4 / 9', 'layout 1×1 / 1×2 / 2×2 / 3×3'],
+  ['D', 'measure a distance (drag)'],
+  ['A', 'measure an area and perimeter (click points; double-click or click the first point to close)'],
+  ['N', 'measure an angle (three clicks, vertex second)'],
+  ['V', 'Doppler velocity and peak gradient (click in the spectrum)'],
+  ['Delete', 'remove the last measurement of the active cell'],
+  ['S', 'save the measurements (DICOM SR, stored in the study)'],
   ['Tab', 'next cell'],
+  ['drag', 'window / level (right: wider, down: brighter)'],
+  ['Shift+drag, middle drag', 'pan'],
+  ['wheel, [ / ]', 'zoom out / in'],
+  ['I', 'invert'],
+  ['R, double-click', 'reset zoom, pan, window and invert'],
   ['click a thumbnail', 'show that loop in the active cell'],
   ['Esc', 'close help / back to the study list'],
   ['?', 'this help'],
@@ -44,7 +65,58 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
   const [assigned, setAssigned] = useState<(string | null)[]>([]); // SOP Instance UID per cell
   const [active, setActive] = useState(0);
   const [help, setHelp] = useState(false);
-  const engine = useMemo(() => ({ driver: new CineDriver(), loader: new FrameLoader(), cells: [] as (CineCell | null)[] }), []);
+  const [tool, setToolState] = useState<Tool>(null);
+  const engine = useMemo<Engine>(
+    () => ({
+      driver: new CineDriver(),
+      loader: new FrameLoader(),
+      cells: [],
+      layers: [],
+      store: new MeasurementStore(),
+      tool: null,
+    }),
+    [],
+  );
+  const [saveState, setSaveState] = useState<string>('');
+  const [, setRevision] = useState(0);
+  useEffect(() => engine.store.subscribe(() => setRevision((r) => r + 1)), [engine]);
+  const save = async () => {
+    if (!loops) return;
+    const byUid = new Map(loops.map((l) => [l.sopInstanceUID, l]));
+    const items = engine.store.all().flatMap(([sop, list]) => {
+      const loop = byUid.get(sop);
+      return loop
+        ? list.map((measurement) => ({
+            image: { sopClassUID: loop.sopClassUID, sopInstanceUID: sop, seriesInstanceUID: loop.seriesInstanceUID },
+            measurement,
+          }))
+        : [];
+    });
+    const first = loops.find((l) => !l.problem) ?? loops[0];
+    if (items.length === 0 || !first) {
+      setSaveState('Nothing to save');
+      return;
+    }
+    setSaveState('Saving…');
+    try {
+      const report = buildMeasurementReport({
+        studyAttributes: first.metadata,
+        measurements: items,
+        sopInstanceUID: newUid(),
+        seriesInstanceUID: newUid(),
+        now: new Date(),
+      });
+      await client.store([writePart10(report)]);
+      engine.store.markSaved();
+      setSaveState(`Saved ${items.length} measurement${items.length === 1 ? '' : 's'} (SR)`);
+    } catch (e) {
+      setSaveState(`Not saved: ${(e as Error).message}`);
+    }
+  };
+  const setTool = (t: Tool) => {
+    engine.tool = t;
+    setToolState(t);
+  };
 
   useEffect(() => {
     systoleStats().viewerOpenedMs = performance.now();
@@ -54,6 +126,7 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
       .then(([metadata, studies]) => {
         if (cancelled) return;
         const found = loopsOfStudy(metadata);
+        restoreMeasurements(metadata, engine.store);
         setStudy(studies[0] ?? metadata[0] ?? null);
         setLoops(found);
         setAssigned(found.slice(0, 9).map((l) => l.sopInstanceUID));
@@ -78,6 +151,13 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
     const onKey = (e: KeyboardEvent) => {
       if (e.target instanceof HTMLInputElement || e.metaKey || e.ctrlKey || e.altKey) return;
       const playback = activeCell()?.playback;
+      const toolKeys: Record<string, Tool> = { d: 'distance', a: 'area', n: 'angle', v: 'velocity' };
+      const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+      if (key in toolKeys) {
+        setTool(tool === toolKeys[key] ? null : toolKeys[key]!);
+        e.preventDefault();
+        return;
+      }
       switch (e.key) {
         case ' ':
           playback?.toggle();
@@ -127,8 +207,34 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
           break;
         case 'Escape':
           if (help) setHelp(false);
+          else if (engine.layers.some((l) => l?.cancel())) break;
+          else if (tool) setTool(null);
           else navigate('/');
           break;
+        case 'i':
+        case 'I':
+          activeCell()?.toggleInvert();
+          break;
+        case 'r':
+        case 'R':
+          activeCell()?.reset();
+          break;
+        case ']':
+          activeCell()?.zoomBy(1.25);
+          break;
+        case '[':
+          activeCell()?.zoomBy(0.8);
+          break;
+        case 's':
+        case 'S':
+          void save();
+          break;
+        case 'Delete':
+        case 'Backspace': {
+          const cell = activeCell();
+          if (cell) engine.store.removeLast(cell.loop.sopInstanceUID);
+          break;
+        }
         default:
           return;
       }
@@ -172,6 +278,26 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
               {name.replace('x', '×')}
             </button>
           ))}
+        </nav>
+        <nav class="tools" aria-label="Measure">
+          {(
+            [
+              ['distance', 'Distance', 'D'],
+              ['area', 'Area', 'A'],
+              ['angle', 'Angle', 'N'],
+              ['velocity', 'Velocity', 'V'],
+            ] as const
+          ).map(([t, label, key]) => (
+            <button class={tool === t ? 'on' : ''} data-tool={t} title={`${label} (${key})`} onClick={() => setTool(tool === t ? null : t)}>
+              {label}
+            </button>
+          ))}
+          <button data-testid="save-measurements" title="Save measurements as DICOM SR (S)" onClick={() => void save()}>
+            Save{engine.store.unsaved > 0 ? ' •' : ''}
+          </button>
+          <span class="save-state" data-testid="save-state">
+            {saveState}
+          </span>
           <button onClick={() => setHelp(true)} title="Keyboard shortcuts (?)">
             ?
           </button>
@@ -203,7 +329,7 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
           ))}
         </aside>
         <section
-          class="grid"
+          class={`grid ${tool ? 'measuring' : ''}`}
           style={{ gridTemplateColumns: `repeat(${cols}, 1fr)`, gridTemplateRows: `repeat(${rows}, 1fr)` }}
           data-layout={layout}
         >
@@ -246,6 +372,20 @@ interface Engine {
   driver: CineDriver;
   loader: FrameLoader;
   cells: (CineCell | null)[];
+  layers: (MeasurementLayer | null)[];
+  store: MeasurementStore;
+  tool: Tool;
+}
+
+// Measurements saved earlier: the latest Systole measurement report of the
+// study (each save stores the whole set, so the latest one is current).
+function restoreMeasurements(metadata: DicomJson[], store: MeasurementStore): void {
+  const reports = metadata
+    .filter((ds) => isStructuredReport(ds) && isSystoleMeasurementReport(ds))
+    .sort((a, b) => (str(a, '00080023') + str(a, '00080033')).localeCompare(str(b, '00080023') + str(b, '00080033')));
+  const latest = reports[reports.length - 1];
+  if (!latest) return;
+  for (const { sopInstanceUID, measurement } of readMeasurementReport(latest)) store.add(sopInstanceUID, measurement, true);
 }
 
 // window.__systoleStats.cells: the cells showing a loop, in layout order.
@@ -266,6 +406,10 @@ function Cell(props: {
   const frameLabel = useRef<HTMLSpanElement>(null);
   const rateLabel = useRef<HTMLSpanElement>(null);
   const message = useRef<HTMLParagraphElement>(null);
+  const host = useRef<HTMLDivElement>(null);
+  const svg = useRef<SVGSVGElement>(null);
+  const list = useRef<HTMLOListElement>(null);
+  const measureMessage = useRef<HTMLParagraphElement>(null);
 
   useEffect(() => {
     if (!loop || !canvas.current || !frameLabel.current || !rateLabel.current || !message.current) return;
@@ -283,7 +427,23 @@ function Cell(props: {
     engine.cells[index] = cell;
     publishStats(engine);
     engine.driver.add(cell);
+    const layer =
+      host.current && svg.current && list.current && measureMessage.current
+        ? new MeasurementLayer(
+            cell,
+            loop,
+            { host: host.current, svg: svg.current, list: list.current, message: measureMessage.current },
+            engine.store,
+            () => engine.tool,
+            newUid,
+          )
+        : null;
+    engine.layers[index] = layer;
+    const detachView = host.current ? attachViewControls(host.current, cell, () => engine.tool === null) : () => {};
     return () => {
+      detachView();
+      layer?.dispose();
+      if (engine.layers[index] === layer) engine.layers[index] = null;
       engine.driver.remove(cell);
       if (cell.loopFrames) engine.loader.cancel(cell.loopFrames);
       cell.dispose();
@@ -298,8 +458,12 @@ function Cell(props: {
       data-cell={index}
       data-sop={loop?.sopInstanceUID ?? ''}
       onMouseDown={props.onActivate}
+      ref={host}
     >
       <canvas ref={canvas} />
+      <svg class="measure-layer" ref={svg} />
+      <ol class="measurements" ref={list} />
+      <p class="measure-message" role="alert" data-testid="measure-message" ref={measureMessage} hidden />
       {loop ? (
         <div class="overlay">
           <span class="label">{loop.label}</span>

@@ -38,6 +38,7 @@ export class LoopFrames {
 interface Job {
   loop: LoopFrames;
   frame: number;
+  retries?: number;
 }
 
 export class FrameLoader {
@@ -99,6 +100,10 @@ export class FrameLoader {
         loop.decodedCount++;
         loop.onFrame?.(frame);
         if (loop.complete) loop.onComplete?.();
+      } else if ((job.retries ?? 0) < 2 && reply.status !== 404) {
+        // Two retries: the server may fail a frame transiently (seen with
+        // concurrent cold renders); a third failure is reported.
+        this.queue.push({ loop, frame, retries: (job.retries ?? 0) + 1 });
       } else {
         loop.errors[frame] = reply.error;
         loop.onFrame?.(frame);

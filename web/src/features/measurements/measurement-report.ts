@@ -1,0 +1,256 @@
+// Measurements as a DICOM SR: TID 1500 Measurement Report (Comprehensive SR),
+// one Measurement Group (TID 1501) per measurement with its Tracking
+// Identifier and Tracking Unique Identifier, each NUM (SCT/LOINC concept,
+// UCUM unit) inferred from a SCOORD selected from the image and frame it was
+// drawn on (TID 320). Built here as DICOM JSON (written to Part 10 by
+// core/dicom-writer), and read back from WADO-RS metadata of the SR.
+
+import { Tag, str, type DicomAttribute, type DicomJson } from '../../core/dicom-json';
+import type { Point } from './calibration';
+import { Concepts, type Concept, type MeasuredValue, type Measurement, type MeasurementKind } from './geometry';
+
+export const ComprehensiveSRStorage = '1.2.840.10008.5.1.4.1.1.88.33';
+export const REPORT_SERIES_DESCRIPTION = 'Systole measurements';
+
+const UNIT_MEANING: Record<string, string> = {
+  cm: 'centimeter',
+  mm: 'millimeter',
+  cm2: 'square centimeter',
+  mm2: 'square millimeter',
+  deg: 'degree',
+  'cm/s': 'centimeter per second',
+  'mm[Hg]': 'millimeter of mercury',
+};
+
+const T = {
+  ReferencedSOPClassUID: '00081150',
+  ReferencedSOPInstanceUID: '00081155',
+  ReferencedFrameNumber: '00081160',
+  ReferencedSOPSequence: '00081199',
+  ReferencedSeriesSequence: '00081115',
+  CodeValue: '00080100',
+  CodingSchemeDesignator: '00080102',
+  CodeMeaning: '00080104',
+  RelationshipType: '0040A010',
+  ValueType: '0040A040',
+  ConceptNameCodeSequence: '0040A043',
+  ContinuityOfContent: '0040A050',
+  PersonName: '0040A123',
+  UID: '0040A124',
+  TextValue: '0040A160',
+  ConceptCodeSequence: '0040A168',
+  MeasuredValueSequence: '0040A300',
+  NumericValue: '0040A30A',
+  MeasurementUnitsCodeSequence: '004008EA',
+  ContentSequence: '0040A730',
+  GraphicData: '00700022',
+  GraphicType: '00700023',
+} as const;
+
+const a = (vr: string, ...values: unknown[]): DicomAttribute => ({ vr, Value: values });
+const sq = (...items: DicomJson[]): DicomAttribute => ({ vr: 'SQ', Value: items });
+const code = (value: string, scheme: string, meaning: string): DicomJson => ({
+  [T.CodeValue]: a('SH', value),
+  [T.CodingSchemeDesignator]: a('SH', scheme),
+  [T.CodeMeaning]: a('LO', meaning),
+});
+const conceptCode = (c: Concept) => code(c.value, c.scheme, c.meaning);
+
+function item(relationship: string | null, valueType: string, name: DicomJson, rest: DicomJson = {}): DicomJson {
+  const ds: DicomJson = { [T.ValueType]: a('CS', valueType), [T.ConceptNameCodeSequence]: sq(name), ...rest };
+  if (relationship) ds[T.RelationshipType] = a('CS', relationship);
+  return ds;
+}
+
+const GRAPHIC: Record<MeasurementKind, string> = { distance: 'POLYLINE', angle: 'POLYLINE', area: 'POLYGON', velocity: 'POINT' };
+
+export interface ImageRef {
+  sopClassUID: string;
+  sopInstanceUID: string;
+  seriesInstanceUID: string;
+}
+
+function measurementGroup(m: Measurement, image: ImageRef): DicomJson {
+  const points = m.kind === 'area' ? [...m.points, m.points[0]!] : m.points; // a POLYGON is closed explicitly
+  const scoord = item('INFERRED FROM', 'SCOORD', code('111030', 'DCM', 'Image Region'), {
+    [T.GraphicType]: a('CS', GRAPHIC[m.kind]),
+    [T.GraphicData]: a('FL', ...points.flatMap((p) => [p.x, p.y])),
+    [T.ContentSequence]: sq(
+      item('SELECTED FROM', 'IMAGE', code('260753009', 'SCT', 'Source'), {
+        [T.ReferencedSOPSequence]: sq({
+          [T.ReferencedSOPClassUID]: a('UI', image.sopClassUID),
+          [T.ReferencedSOPInstanceUID]: a('UI', image.sopInstanceUID),
+          [T.ReferencedFrameNumber]: a('IS', m.frame + 1),
+        }),
+      }),
+    ),
+  });
+  const nums = m.values.map((v: MeasuredValue) =>
+    item('CONTAINS', 'NUM', conceptCode(v.concept), {
+      [T.MeasuredValueSequence]: sq({
+        [T.MeasurementUnitsCodeSequence]: sq(code(v.unit, 'UCUM', UNIT_MEANING[v.unit] ?? v.unit)),
+        [T.NumericValue]: a('DS', v.value),
+      }),
+      [T.ContentSequence]: sq(scoord),
+    }),
+  );
+  return item('CONTAINS', 'CONTAINER', code('125007', 'DCM', 'Measurement Group'), {
+    [T.ContinuityOfContent]: a('CS', 'SEPARATE'),
+    [T.ContentSequence]: sq(
+      item('HAS OBS CONTEXT', 'TEXT', code('112039', 'DCM', 'Tracking Identifier'), { [T.TextValue]: a('UT', m.trackingId) }),
+      item('HAS OBS CONTEXT', 'UIDREF', code('112040', 'DCM', 'Tracking Unique Identifier'), { [T.UID]: a('UI', m.trackingUid) }),
+      ...nums,
+    ),
+  });
+}
+
+function dicomDateTime(d: Date): [string, string] {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return [`${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}`, `${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`];
+}
+
+export interface ReportInput {
+  // An image instance of the study (patient and study attributes are copied from it).
+  studyAttributes: DicomJson;
+  measurements: { image: ImageRef; measurement: Measurement }[];
+  sopInstanceUID: string;
+  seriesInstanceUID: string;
+  now: Date;
+}
+
+const COPIED = [
+  Tag.PatientName, Tag.PatientID, Tag.PatientBirthDate, '00100040' /* PatientSex */,
+  Tag.StudyInstanceUID, Tag.StudyDate, Tag.StudyTime, Tag.AccessionNumber, Tag.StudyID, '00080090' /* ReferringPhysicianName */,
+];
+const TYPE2_VR: Record<string, string> = {
+  [Tag.PatientName]: 'PN', [Tag.PatientID]: 'LO', [Tag.PatientBirthDate]: 'DA', '00100040': 'CS', [Tag.StudyDate]: 'DA',
+  [Tag.StudyTime]: 'TM', [Tag.AccessionNumber]: 'SH', [Tag.StudyID]: 'SH', '00080090': 'PN',
+};
+
+export function buildMeasurementReport(input: ReportInput): DicomJson {
+  const [date, time] = dicomDateTime(input.now);
+  const ds: DicomJson = {};
+  for (const tag of COPIED) {
+    const v = input.studyAttributes[tag];
+    ds[tag] = v?.Value?.length ? { vr: v.vr, Value: v.Value } : { vr: TYPE2_VR[tag] ?? v?.vr ?? 'LO' };
+  }
+  const series = new Map<string, ImageRef[]>();
+  for (const { image } of input.measurements) {
+    const list = series.get(image.seriesInstanceUID) ?? [];
+    if (!list.some((r) => r.sopInstanceUID === image.sopInstanceUID)) list.push(image);
+    series.set(image.seriesInstanceUID, list);
+  }
+  const language = item('HAS CONCEPT MOD', 'CODE', code('121049', 'DCM', 'Language of Content Item and Descendants'), {
+    [T.ConceptCodeSequence]: sq(code('en-US', 'RFC5646', 'English (United States)')),
+  });
+  const observer = [
+    item('HAS OBS CONTEXT', 'CODE', code('121005', 'DCM', 'Observer Type'), { [T.ConceptCodeSequence]: sq(code('121006', 'DCM', 'Person')) }),
+    item('HAS OBS CONTEXT', 'PNAME', code('121008', 'DCM', 'Person Observer Name'), { [T.PersonName]: a('PN', { Alphabetic: 'Systole^Reader' }) }),
+  ];
+  const procedure = item('HAS CONCEPT MOD', 'CODE', code('121058', 'DCM', 'Procedure reported'), {
+    [T.ConceptCodeSequence]: sq(code('40701008', 'SCT', 'Echocardiography')),
+  });
+  const measurements = item('CONTAINS', 'CONTAINER', code('126010', 'DCM', 'Imaging Measurements'), {
+    [T.ContinuityOfContent]: a('CS', 'SEPARATE'),
+    [T.ContentSequence]: sq(...input.measurements.map(({ image, measurement }) => measurementGroup(measurement, image))),
+  });
+  Object.assign(ds, {
+    [Tag.SpecificCharacterSet]: a('CS', 'ISO_IR 192'),
+    [Tag.SOPClassUID]: a('UI', ComprehensiveSRStorage),
+    [Tag.SOPInstanceUID]: a('UI', input.sopInstanceUID),
+    '00080023': a('DA', date), // ContentDate
+    '00080033': a('TM', time), // ContentTime
+    [Tag.Modality]: a('CS', 'SR'),
+    '00080070': a('LO', 'Systole'), // Manufacturer
+    [Tag.SeriesDescription]: a('LO', REPORT_SERIES_DESCRIPTION),
+    '00081111': { vr: 'SQ', Value: [] }, // ReferencedPerformedProcedureStepSequence (type 2)
+    [Tag.SeriesInstanceUID]: a('UI', input.seriesInstanceUID),
+    [Tag.SeriesNumber]: a('IS', 900),
+    [Tag.InstanceNumber]: a('IS', 1),
+    [T.ValueType]: a('CS', 'CONTAINER'),
+    [T.ConceptNameCodeSequence]: sq(code('126000', 'DCM', 'Imaging Measurement Report')),
+    [T.ContinuityOfContent]: a('CS', 'SEPARATE'),
+    '0040A491': a('CS', 'COMPLETE'), // CompletionFlag
+    '0040A493': a('CS', 'UNVERIFIED'), // VerificationFlag
+    '0040A372': { vr: 'SQ', Value: [] }, // PerformedProcedureCodeSequence (type 2)
+    '0040A375': sq({
+      // CurrentRequestedProcedureEvidenceSequence
+      [T.ReferencedSeriesSequence]: sq(
+        ...[...series.entries()].map(([seriesUid, refs]) => ({
+          [Tag.SeriesInstanceUID]: a('UI', seriesUid),
+          [T.ReferencedSOPSequence]: sq(
+            ...refs.map((r) => ({ [T.ReferencedSOPClassUID]: a('UI', r.sopClassUID), [T.ReferencedSOPInstanceUID]: a('UI', r.sopInstanceUID) })),
+          ),
+        })),
+      ),
+      [Tag.StudyInstanceUID]: input.studyAttributes[Tag.StudyInstanceUID]!,
+    }),
+    '0040A504': sq({ '00080105': a('CS', 'DCMR'), '0040DB00': a('CS', '1500') }), // ContentTemplateSequence
+    [T.ContentSequence]: sq(language, ...observer, procedure, measurements),
+  });
+  return ds;
+}
+
+// ---- reading back ----
+
+const children = (ds: DicomJson): DicomJson[] => (ds[T.ContentSequence]?.Value ?? []) as DicomJson[];
+const nameOf = (ds: DicomJson): string => {
+  const c = (ds[T.ConceptNameCodeSequence]?.Value?.[0] ?? {}) as DicomJson;
+  return `${str(c, T.CodeValue)}:${str(c, T.CodingSchemeDesignator)}`;
+};
+const KIND_OF: Record<string, MeasurementKind> = {
+  [`${Concepts.length.value}:SCT`]: 'distance',
+  [`${Concepts.area.value}:SCT`]: 'area',
+  [`${Concepts.angle.value}:SCT`]: 'angle',
+  [`${Concepts.velocity.value}:LN`]: 'velocity',
+};
+const ALL_CONCEPTS: Concept[] = Object.values(Concepts);
+
+export function isSystoleMeasurementReport(ds: DicomJson): boolean {
+  return str(ds, Tag.SeriesDescription) === REPORT_SERIES_DESCRIPTION && nameOf(ds) === '126000:DCM';
+}
+
+// The measurements of a TID 1500 report, with the SOP instance each was drawn on.
+export function readMeasurementReport(ds: DicomJson): { sopInstanceUID: string; measurement: Measurement }[] {
+  const out: { sopInstanceUID: string; measurement: Measurement }[] = [];
+  const containers = children(ds).filter((c) => nameOf(c) === '126010:DCM');
+  for (const group of containers.flatMap(children).filter((c) => nameOf(c) === '125007:DCM')) {
+    let trackingId = '';
+    let trackingUid = '';
+    let kind: MeasurementKind | undefined;
+    let points: Point[] = [];
+    let frame = 0;
+    let sop = '';
+    const values: MeasuredValue[] = [];
+    for (const c of children(group)) {
+      const name = nameOf(c);
+      if (name === '112039:DCM') trackingId = str(c, T.TextValue);
+      else if (name === '112040:DCM') trackingUid = str(c, T.UID);
+      else if (str(c, T.ValueType) === 'NUM') {
+        const mv = (c[T.MeasuredValueSequence]?.Value?.[0] ?? {}) as DicomJson;
+        const unit = str((mv[T.MeasurementUnitsCodeSequence]?.Value?.[0] ?? {}) as DicomJson, T.CodeValue);
+        const [value, scheme] = name.split(':');
+        const concept = ALL_CONCEPTS.find((k) => k.value === value && k.scheme === scheme);
+        const n = Number(str(mv, T.NumericValue));
+        if (concept && Number.isFinite(n)) values.push({ concept, value: n, unit });
+        kind ??= KIND_OF[name];
+        const scoord = children(c).find((s) => str(s, T.ValueType) === 'SCOORD');
+        if (scoord && points.length === 0) {
+          const g = (scoord[T.GraphicData]?.Value ?? []).map(Number);
+          for (let i = 0; i + 1 < g.length; i += 2) points.push({ x: g[i]!, y: g[i + 1]! });
+          const image = children(scoord).find((s) => str(s, T.ValueType) === 'IMAGE');
+          const ref = (image?.[T.ReferencedSOPSequence]?.Value?.[0] ?? {}) as DicomJson;
+          sop = str(ref, T.ReferencedSOPInstanceUID);
+          frame = Math.max(0, Number(str(ref, T.ReferencedFrameNumber) || '1') - 1);
+        }
+      }
+    }
+    if (!kind || !sop || points.length === 0) continue;
+    if (kind === 'area' && points.length > 3) {
+      const [f, l] = [points[0]!, points[points.length - 1]!];
+      if (f.x === l.x && f.y === l.y) points = points.slice(0, -1);
+    }
+    out.push({ sopInstanceUID: sop, measurement: { kind, points, frame, values, trackingId, trackingUid } });
+  }
+  return out;
+}

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import type { DicomJson } from '../../core/dicom-json';
+import { calibrationOf, lengthScale, peakGradientMmHg, velocityAt } from './calibration';
+import { angleDegrees, measure, polygonArea, polygonPerimeter } from './geometry';
+
+const region = (o: Record<string, number>): DicomJson =>
+  Object.fromEntries(
+    Object.entries(o).map(([tag, v]) => [tag, { vr: tag.startsWith('00186') && tag >= '0018602' ? 'FD' : 'US', Value: [v] }]),
+  );
+// The regions of the HP echo in the test data (orthanc__Issue16.dcm): a 2D
+// tissue region in cm, anisotropic, and an ECG strip in seconds.
+const tissue = region({ '00186018': 42, '0018601A': 4, '0018601C': 438, '0018601E': 353, '00186012': 1, '00186014': 1, '00186024': 3, '00186026': 3, '0018602C': 0.02857142857142857, '0018602E': 0.022857142857142857 });
+const ecg = region({ '00186018': 40, '0018601A': 374, '0018601C': 257, '0018601E': 406, '00186012': 4, '00186014': 10, '00186024': 4, '00186026': 0, '0018602C': 0.005, '0018602E': 0 });
+const doppler = region({ '00186018': 0, '0018601A': 360, '0018601C': 479, '0018601E': 429, '00186012': 3, '00186014': 3, '00186024': 4, '00186026': 7, '0018602C': 0.01, '0018602E': -2, '00186020': 0, '00186022': 20 });
+const us = (...regions: DicomJson[]): DicomJson => ({ '00186011': { vr: 'SQ', Value: regions } });
+
+describe('calibration', () => {
+  it('measures a distance inside one region with its anisotropic scale', () => {
+    const cal = calibrationOf(us(tissue, ecg));
+    const r = measure('distance', [{ x: 100, y: 100 }, { x: 200, y: 200 }], cal);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value[0]!.unit).toBe('cm');
+    expect(r.value[0]!.value).toBeCloseTo(Math.hypot(100 * 0.02857142857142857, 100 * 0.022857142857142857), 10);
+  });
+  it('refuses a distance spanning two regions', () => {
+    const r = measure('distance', [{ x: 100, y: 100 }, { x: 100, y: 390 }], calibrationOf(us(tissue, ecg)));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toMatch(/spans two/);
+  });
+  it('refuses a distance outside every calibrated region', () => {
+    const r = measure('distance', [{ x: 5, y: 5 }, { x: 10, y: 10 }], calibrationOf(us(tissue)));
+    expect(r.ok).toBe(false);
+  });
+  it('refuses an uncalibrated image', () => {
+    const r = measure('distance', [{ x: 1, y: 1 }, { x: 10, y: 10 }], calibrationOf({}));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toMatch(/not calibrated/i);
+  });
+  it('uses PixelSpacing (row, column) in mm, then ImagerPixelSpacing', () => {
+    const cal = calibrationOf({ '00280030': { vr: 'DS', Value: ['0.5', '0.25'] } });
+    const s = lengthScale(cal, []);
+    expect(s.ok && s.value.perPixelX).toBe(0.25);
+    expect(s.ok && s.value.perPixelY).toBe(0.5);
+    const imager = lengthScale(calibrationOf({ '00181164': { vr: 'DS', Value: [0.2, 0.2] } }), []);
+    expect(imager.ok && imager.value.note).toBe('at detector');
+  });
+  it("prefers a frame's own region list", () => {
+    const ds: DicomJson = {
+      ...us(tissue),
+      '52009230': { vr: 'SQ', Value: [{}, us(ecg)] },
+    };
+    expect(calibrationOf(ds, 0).kind === 'regions' && (calibrationOf(ds, 0) as { regions: unknown[] }).regions.length).toBe(1);
+    const second = calibrationOf(ds, 1);
+    expect(second.kind === 'regions' && second.regions[0]!.dataType).toBe(10);
+  });
+  it('reads Doppler velocity from the baseline and the peak gradient', () => {
+    const cal = calibrationOf(us(tissue, doppler));
+    const v = velocityAt(cal, { x: 50.5, y: 410.5 }); // 30 rows below the baseline (row 380)
+    expect(v.ok && v.value.cmPerSecond).toBe(-60);
+    expect(peakGradientMmHg(200)).toBeCloseTo(16, 10);
+    const m = measure('velocity', [{ x: 50, y: 330 }], cal); // in the 2D region: refused
+    expect(m.ok).toBe(false);
+  });
+});
+
+describe('geometry', () => {
+  it('area and perimeter of a square, angle', () => {
+    const sq = [{ x: 0, y: 0 }, { x: 10, y: 0 }, { x: 10, y: 10 }, { x: 0, y: 10 }];
+    expect(polygonArea(sq, 0.1, 0.1)).toBeCloseTo(1, 10);
+    expect(polygonPerimeter(sq, 0.1, 0.1)).toBeCloseTo(4, 10);
+    expect(angleDegrees({ x: 10, y: 0 }, { x: 0, y: 0 }, { x: 0, y: 10 })).toBeCloseTo(90, 10);
+    expect(angleDegrees({ x: 10, y: 0 }, { x: 0, y: 0 }, { x: 10, y: 10 }, 1, 2)).toBeCloseTo((Math.atan(2) * 180) / Math.PI, 10);
+  });
+});
+
+import { writePart10 } from '../../core/dicom-writer';
+import { buildMeasurementReport, readMeasurementReport } from './measurement-report';
+
+describe('measurement report (TID 1500)', () => {
+  const study: DicomJson = {
+    '0020000D': { vr: 'UI', Value: ['1.2.3'] },
+    '00100010': { vr: 'PN', Value: [{ Alphabetic: 'DOE^JANE' }] },
+    '00100020': { vr: 'LO', Value: ['P1'] },
+  };
+  const measurement = {
+    kind: 'area' as const,
+    points: [{ x: 10.5, y: 20.25 }, { x: 30, y: 20 }, { x: 30, y: 40 }],
+    frame: 4,
+    values: [{ concept: { value: '42798000', scheme: 'SCT' as const, meaning: 'Area' }, value: 1.2345678901234567, unit: 'cm2' }],
+    trackingId: 'A1',
+    trackingUid: '2.25.1',
+  };
+  const report = buildMeasurementReport({
+    studyAttributes: study,
+    measurements: [{ image: { sopClassUID: '1.2.840.10008.5.1.4.1.1.3.1', sopInstanceUID: '1.2.3.4', seriesInstanceUID: '1.2.3.5' }, measurement }],
+    sopInstanceUID: '1.2.3.6',
+    seriesInstanceUID: '1.2.3.7',
+    now: new Date(2024, 0, 31, 12, 0, 0),
+  });
+  it('reads back what it wrote: points, frame, tracking identifiers, values', () => {
+    const [back] = readMeasurementReport(report);
+    expect(back?.sopInstanceUID).toBe('1.2.3.4');
+    expect(back?.measurement.points).toEqual(measurement.points);
+    expect(back?.measurement.frame).toBe(4);
+    expect(back?.measurement.trackingUid).toBe('2.25.1');
+    expect(back?.measurement.values[0]?.unit).toBe('cm2');
+  });
+  it('writes Part 10 bytes with a preamble, the meta header and even-length values', () => {
+    const bytes = writePart10(report);
+    expect(new TextDecoder().decode(bytes.slice(128, 132))).toBe('DICM');
+    expect(bytes.length % 2).toBe(0);
+    const text = new TextDecoder('latin1').decode(bytes);
+    expect(text).toContain('1.2.840.10008.5.1.4.1.1.88.33');
+    expect(text).toContain('1.234567890123'); // DS kept within 16 characters
+  });
+});
