@@ -12,6 +12,8 @@ packages=(
   libboost-dev nlohmann-json3-dev zlib1g-dev libturbojpeg0-dev libpng-dev
   libopenjp2-7-dev libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
   python3 python3-pydicom python3-numpy python3-pytest python3-pil
+  # dciodvfy: the generated test SR objects are validated against the IODs
+  dicom3tools
   # test peers: an independent video tool, Orthanc + DICOMweb for comparison, the browser
   ffmpeg curl orthanc orthanc-dicomweb chromium
 )
