@@ -7,6 +7,7 @@
 #include "server/config.h"
 #include "services/cine/cine_service.h"
 #include "services/ingest/ingest_service.h"
+#include "services/measurements/measurement_service.h"
 #include "services/query/query_service.h"
 
 namespace systole::server {
@@ -21,6 +22,7 @@ class Archive {
   services::IngestService& ingest() { return *ingest_; }
   services::QueryService& query() { return *query_; }
   services::CineService& cine() { return *cine_; }
+  services::MeasurementService& measurements() { return *measurements_; }
   ports::InstanceIndex& index();
   ports::BlobStore& blobs();
 
@@ -32,6 +34,7 @@ class Archive {
   std::unique_ptr<services::IngestService> ingest_;
   std::unique_ptr<services::QueryService> query_;
   std::unique_ptr<services::CineService> cine_;
+  std::unique_ptr<services::MeasurementService> measurements_;
 };
 
 }  // namespace systole::server
