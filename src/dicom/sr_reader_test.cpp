@@ -210,6 +210,58 @@ TEST(SharedSrTest, ValuesAndUnitsOfTheSamples) {
   }
 }
 
+SrContentItem Item(const char* relationship, const char* value_type, Code name) {
+  SrContentItem item;
+  item.relationship = relationship;
+  item.value_type = value_type;
+  item.concept_name = std::move(name);
+  return item;
+}
+
+SrContentItem Observer(const char* type_code) {
+  auto item = Item("HAS OBS CONTEXT", "CODE", {"121005", "DCM", "Observer Type"});
+  item.code = {type_code, "DCM", ""};
+  return item;
+}
+
+SrContentItem Num(const char* value) {
+  auto item = Item("CONTAINS", "NUM", {"29436-3", "LN", "LVIDd"});
+  item.numeric = value;
+  item.unit = {"mm", "UCUM", "mm"};
+  return item;
+}
+
+// TID 1002 observers and TID 4019 Algorithm Identification decide the source;
+// a container's own observation context replaces the document's.
+TEST(SrSourceTest, DeviceReaderOrAiFromTheObservationContext) {
+  SrDocument document;
+  document.root = Item("", "CONTAINER", {"126000", "DCM", "Imaging Measurement Report"});
+  document.root.children.push_back(Observer("121006"));  // Person
+  auto name = Item("HAS OBS CONTEXT", "PNAME", {"121008", "DCM", "Person Observer Name"});
+  name.text = "Reader^Rosa";
+  document.root.children.push_back(name);
+  document.root.children.push_back(Num("48"));
+  auto group = Item("CONTAINS", "CONTAINER", {"125007", "DCM", "Measurement Group"});
+  group.children.push_back(Observer("121007"));  // Device
+  auto algorithm = Item("HAS OBS CONTEXT", "TEXT", {"111001", "DCM", "Algorithm Name"});
+  algorithm.text = "EF-Net";
+  group.children.push_back(algorithm);
+  group.children.push_back(Num("50"));
+  document.root.children.push_back(group);
+  auto cart = Item("CONTAINS", "CONTAINER", {"125007", "DCM", "Measurement Group"});
+  cart.children.push_back(Observer("121007"));
+  cart.children.push_back(Num("52"));
+  document.root.children.push_back(cart);
+
+  auto all = ExtractMeasurements(document);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].source, domain::MeasurementSource::kReader);
+  EXPECT_EQ(all[0].observer, "Reader^Rosa");
+  EXPECT_EQ(all[1].source, domain::MeasurementSource::kAi);
+  EXPECT_EQ(all[1].observer, "EF-Net");
+  EXPECT_EQ(all[2].source, domain::MeasurementSource::kDevice);
+}
+
 TEST(SrReaderTest, RefusesWhatIsNotAnSrDocument) {
   EXPECT_FALSE(ReadSrFile("/nonexistent.dcm"));
   EXPECT_FALSE(IsSrStorageClass("1.2.840.10008.5.1.4.1.1.3.1"));
