@@ -118,8 +118,8 @@ TEST_P(MeasurementStoreContractTest, RoundTripsEveryField) {
 }
 
 TEST_P(MeasurementStoreContractTest, ReplacingAnSrReplacesItsMeasurementsOnly) {
-  ASSERT_TRUE(store_->ReplaceMeasurements("1.2.3", {MakeMeasurement("1.2.3", "1.2", 0, "A", "1"),
-                                                    MakeMeasurement("1.2.3", "1.2", 1, "B", "2")}));
+  ASSERT_TRUE(store_->ReplaceMeasurements(
+      "1.2.3", {MakeMeasurement("1.2.3", "1.2", 0, "A", "1"), MakeMeasurement("1.2.3", "1.2", 1, "B", "2")}));
   ASSERT_TRUE(store_->ReplaceMeasurements("1.2.4", {MakeMeasurement("1.2.4", "1.2", 0, "C", "3")}));
   ASSERT_TRUE(store_->ReplaceMeasurements("7.7.7", {MakeMeasurement("7.7.7", "7.7", 0, "D", "4")}));
   ASSERT_TRUE(store_->ReplaceMeasurements("1.2.3", {MakeMeasurement("1.2.3", "1.2", 0, "A", "9")}));
@@ -146,8 +146,8 @@ TEST_P(MeasurementStoreContractTest, KeepsDocumentOrder) {
 
 TEST_P(MeasurementStoreContractTest, RefusesAMeasurementOfAnotherSr) {
   ASSERT_TRUE(store_->ReplaceMeasurements("1.2.3", {MakeMeasurement("1.2.3", "1.2", 0, "A", "1")}));
-  auto result = store_->ReplaceMeasurements("1.2.3", {MakeMeasurement("1.2.3", "1.2", 0, "A", "2"),
-                                                      MakeMeasurement("1.2.5", "1.2", 1, "B", "2")});
+  auto result = store_->ReplaceMeasurements(
+      "1.2.3", {MakeMeasurement("1.2.3", "1.2", 0, "A", "2"), MakeMeasurement("1.2.5", "1.2", 1, "B", "2")});
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().code, ErrorCode::kInvalidArgument);
   auto got = Study("1.2");

@@ -52,16 +52,26 @@ void ApplyModifiers(const SrContentItem& item, Context& context, std::optional<C
     const Code name = domain::CanonicalCode(child.concept_name);
     const Code value = domain::CanonicalCode(child.code);
     if (child.value_type == "CODE") {
-      if (name == kFindingSite) context.finding_site = value;
-      else if (name == kLaterality) context.laterality = value;
-      else if (name == kImageMode) context.image_mode = value;
-      else if (name == kImageView) context.image_view = value;
-      else if (name == kCardiacPhase) context.cardiac_phase = value;
-      else if (name == kFlowDirection) context.flow_direction = value;
-      else if (name == kMethod) context.method = value;
-      else if (name == kStage) context.stage = value;
-      else if (name == kDerivation && derivation) *derivation = value;
-      else if (name == kSelectionStatus && selection) *selection = value;
+      if (name == kFindingSite)
+        context.finding_site = value;
+      else if (name == kLaterality)
+        context.laterality = value;
+      else if (name == kImageMode)
+        context.image_mode = value;
+      else if (name == kImageView)
+        context.image_view = value;
+      else if (name == kCardiacPhase)
+        context.cardiac_phase = value;
+      else if (name == kFlowDirection)
+        context.flow_direction = value;
+      else if (name == kMethod)
+        context.method = value;
+      else if (name == kStage)
+        context.stage = value;
+      else if (name == kDerivation && derivation)
+        *derivation = value;
+      else if (name == kSelectionStatus && selection)
+        *selection = value;
       else if (name == kObserverType) {
         // A new observation context at this level replaces the inherited observers.
         if (!observer_reset) {

@@ -71,12 +71,25 @@ void CopyChildren(const DSRDocumentTreeNodeCursor& cursor, SrContentItem& out, i
 
 bool IsSrStorageClass(std::string_view sop_class_uid) {
   static constexpr std::array<std::string_view, 19> kClasses{{
-      UID_BasicTextSRStorage, UID_EnhancedSRStorage, UID_ComprehensiveSRStorage, UID_Comprehensive3DSRStorage,
-      UID_ExtensibleSRStorage, UID_ProcedureLogStorage, UID_MammographyCADSRStorage, UID_ChestCADSRStorage,
-      UID_ColonCADSRStorage, UID_XRayRadiationDoseSRStorage, UID_RadiopharmaceuticalRadiationDoseSRStorage,
-      UID_AcquisitionContextSRStorage, UID_SimplifiedAdultEchoSRStorage, UID_PatientRadiationDoseSRStorage,
-      UID_PlannedImagingAgentAdministrationSRStorage, UID_PerformedImagingAgentAdministrationSRStorage,
-      UID_EnhancedXRayRadiationDoseSRStorage, UID_KeyObjectSelectionDocumentStorage, UID_ImplantationPlanSRDocumentStorage,
+      UID_BasicTextSRStorage,
+      UID_EnhancedSRStorage,
+      UID_ComprehensiveSRStorage,
+      UID_Comprehensive3DSRStorage,
+      UID_ExtensibleSRStorage,
+      UID_ProcedureLogStorage,
+      UID_MammographyCADSRStorage,
+      UID_ChestCADSRStorage,
+      UID_ColonCADSRStorage,
+      UID_XRayRadiationDoseSRStorage,
+      UID_RadiopharmaceuticalRadiationDoseSRStorage,
+      UID_AcquisitionContextSRStorage,
+      UID_SimplifiedAdultEchoSRStorage,
+      UID_PatientRadiationDoseSRStorage,
+      UID_PlannedImagingAgentAdministrationSRStorage,
+      UID_PerformedImagingAgentAdministrationSRStorage,
+      UID_EnhancedXRayRadiationDoseSRStorage,
+      UID_KeyObjectSelectionDocumentStorage,
+      UID_ImplantationPlanSRDocumentStorage,
   }};
   for (auto uid : kClasses)
     if (uid == sop_class_uid) return true;
@@ -90,9 +103,11 @@ Result<SrDocument> ReadSrFile(const std::filesystem::path& path) {
   DcmDataset& dataset = *file.getDataset();
   if (dataset.tagExists(DCM_SpecificCharacterSet)) (void)dataset.convertToUTF8();
   DSRDocument document;
-  status = document.read(dataset, DSRTypes::RF_acceptUnknownRelationshipType | DSRTypes::RF_ignoreRelationshipConstraints |
-                                      DSRTypes::RF_acceptInvalidContentItemValue | DSRTypes::RF_skipInvalidContentItems);
-  if (status.bad()) return Fail(ErrorCode::kInvalidArgument, fmt::format("not a readable SR document: {}", status.text()));
+  status =
+      document.read(dataset, DSRTypes::RF_acceptUnknownRelationshipType | DSRTypes::RF_ignoreRelationshipConstraints |
+                                 DSRTypes::RF_acceptInvalidContentItemValue | DSRTypes::RF_skipInvalidContentItems);
+  if (status.bad())
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("not a readable SR document: {}", status.text()));
   SrDocument out;
   OFString value;
   if (document.getSOPClassUID(value).good()) out.sop_class_uid = value.c_str();

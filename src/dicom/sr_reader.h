@@ -22,16 +22,16 @@
 namespace systole::dicom {
 
 struct SrContentItem {
-  std::string relationship;  // "CONTAINS", "HAS CONCEPT MOD", "HAS OBS CONTEXT", ... (empty at the root)
-  std::string value_type;    // "CONTAINER", "NUM", "CODE", "TEXT", "IMAGE", "UIDREF", "PNAME", ...
-  domain::Code concept_name;      // Concept Name (may be empty, e.g. an unnamed container)
-  std::string text;          // TEXT, UIDREF, PNAME, DATE, TIME, DATETIME values
-  domain::Code code;         // CODE value
-  std::optional<std::string> numeric;   // NUM: the decimal string; nullopt when there is none
-  domain::Code unit;                    // NUM: Measurement Units
+  std::string relationship;               // "CONTAINS", "HAS CONCEPT MOD", "HAS OBS CONTEXT", ... (empty at the root)
+  std::string value_type;                 // "CONTAINER", "NUM", "CODE", "TEXT", "IMAGE", "UIDREF", "PNAME", ...
+  domain::Code concept_name;              // Concept Name (may be empty, e.g. an unnamed container)
+  std::string text;                       // TEXT, UIDREF, PNAME, DATE, TIME, DATETIME values
+  domain::Code code;                      // CODE value
+  std::optional<std::string> numeric;     // NUM: the decimal string; nullopt when there is none
+  domain::Code unit;                      // NUM: Measurement Units
   std::optional<domain::Code> qualifier;  // NUM: Numeric Value Qualifier
   std::optional<domain::ImageReference> image;  // IMAGE (and COMPOSITE) references
-  std::vector<SrContentItem> children;  // by-value children; by-reference relationships are not followed
+  std::vector<SrContentItem> children;          // by-value children; by-reference relationships are not followed
 };
 
 struct SrDocument {

@@ -120,7 +120,7 @@ TEST_F(Tid5200Test, SrtAndSctCodesOfOneConceptAreOneConcept) {
   EXPECT_EQ(e_prime[1]->canonical_unit, "cm/s");
   EXPECT_EQ(CodeOf(e_prime[2]->selection_status), "DCM:121412");
   EXPECT_EQ(CodeOf(e_prime[0]->image_mode), "SCT:439858009");
-  EXPECT_EQ(Find(all_, {"82799009", "SCT", ""}).size(), 1u);  // Cardiac Output written F-32100 (SRT)
+  EXPECT_EQ(Find(all_, {"82799009", "SCT", ""}).size(), 1u);   // Cardiac Output written F-32100 (SRT)
   EXPECT_EQ(Find(all_, {"399027007", "SCT", ""}).size(), 1u);  // LVOT diameter written G-038F (SRT)
 }
 
@@ -171,10 +171,13 @@ TEST(Tid5300Test, ModifiersOnTheNumItselfAndImageFrames) {
 
 // The public SR samples: facts as dsrdump shows them.
 TEST(SharedSrTest, ReadsEverySampleAndFindsItsNums) {
-  const std::map<std::string, std::size_t> expected_nums = {
-      {"dicomparser__report_dfl_enhanced_sr_deflated.dcm", 1}, {"dicomscope__reportki.dcm", 0},
-      {"highdicom__sr_document.dcm", 1}, {"orthanc__MarekLatin2.dcm", 0},
-      {"orthanc__StructuredReports_IM0.dcm", 0}, {"pydicom__reportsi.dcm", 0}, {"pydicom__test-SR.dcm", 2}};
+  const std::map<std::string, std::size_t> expected_nums = {{"dicomparser__report_dfl_enhanced_sr_deflated.dcm", 1},
+                                                            {"dicomscope__reportki.dcm", 0},
+                                                            {"highdicom__sr_document.dcm", 1},
+                                                            {"orthanc__MarekLatin2.dcm", 0},
+                                                            {"orthanc__StructuredReports_IM0.dcm", 0},
+                                                            {"pydicom__reportsi.dcm", 0},
+                                                            {"pydicom__test-SR.dcm", 2}};
   for (const auto& [name, count] : expected_nums) {
     auto document = ReadSrFile(SharedSr(name.c_str()));
     ASSERT_TRUE(document) << name << ": " << document.error().message;
@@ -198,7 +201,7 @@ TEST(SharedSrTest, ValuesAndUnitsOfTheSamples) {
   EXPECT_EQ(highdicom[0].concept_name.meaning, "Area of defined region");
   EXPECT_EQ(*highdicom[0].value, "1.7");
   EXPECT_EQ(highdicom[0].unit.value, "cm2");
-  EXPECT_EQ(highdicom[0].finding_site->value, "T-D00F7");  // from its Measurement Group, unmapped SRT kept
+  EXPECT_EQ(highdicom[0].finding_site->value, "T-D00F7");              // from its Measurement Group, unmapped SRT kept
   EXPECT_EQ(highdicom[0].source, domain::MeasurementSource::kDevice);  // Person and Device observers
 
   auto offis = Read(SharedSr("pydicom__test-SR.dcm"));

@@ -42,13 +42,13 @@ constexpr SrtToSct kSrtToSct[] = {
     {"T-42000", "15825003"},   // Aorta
     {"T-39000", "76848001"},   // Pericardium
     // CID 12224 Ultrasound Image Mode.
-    {"G-03A2", "399064001"},   // 2D mode
-    {"G-0394", "399155008"},   // M mode
-    {"G-03AC", "399009009"},   // B mode
-    {"R-409E2", "261197005"},  // Doppler Color Flow
-    {"R-409E3", "261198000"},  // Doppler Continuous Wave
-    {"R-409E4", "261199008"},  // Doppler Pulsed
-    {"P5-B0128", "439858009"}, // Tissue Doppler Imaging
+    {"G-03A2", "399064001"},    // 2D mode
+    {"G-0394", "399155008"},    // M mode
+    {"G-03AC", "399009009"},    // B mode
+    {"R-409E2", "261197005"},   // Doppler Color Flow
+    {"R-409E3", "261198000"},   // Doppler Continuous Wave
+    {"R-409E4", "261199008"},   // Doppler Pulsed
+    {"P5-B0128", "439858009"},  // Tissue Doppler Imaging
     // CID 12233 Cardiac Phase.
     {"F-32010", "90892000"},   // Diastole
     {"F-32020", "111973004"},  // Systole
@@ -66,11 +66,11 @@ constexpr SrtToSct kSrtToSct[] = {
     {"G-A437", "56851009"},    // Maximum
     {"R-404FB", "255605001"},  // Minimum
     // CID 12239 Cardiac Output Property, CID 12203, CID 12222: measurement concepts.
-    {"F-32100", "82799009"},   // Cardiac Output
-    {"F-32120", "90096001"},   // Stroke Volume
-    {"F-32110", "54993008"},   // Cardiac Index
-    {"G-037A", "399133000"},   // LV Peak Early Diastolic Tissue Velocity (e')
-    {"G-038F", "399027007"},   // Cardiovascular Orifice Diameter
+    {"F-32100", "82799009"},  // Cardiac Output
+    {"F-32120", "90096001"},  // Stroke Volume
+    {"F-32110", "54993008"},  // Cardiac Index
+    {"G-037A", "399133000"},  // LV Peak Early Diastolic Tissue Velocity (e')
+    {"G-038F", "399027007"},  // Cardiovascular Orifice Diameter
 };
 
 struct UnitRule {
@@ -80,14 +80,32 @@ struct UnitRule {
 };
 
 constexpr UnitRule kUnits[] = {
-    {"m", "cm", 100}, {"cm", "cm", 1}, {"mm", "cm", 0.1},
-    {"m/s", "cm/s", 100}, {"cm/s", "cm/s", 1}, {"mm/s", "cm/s", 0.1},
-    {"ml", "mL", 1}, {"mL", "mL", 1}, {"cm3", "mL", 1}, {"l", "mL", 1000}, {"L", "mL", 1000},
-    {"l/min", "L/min", 1}, {"L/min", "L/min", 1}, {"ml/min", "L/min", 0.001}, {"mL/min", "L/min", 0.001},
-    {"ms", "ms", 1}, {"s", "ms", 1000},
-    {"cm2", "cm2", 1}, {"mm2", "cm2", 0.01},
-    {"mm[Hg]", "mm[Hg]", 1}, {"mmHg", "mm[Hg]", 1}, {"kPa", "mm[Hg]", 7.500616827},
-    {"/min", "/min", 1}, {"{H.B.}/min", "/min", 1}, {"{beats}/min", "/min", 1}, {"1/min", "/min", 1},
+    {"m", "cm", 100},
+    {"cm", "cm", 1},
+    {"mm", "cm", 0.1},
+    {"m/s", "cm/s", 100},
+    {"cm/s", "cm/s", 1},
+    {"mm/s", "cm/s", 0.1},
+    {"ml", "mL", 1},
+    {"mL", "mL", 1},
+    {"cm3", "mL", 1},
+    {"l", "mL", 1000},
+    {"L", "mL", 1000},
+    {"l/min", "L/min", 1},
+    {"L/min", "L/min", 1},
+    {"ml/min", "L/min", 0.001},
+    {"mL/min", "L/min", 0.001},
+    {"ms", "ms", 1},
+    {"s", "ms", 1000},
+    {"cm2", "cm2", 1},
+    {"mm2", "cm2", 0.01},
+    {"mm[Hg]", "mm[Hg]", 1},
+    {"mmHg", "mm[Hg]", 1},
+    {"kPa", "mm[Hg]", 7.500616827},
+    {"/min", "/min", 1},
+    {"{H.B.}/min", "/min", 1},
+    {"{beats}/min", "/min", 1},
+    {"1/min", "/min", 1},
 };
 
 std::string FormatDecimal(double value) {
@@ -109,9 +127,12 @@ Code CanonicalCode(const Code& code) {
 
 const char* SourceName(MeasurementSource source) {
   switch (source) {
-    case MeasurementSource::kDevice: return "device";
-    case MeasurementSource::kReader: return "reader";
-    case MeasurementSource::kAi: return "ai";
+    case MeasurementSource::kDevice:
+      return "device";
+    case MeasurementSource::kReader:
+      return "reader";
+    case MeasurementSource::kAi:
+      return "ai";
   }
   return "device";
 }

@@ -53,11 +53,11 @@ struct Measurement {
   std::string series_instance_uid;
   int ordinal = 0;  // position among the document's measurements (0-based, document order)
 
-  Code concept_name;        // as written
-  Code canonical_concept;   // CanonicalCode(concept_name)
-  std::optional<std::string> value;  // decimal string as written; nullopt when the SR holds none
-  std::optional<Code> qualifier;     // Numeric Value Qualifier (e.g. 114006 "Measurement failure")
-  Code unit;                         // UCUM code as written (empty without a value)
+  Code concept_name;                           // as written
+  Code canonical_concept;                      // CanonicalCode(concept_name)
+  std::optional<std::string> value;            // decimal string as written; nullopt when the SR holds none
+  std::optional<Code> qualifier;               // Numeric Value Qualifier (e.g. 114006 "Measurement failure")
+  Code unit;                                   // UCUM code as written (empty without a value)
   std::optional<std::string> canonical_value;  // value in canonical_unit (see CanonicalQuantity)
   std::string canonical_unit;
 
@@ -66,13 +66,13 @@ struct Measurement {
   std::optional<Code> selection_status;  // (121404, DCM, "Selection Status"): this value was chosen
   std::optional<Code> finding_site;
   std::optional<Code> laterality;
-  std::optional<Code> cardiac_phase;     // Cardiac Cycle Point
+  std::optional<Code> cardiac_phase;  // Cardiac Cycle Point
   std::optional<Code> image_mode;
   std::optional<Code> image_view;
-  std::optional<Code> method;            // Measurement Method
+  std::optional<Code> method;  // Measurement Method
   std::optional<Code> flow_direction;
-  std::optional<Code> stage;             // protocol stage (stress echo)
-  std::optional<ImageReference> image;   // Source of Measurement / INFERRED FROM image
+  std::optional<Code> stage;            // protocol stage (stress echo)
+  std::optional<ImageReference> image;  // Source of Measurement / INFERRED FROM image
 
   MeasurementSource source = MeasurementSource::kDevice;
   std::string observer;      // Device Observer Name / Person Observer Name / Algorithm Name

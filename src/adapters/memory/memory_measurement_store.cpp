@@ -8,8 +8,8 @@ Status MemoryMeasurementStore::ReplaceMeasurements(const std::string& sr_sop_ins
                                                    const std::vector<domain::Measurement>& measurements) {
   for (const auto& m : measurements)
     if (m.sr_sop_instance_uid != sr_sop_instance_uid)
-      return Fail(ErrorCode::kInvalidArgument, "measurement of SR " + m.sr_sop_instance_uid +
-                                                   " given for SR " + sr_sop_instance_uid);
+      return Fail(ErrorCode::kInvalidArgument,
+                  "measurement of SR " + m.sr_sop_instance_uid + " given for SR " + sr_sop_instance_uid);
   std::lock_guard lock(mutex_);
   std::erase_if(by_sr_, [&](const auto& entry) { return entry.first == sr_sop_instance_uid; });
   if (!measurements.empty()) by_sr_.emplace_back(sr_sop_instance_uid, measurements);

@@ -1,7 +1,8 @@
 // SqliteIndex as ports::MeasurementStore: the measurements table (schema
 // version 2) in the index database.
-#include <array>
 #include <fmt/format.h>
+
+#include <array>
 
 #include "adapters/sqlite/internal/connection.h"
 #include "adapters/sqlite/sqlite_index.h"
@@ -45,8 +46,10 @@ std::string Columns() {
 }
 
 void BindOptional(Statement& stmt, int index, const std::optional<std::string>& text) {
-  if (text) stmt.Bind(index, *text);
-  else stmt.BindNull(index);
+  if (text)
+    stmt.Bind(index, *text);
+  else
+    stmt.BindNull(index);
 }
 
 std::optional<std::string> ReadOptional(const Statement& stmt, int column) {
@@ -118,8 +121,8 @@ Status SqliteIndex::ReplaceMeasurements(const std::string& sr_sop_instance_uid,
                                         const std::vector<domain::Measurement>& measurements) {
   for (const auto& m : measurements)
     if (m.sr_sop_instance_uid != sr_sop_instance_uid)
-      return Fail(ErrorCode::kInvalidArgument, "measurement of SR " + m.sr_sop_instance_uid +
-                                                   " given for SR " + sr_sop_instance_uid);
+      return Fail(ErrorCode::kInvalidArgument,
+                  "measurement of SR " + m.sr_sop_instance_uid + " given for SR " + sr_sop_instance_uid);
   auto lease = pool_->Acquire();
   if (!lease) return std::unexpected(lease.error());
   sqlite::Connection& c = **lease;
@@ -148,8 +151,7 @@ Status SqliteIndex::ReplaceMeasurements(const std::string& sr_sop_instance_uid,
 Result<std::vector<domain::Measurement>> SqliteIndex::StudyMeasurements(const std::string& study_instance_uid) {
   auto lease = pool_->Acquire();
   if (!lease) return std::unexpected(lease.error());
-  static const std::string sql =
-      "SELECT " + Columns() + " FROM measurements WHERE study_instance_uid = ? ORDER BY pk";
+  static const std::string sql = "SELECT " + Columns() + " FROM measurements WHERE study_instance_uid = ? ORDER BY pk";
   auto stmt = (*lease)->Prepare(sql);
   if (!stmt) return std::unexpected(stmt.error());
   stmt->Bind(1, study_instance_uid);

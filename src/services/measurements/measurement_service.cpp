@@ -12,8 +12,8 @@ std::string Key(const std::optional<Code>& code) { return code ? code->scheme + 
 
 std::string GroupKey(const domain::Measurement& m) {
   std::string key = m.sr_sop_instance_uid + '\x1f' + m.canonical_concept.scheme + '\x1e' + m.canonical_concept.value;
-  for (const auto* modifier : {&m.finding_site, &m.laterality, &m.image_mode, &m.cardiac_phase, &m.method,
-                               &m.flow_direction, &m.stage})
+  for (const auto* modifier :
+       {&m.finding_site, &m.laterality, &m.image_mode, &m.cardiac_phase, &m.method, &m.flow_direction, &m.stage})
     key += '\x1f' + Key(*modifier);
   return key;
 }
