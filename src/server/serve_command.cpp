@@ -2,6 +2,7 @@
 #include <signal.h>
 
 #include "base/log.h"
+#include "protocols/api/api_routes.h"
 #include "protocols/dicomweb/dicomweb.h"
 #include "protocols/dimse/dimse_server.h"
 #include "protocols/hl7/hl7_receiver.h"
@@ -74,6 +75,7 @@ int RunServe(const Config& config) {
   http::Router router;
   AddServerRoutes(router);
   dicomweb::AddRoutes(router, {(*archive)->ingest(), (*archive)->query(), (*archive)->cine()});
+  api::AddRoutes(router, {(*archive)->measurements()});
   std::error_code exe_error;
   const http::StaticFiles site(ResolveWebRoot(config, std::filesystem::read_symlink("/proc/self/exe", exe_error)));
   if (!std::filesystem::is_regular_file(site.root() / "index.html", exe_error))

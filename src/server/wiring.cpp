@@ -21,8 +21,10 @@ Result<std::unique_ptr<Archive>> Archive::Open(const Config& config) {
   if (!index) return std::unexpected(index.error());
   archive->adapters_->blobs = std::move(*blobs);
   archive->adapters_->index = std::move(*index);
+  // The SQLite index is also the measurement store (same database).
   archive->ingest_ = std::make_unique<services::IngestService>(*archive->adapters_->index, *archive->adapters_->blobs,
-                                                               archive->clock_, config.ingest);
+                                                               archive->clock_, config.ingest,
+                                                               archive->adapters_->index.get());
   archive->query_ = std::make_unique<services::QueryService>(*archive->adapters_->index, *archive->adapters_->blobs,
                                                              config.query_max_results);
   archive->cine_ = std::make_unique<services::CineService>(config.cine);
@@ -32,6 +34,8 @@ Result<std::unique_ptr<Archive>> Archive::Open(const Config& config) {
   });
   auto& index_ref = *archive->adapters_->index;
   archive->identity_ = std::make_unique<services::IdentityService>(index_ref, index_ref, index_ref, archive->clock_);
+  archive->measurements_ =
+      std::make_unique<services::MeasurementService>(*archive->adapters_->index, *archive->adapters_->index);
   return archive;
 }
 

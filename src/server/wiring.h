@@ -8,6 +8,7 @@
 #include "services/cine/cine_service.h"
 #include "services/identity/identity_service.h"
 #include "services/ingest/ingest_service.h"
+#include "services/measurements/measurement_service.h"
 #include "services/query/query_service.h"
 
 namespace systole::server {
@@ -23,6 +24,7 @@ class Archive {
   services::QueryService& query() { return *query_; }
   services::CineService& cine() { return *cine_; }
   services::IdentityService& identity() { return *identity_; }
+  services::MeasurementService& measurements() { return *measurements_; }
   ports::InstanceIndex& index();
   ports::BlobStore& blobs();
 
@@ -35,6 +37,7 @@ class Archive {
   std::unique_ptr<services::QueryService> query_;
   std::unique_ptr<services::CineService> cine_;
   std::unique_ptr<services::IdentityService> identity_;
+  std::unique_ptr<services::MeasurementService> measurements_;
 };
 
 }  // namespace systole::server

@@ -1,5 +1,6 @@
 // SqliteIndex: the index ports on an embedded SQLite database (WAL mode,
 // synchronous=FULL, migrations applied at open, prepared statements only).
+// Also the MeasurementStore (table `measurements`, same database).
 // Thread-safe: a bounded pool of connections serves concurrent callers.
 #pragma once
 
@@ -7,6 +8,7 @@
 #include <memory>
 
 #include "ports/identity_index.h"
+#include "ports/measurement_store.h"
 #include "ports/study_index.h"
 
 namespace systole::adapters {
@@ -17,7 +19,8 @@ class SqliteIndex final : public ports::InstanceIndex,
                           public ports::StudyQuery,
                           public ports::PatientRegistry,
                           public ports::OrderBook,
-                          public ports::MessageLog {
+                          public ports::MessageLog,
+                          public ports::MeasurementStore {
  public:
   // Opens (creating if needed) the database at `path` and migrates it.
   static Result<std::unique_ptr<SqliteIndex>> Open(const std::filesystem::path& path, std::size_t max_connections);
@@ -27,6 +30,9 @@ class SqliteIndex final : public ports::InstanceIndex,
   Status ForEachInstance(const std::function<void(const domain::StoredInstance&)>& visit) override;
   Result<std::vector<domain::QueryRow>> Find(const domain::Query& query) override;
   Result<std::vector<domain::StoredInstance>> Locate(const domain::Query& query) override;
+  Status ReplaceMeasurements(const std::string& sr_sop_instance_uid,
+                             const std::vector<domain::Measurement>& measurements) override;
+  Result<std::vector<domain::Measurement>> StudyMeasurements(const std::string& study_instance_uid) override;
 
   // Identity ports (sqlite_identity.cpp).
   Result<bool> UpsertPatient(const domain::Patient& patient, bool overwrite_empty) override;

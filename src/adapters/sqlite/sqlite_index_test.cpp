@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "adapters/index_contract_test.h"
+#include "adapters/measurement_store_contract_test.h"
 
 namespace systole::adapters::contract {
 namespace {
@@ -29,6 +30,28 @@ IndexUnderTest MakeSqlite() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, IndexContractTest, ::testing::Values(&MakeSqlite));
+
+std::shared_ptr<ports::MeasurementStore> MakeSqliteMeasurements() {
+  auto index = SqliteIndex::Open(FreshDbPath(), 4);
+  EXPECT_TRUE(index);
+  return std::shared_ptr<SqliteIndex>(std::move(*index));
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, MeasurementStoreContractTest, ::testing::Values(&MakeSqliteMeasurements));
+
+TEST(SqliteIndexTest, MeasurementsSurviveReopening) {
+  auto path = FreshDbPath();
+  {
+    auto index = SqliteIndex::Open(path, 2);
+    ASSERT_TRUE(index);
+    ASSERT_TRUE((*index)->ReplaceMeasurements("1.2.3", {MakeMeasurement("1.2.3", "1.2", 0, "A", "1")}));
+  }
+  auto index = SqliteIndex::Open(path, 2);
+  ASSERT_TRUE(index);
+  auto got = (*index)->StudyMeasurements("1.2");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->size(), 1u);
+}
 
 TEST(SqliteIndexTest, ReopensAnExistingDatabaseAndKeepsItsData) {
   auto path = FreshDbPath();

@@ -6,6 +6,7 @@
 
 #include "base/log.h"
 #include "dicom/instance_reader.h"
+#include "dicom/sr_reader.h"
 
 namespace systole::services {
 
@@ -46,8 +47,8 @@ const char* OutcomeName(IngestOutcome::Kind kind) {
 }
 
 IngestService::IngestService(ports::InstanceIndex& index, ports::BlobStore& blobs, const Clock& clock,
-                             IngestPolicy policy)
-    : index_(index), blobs_(blobs), clock_(clock), policy_(policy) {}
+                             IngestPolicy policy, ports::MeasurementStore* measurements)
+    : index_(index), blobs_(blobs), clock_(clock), policy_(policy), measurements_(measurements) {}
 
 Status IngestService::CheckCapacity() {
   auto available = blobs_.AvailableBytes();
@@ -95,6 +96,18 @@ IngestOutcome IngestService::IngestStaged(const fs::path& staged, std::string_vi
     refused.sop_class_uid = record.Get(Attribute::SOPClassUID);
     return refused;
   }
+  // SR content is read before the staged file is committed; a document that
+  // cannot be read is stored all the same, without measurements.
+  const bool is_sr = dicom::IsSrStorageClass(record.Get(Attribute::SOPClassUID));
+  std::vector<domain::Measurement> measurements;
+  if (measurements_ && is_sr) {
+    if (auto document = dicom::ReadSrFile(staged)) {
+      measurements = dicom::ExtractMeasurements(*document);
+    } else {
+      LOG_WARN("ingest", "SR {}: content not readable, stored without measurements: {}", sop,
+               document.error().message);
+    }
+  }
   auto blob = blobs_.Commit(staged, sop);
   if (!blob) return Refused(blob.error(), sop);
   record.blob = *blob;
@@ -106,6 +119,14 @@ IngestOutcome IngestService::IngestStaged(const fs::path& staged, std::string_vi
   if (!added) {
     (void)blobs_.Remove(blob->key);
     return Refused(added.error(), sop);
+  }
+  // Beside the index write: the SR's measurements replace whatever its SOP
+  // Instance UID had. Not one transaction with the index (another port); a
+  // failure here is logged and does not refuse the stored instance.
+  if (measurements_ && (added->outcome == ports::AddOutcome::kReplaced ||
+                        (added->outcome == ports::AddOutcome::kAdded && is_sr))) {
+    if (auto saved = measurements_->ReplaceMeasurements(sop, measurements); !saved)
+      LOG_ERROR("ingest", "SR {}: measurements not saved: {}", sop, saved.error().message);
   }
   IngestOutcome out;
   out.sop_instance_uid = sop;

@@ -2,7 +2,8 @@
 // STOW-RS, import).
 //
 //   validate (parseable, identifiable, consistent) → store the blob durably →
-//   index it in one transaction → only then report success.
+//   index it in one transaction → (SR objects) record their measurements →
+//   only then report success.
 //
 // Receivers stream into a staged file (Stage()), then call IngestStaged().
 // Import calls IngestFile(). Every outcome names its reason; a refused or
@@ -19,6 +20,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "ports/blob_store.h"
+#include "ports/measurement_store.h"
 #include "ports/study_index.h"
 
 namespace systole::services {
@@ -55,7 +57,11 @@ const char* OutcomeName(IngestOutcome::Kind kind);  // "stored", "duplicate", "r
 
 class IngestService {
  public:
-  IngestService(ports::InstanceIndex& index, ports::BlobStore& blobs, const Clock& clock, IngestPolicy policy);
+  // With `measurements`, the numeric measurements of every SR stored are
+  // extracted and saved there (replaced when the SR is replaced). An SR whose
+  // content cannot be read is still stored; the problem is logged.
+  IngestService(ports::InstanceIndex& index, ports::BlobStore& blobs, const Clock& clock, IngestPolicy policy,
+                ports::MeasurementStore* measurements = nullptr);
 
   // kUnavailable when the store has less than min_free_bytes left (answer with
   // an out-of-resources status before receiving anything).
@@ -94,6 +100,7 @@ class IngestService {
   const Clock& clock_;
   IngestPolicy policy_;
   StoredListener on_stored_;
+  ports::MeasurementStore* measurements_;
 };
 
 }  // namespace systole::services

@@ -1,9 +1,15 @@
 #include "services/ingest/ingest_service.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
 
 #include "adapters/memory/memory_blob_store.h"
 #include "adapters/memory/memory_index.h"
+#include "adapters/memory/memory_measurement_store.h"
 
 namespace systole::services {
 namespace {
@@ -18,7 +24,12 @@ std::filesystem::path TestData(const char* relative) {
 class IngestServiceTest : public ::testing::Test {
  protected:
   IngestService Make(DuplicatePolicy policy = DuplicatePolicy::kKeepFirst) {
-    return IngestService(index_, blobs_, clock_, IngestPolicy{policy, 1 << 20});
+    return IngestService(index_, blobs_, clock_, IngestPolicy{policy, 1 << 20}, &measurements_);
+  }
+  std::vector<domain::Measurement> StudyMeasurements(const std::string& study) {
+    auto result = measurements_.StudyMeasurements(study);
+    EXPECT_TRUE(result);
+    return result ? *result : std::vector<domain::Measurement>{};
   }
   std::size_t InstanceCount() {
     std::size_t n = 0;
@@ -28,6 +39,7 @@ class IngestServiceTest : public ::testing::Test {
 
   adapters::MemoryIndex index_;
   adapters::MemoryBlobStore blobs_;
+  adapters::MemoryMeasurementStore measurements_;
   FakeClock clock_{std::chrono::system_clock::time_point{}};
 };
 
@@ -145,6 +157,58 @@ TEST_F(IngestServiceTest, AnIdenticalDuplicateNeverRemovesTheStoredFile) {
   std::string key;
   (void)index_.ForEachInstance([&](const domain::StoredInstance& s) { key = s.blob.key; });
   EXPECT_TRUE(blobs_.ReadPath(key).has_value());
+}
+
+std::filesystem::path EchoSr() { return std::filesystem::path(SYSTOLE_ECHO_SR_DIR) / "echo_tid5200.dcm"; }
+
+TEST_F(IngestServiceTest, AStoredSrHasItsMeasurementsRecorded) {
+  auto ingest = Make();
+  auto out = ingest.IngestFile(EchoSr(), "test");
+  ASSERT_EQ(out.kind, Kind::kStored) << (out.error ? out.error->message : "");
+  auto measurements = StudyMeasurements(out.study_instance_uid);
+  ASSERT_EQ(measurements.size(), 29u);
+  EXPECT_EQ(measurements[0].sr_sop_instance_uid, out.sop_instance_uid);
+  // A duplicate (kept first) leaves them as they are.
+  ASSERT_EQ(ingest.IngestFile(EchoSr(), "test").kind, Kind::kDuplicate);
+  EXPECT_EQ(StudyMeasurements(out.study_instance_uid).size(), 29u);
+  // Images carry none.
+  auto image = ingest.IngestFile(TestData("dicom/cine/dicomparser__IM00001_implicit_le.dcm"), "test");
+  ASSERT_TRUE(image.ok());
+  EXPECT_TRUE(StudyMeasurements(image.study_instance_uid).empty());
+}
+
+// The echo SR with its content tree broken (root Value Type removed), written to `out`.
+void WriteBrokenSr(const std::filesystem::path& out) {
+  DcmFileFormat file;
+  ASSERT_TRUE(file.loadFile(EchoSr().c_str()).good());
+  ASSERT_TRUE(file.getDataset()->findAndDeleteElement(DCM_ValueType).good());
+  ASSERT_TRUE(file.saveFile(out.c_str(), EXS_LittleEndianExplicit).good());
+}
+
+TEST_F(IngestServiceTest, AnSrWhoseContentCannotBeReadIsStoredWithoutMeasurements) {
+  auto broken = std::filesystem::temp_directory_path() / ("systole_broken_sr_" + std::to_string(::getpid()) + ".dcm");
+  WriteBrokenSr(broken);
+  auto ingest = Make();
+  auto out = ingest.IngestFile(broken, "test");
+  std::filesystem::remove(broken);
+  ASSERT_EQ(out.kind, Kind::kStored) << (out.error ? out.error->message : "");
+  EXPECT_EQ(InstanceCount(), 1u);
+  EXPECT_TRUE(StudyMeasurements(out.study_instance_uid).empty());
+}
+
+TEST_F(IngestServiceTest, ReplacingAnSrReplacesItsMeasurements) {
+  auto ingest = Make(DuplicatePolicy::kReplace);
+  auto first = ingest.IngestFile(EchoSr(), "test");
+  ASSERT_EQ(first.kind, Kind::kStored);
+  ASSERT_EQ(StudyMeasurements(first.study_instance_uid).size(), 29u);
+  auto broken = std::filesystem::temp_directory_path() / ("systole_broken_sr2_" + std::to_string(::getpid()) + ".dcm");
+  WriteBrokenSr(broken);
+  auto again = ingest.IngestFile(broken, "test");
+  std::filesystem::remove(broken);
+  ASSERT_EQ(again.kind, Kind::kReplaced);
+  EXPECT_TRUE(StudyMeasurements(first.study_instance_uid).empty());
+  ASSERT_EQ(ingest.IngestFile(EchoSr(), "test").kind, Kind::kReplaced);
+  EXPECT_EQ(StudyMeasurements(first.study_instance_uid).size(), 29u);
 }
 
 }  // namespace

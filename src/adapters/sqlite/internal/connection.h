@@ -36,6 +36,10 @@ class Statement {
     sqlite3_bind_int64(stmt_, index, value);
     return *this;
   }
+  Statement& BindNull(int index) {
+    sqlite3_bind_null(stmt_, index);
+    return *this;
+  }
   // Advances to the next row: true if a row is available, false when done.
   Result<bool> Step();
   // Runs to completion (for statements without results).

@@ -13,7 +13,7 @@ namespace {
 // Column names are the DICOM keywords of domain::Attribute, so queries are
 // built from the attribute table; derived values (counts, ModalitiesInStudy as
 // "\US\SR\") are maintained by AddInstance.
-constexpr std::array<const char*, 2> kMigrations{{
+constexpr std::array<const char*, 3> kMigrations{{
     R"sql(
 CREATE TABLE patients (
   pk INTEGER PRIMARY KEY,
@@ -149,6 +149,43 @@ CREATE TABLE hl7_messages (
   raw BLOB NOT NULL
 );
 CREATE INDEX hl7_messages_received ON hl7_messages (received_at);
+)sql",
+    // 3: numeric measurements read from SR objects (ports::MeasurementStore),
+    // keyed by the SR's SOP Instance UID; pk gives the write order. A code is
+    // three columns <name>_code/_scheme/_meaning, _code NULL when absent.
+    R"sql(
+CREATE TABLE measurements (
+  pk INTEGER PRIMARY KEY AUTOINCREMENT,
+  sr_sop_instance_uid TEXT NOT NULL,
+  sr_sop_class_uid TEXT NOT NULL DEFAULT '',
+  study_instance_uid TEXT NOT NULL,
+  series_instance_uid TEXT NOT NULL DEFAULT '',
+  ordinal INTEGER NOT NULL,
+  concept_code TEXT NOT NULL, concept_scheme TEXT NOT NULL, concept_meaning TEXT NOT NULL DEFAULT '',
+  canonical_code TEXT NOT NULL, canonical_scheme TEXT NOT NULL,
+  value TEXT,
+  unit_code TEXT NOT NULL DEFAULT '', unit_scheme TEXT NOT NULL DEFAULT '', unit_meaning TEXT NOT NULL DEFAULT '',
+  canonical_value TEXT,
+  canonical_unit TEXT NOT NULL DEFAULT '',
+  qualifier_code TEXT, qualifier_scheme TEXT, qualifier_meaning TEXT,
+  derivation_code TEXT, derivation_scheme TEXT, derivation_meaning TEXT,
+  selection_code TEXT, selection_scheme TEXT, selection_meaning TEXT,
+  site_code TEXT, site_scheme TEXT, site_meaning TEXT,
+  laterality_code TEXT, laterality_scheme TEXT, laterality_meaning TEXT,
+  phase_code TEXT, phase_scheme TEXT, phase_meaning TEXT,
+  image_mode_code TEXT, image_mode_scheme TEXT, image_mode_meaning TEXT,
+  image_view_code TEXT, image_view_scheme TEXT, image_view_meaning TEXT,
+  method_code TEXT, method_scheme TEXT, method_meaning TEXT,
+  flow_direction_code TEXT, flow_direction_scheme TEXT, flow_direction_meaning TEXT,
+  stage_code TEXT, stage_scheme TEXT, stage_meaning TEXT,
+  image_sop_class_uid TEXT, image_sop_instance_uid TEXT, image_frames TEXT,
+  source TEXT NOT NULL,
+  observer TEXT NOT NULL DEFAULT '',
+  manufacturer TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX measurements_sr ON measurements (sr_sop_instance_uid);
+CREATE INDEX measurements_study ON measurements (study_instance_uid, pk);
+CREATE INDEX measurements_concept ON measurements (canonical_scheme, canonical_code);
 )sql",
 }};
 
