@@ -101,12 +101,15 @@ def dicomweb_rows(o, s, systole_paths, phys, add):
         add(name, None, "missing retrieve.wadors_frames_sequential_keepalive_fps")
     else:
         goal = max(5 * ov, 300.0) if ov else 300.0
+        partial = "PARTIAL" in ((o["metrics"].get("retrieve.wadors_frames_sequential_keepalive_fps") or {}).get("note") or "")
         add(name, sv >= goal, "Systole **%.0f frames/s** (%.2f ms/frame) vs Orthanc %s frames/s (%s ms/frame): "
             "**%s**; goal %.0f frames/s%s; %s" % (
                 sv, metric(s, "retrieve.wadors_frames_sequential_keepalive_per_frame_ms") or 0,
                 "%.1f" % ov if ov else "n/a", metric(o, "retrieve.wadors_frames_sequential_keepalive_per_frame_ms"),
                 "%.2fx" % (sv / ov) if ov else "n/a", goal,
-                "" if ov else " (**Orthanc figure missing**, see its errors: only the 300 floor is checked)", loop))
+                "" if ov else " (**Orthanc figure missing**, see its errors: only the 300 floor is checked)"
+                + (" (**Orthanc's pass timed out**: its rate is from the frames it delivered in --frames-timeout)"
+                   if partial else ""), loop))
     # 7. all frames in one request: 60 ms for 100 frames
     if nf:
         scaled = nf != 100
@@ -162,6 +165,7 @@ def dicomweb_rows(o, s, systole_paths, phys, add):
         return
     o_all = metric(o, "retrieve.wadors_all_frames_one_request_ms")
     o_fps = metric(o, "retrieve.wadors_frames_sequential_keepalive_fps")
+    o_partial = "PARTIAL" in ((o["metrics"].get("retrieve.wadors_frames_sequential_keepalive_fps") or {}).get("note") or "")
     fp = dict(v.get("ffprobe") or {})
     try:
         num, den = str(fp.get("frame_rate")).split("/")
@@ -176,7 +180,8 @@ def dicomweb_rows(o, s, systole_paths, phys, add):
             fmt(cold.get("total_ms")), fmt(warm.get("median_ms")), v.get("mp4_bytes"), (v.get("mp4_bytes") or 0) / 1e6,
             fp.get("codec"), fp.get("profile") or "", fp.get("frames_decoded"), fp.get("frame_rate"),
             fp.get("width"), fp.get("height"), fmt(o_all),
-            fmt(nf / o_fps * 1000) if o_fps and nf else "n/a",
+            (fmt(nf / o_fps * 1000) + (" (extrapolated: its pass timed out)" if o_partial else ""))
+            if o_fps and nf else "n/a",
             "; errors: " + "; ".join(v["errors"]) if v.get("errors") else ""))
 
 
