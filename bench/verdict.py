@@ -107,7 +107,7 @@ def dicomweb_rows(o, s, systole_paths, phys, add):
                 sv, metric(s, "retrieve.wadors_frames_sequential_keepalive_per_frame_ms") or 0,
                 "%.1f" % ov if ov else "n/a", metric(o, "retrieve.wadors_frames_sequential_keepalive_per_frame_ms"),
                 "%.2fx" % (sv / ov) if ov else "n/a", goal,
-                "" if ov else " (**Orthanc figure missing**, see its errors: only the 300 floor is checked)"
+                ("" if ov else " (**Orthanc figure missing**, see its errors: only the 300 floor is checked)")
                 + (" (**Orthanc's pass timed out**: its rate is from the frames it delivered in --frames-timeout)"
                    if partial else ""), loop))
     # 7. all frames in one request: 60 ms for 100 frames
