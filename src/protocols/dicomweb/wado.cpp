@@ -174,12 +174,24 @@ http::HttpResponse Retrieve(const http::HttpRequest& request, services::QuerySer
   }
   if (send.size() != set->instances.size()) return http::HttpResponse::Error(406, refusal);
   const std::string boundary = NewBoundary();
+  auto part_head = [boundary](const std::string& syntax) {
+    return "--" + boundary + "\r\nContent-Type: application/dicom; transfer-syntax=" + syntax + "\r\n\r\n";
+  };
   http::HttpResponse response;
   response.With("Content-Type", "multipart/related; type=\"application/dicom\"; boundary=" + boundary);
-  response.stream = [instances = std::move(set->instances), send = std::move(send), boundary](http::BodyWriter& writer) {
+  // Files sent as stored have a known size: announce the length (no chunk framing).
+  std::uint64_t length = boundary.size() + 6;
+  for (std::size_t i = 0; i < set->instances.size() && length > 0; ++i) {
+    const auto& instance = set->instances[i].instance;
+    if (send[i] != instance.transfer_syntax_uid || instance.blob.size == 0) length = 0;
+    else length += part_head(send[i]).size() + instance.blob.size + 2;
+  }
+  if (length > 0) response.stream_length = length;
+  response.stream = [instances = std::move(set->instances), send = std::move(send), boundary,
+                     part_head](http::BodyWriter& writer) {
     for (std::size_t i = 0; i < instances.size(); ++i) {
       const auto& item = instances[i];
-      std::string head = "--" + boundary + "\r\nContent-Type: application/dicom; transfer-syntax=" + send[i] + "\r\n\r\n";
+      const std::string head = part_head(send[i]);
       if (send[i] == item.instance.transfer_syntax_uid) {
         if (!writer.Write(head) || !StreamFileTo(item.path, writer) || !writer.Write("\r\n")) return;
         continue;
@@ -260,21 +272,32 @@ http::HttpResponse RetrieveFrames(const http::HttpRequest& request, const Servic
   response.stream = [&cine = services.cine, path = item.path, numbers, form = *form, first = std::move(first->frames),
                      boundary, part_type](http::BodyWriter& writer) {
     const std::string head = "--" + boundary + "\r\nContent-Type: " + part_type + "\r\n\r\n";
-    for (std::size_t i = 0; i < numbers.size(); ++i) {
-      services::CineService::Bytes frame;
-      if (i == 0) {
-        frame = first.front();
-      } else {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);  // frames stored as served go file → socket
+    // One frame's part; false ends the stream short (client gone, or a frame that cannot be
+    // read or decoded after the status line was sent).
+    auto write_frame = [&](std::size_t i) {
+      if (i > 0 && fd >= 0) {
+        if (auto ranges = cine.FrameRanges(path, numbers[i], form)) {
+          bool ok = writer.Write(head);
+          for (const auto& range : *ranges) ok = ok && writer.WriteFile(fd, range.offset, range.length);
+          return ok && writer.Write("\r\n");
+        }
+      }
+      services::CineService::Bytes frame = first.front();
+      if (i > 0) {
         auto next = cine.Frames(path, {numbers[i]}, form);
-        if (!next) {  // the status line is gone: end the stream short
+        if (!next) {
           LOG_ERROR("dicomweb", "frame {} of {}: {}", numbers[i], path.string(), next.error().message);
-          return;
+          return false;
         }
         frame = next->frames.front();
       }
-      if (!writer.Write(head) || !writer.Write(*frame) || !writer.Write("\r\n")) return;
-    }
-    writer.Write("--" + boundary + "--\r\n");
+      return writer.Write(head) && writer.Write(*frame) && writer.Write("\r\n");
+    };
+    bool ok = true;
+    for (std::size_t i = 0; ok && i < numbers.size(); ++i) ok = write_frame(i);
+    if (ok) writer.Write("--" + boundary + "--\r\n");
+    if (fd >= 0) ::close(fd);
   };
   return response;
 }

@@ -34,13 +34,15 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
+// Writes a streamed body: in chunks, or raw when its length was announced.
 class ChunkWriter final : public BodyWriter {
  public:
-  explicit ChunkWriter(tcp::socket& socket) : socket_(socket) {}
+  ChunkWriter(tcp::socket& socket, bool chunked) : socket_(socket), chunked_(chunked) {}
   bool Write(std::string_view bytes) override {
     if (failed_ || bytes.empty()) return !failed_;
     boost::system::error_code ec;
-    asio::write(socket_, bhttp::make_chunk(asio::const_buffer(bytes.data(), bytes.size())), ec);
+    if (chunked_) asio::write(socket_, bhttp::make_chunk(asio::const_buffer(bytes.data(), bytes.size())), ec);
+    else asio::write(socket_, asio::const_buffer(bytes.data(), bytes.size()), ec);
     if (ec) failed_ = true;
     else written_ += bytes.size();
     return !failed_;
@@ -50,7 +52,7 @@ class ChunkWriter final : public BodyWriter {
     if (failed_ || length == 0) return !failed_;
     boost::system::error_code ec;
     const std::string size = fmt::format("{:x}\r\n", length);
-    asio::write(socket_, asio::buffer(size), ec);
+    if (chunked_) asio::write(socket_, asio::buffer(size), ec);
     auto at = static_cast<off_t>(offset);
     std::uint64_t left = length;
     while (!ec && left > 0) {
@@ -59,13 +61,14 @@ class ChunkWriter final : public BodyWriter {
       if (n <= 0) ec = asio::error::broken_pipe;
       else left -= static_cast<std::uint64_t>(n);
     }
-    if (!ec) asio::write(socket_, asio::buffer("\r\n", 2), ec);
+    if (!ec && chunked_) asio::write(socket_, asio::buffer("\r\n", 2), ec);
     if (ec) failed_ = true;
     else written_ += length;
     return !failed_;
   }
   bool Finish() {
     if (failed_) return false;
+    if (!chunked_) return true;
     boost::system::error_code ec;
     asio::write(socket_, bhttp::make_chunk_last(), ec);
     return !ec;
@@ -74,6 +77,7 @@ class ChunkWriter final : public BodyWriter {
 
  private:
   tcp::socket& socket_;
+  const bool chunked_;
   bool failed_ = false;
   std::size_t written_ = 0;
 };
@@ -188,14 +192,17 @@ void HttpServer::Impl::WriteResponse(tcp::socket& socket, const HttpRequest& req
   if (response.stream && request.method != "HEAD") {
     bhttp::response<bhttp::empty_body> head{static_cast<bhttp::status>(response.status), version};
     fill(head);
-    head.chunked(true);
+    if (response.stream_length) head.content_length(*response.stream_length);
+    else head.chunked(true);
     bhttp::response_serializer<bhttp::empty_body> serializer{head};
     bhttp::write_header(socket, serializer, ec);
     if (ec) return;
-    ChunkWriter writer(socket);
+    ChunkWriter writer(socket, !response.stream_length);
     response.stream(writer);
     if (!writer.Finish()) ec = asio::error::broken_pipe;
     bytes = writer.written();
+    // A body shorter than announced cannot be finished: the connection must close.
+    if (response.stream_length && bytes != *response.stream_length) ec = asio::error::broken_pipe;
     return;
   }
   bhttp::response<bhttp::string_body> message{static_cast<bhttp::status>(response.status), version};

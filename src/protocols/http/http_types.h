@@ -46,6 +46,9 @@ struct HttpResponse {
   // When set, the body is produced by this function (chunked transfer
   // encoding), so large payloads are never held in memory whole.
   std::function<void(BodyWriter&)> stream;
+  // A streamed body of known length is sent with Content-Length instead of chunks (less framing
+  // for the client to parse; the whole body goes file → socket when it is made of files).
+  std::optional<std::uint64_t> stream_length;
 
   HttpResponse& With(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

@@ -173,6 +173,16 @@ Result<CineService::FrameSet> CineService::Frames(const std::filesystem::path& f
   return set;
 }
 
+std::optional<std::vector<dicom::ByteRange>> CineService::FrameRanges(const std::filesystem::path& file,
+                                                                     std::uint32_t number, Form form) {
+  auto instance = Open(file);
+  if (!instance) return std::nullopt;
+  const auto& table = (*instance)->table;
+  if (!table || table->frames.empty() || number < 1 || number > table->frames.size()) return std::nullopt;
+  if (table->encapsulated && form == Form::kDecoded) return std::nullopt;
+  return table->frames[number - 1];
+}
+
 Result<CineService::Bytes> CineService::Rendered(const std::filesystem::path& file, const dicom::RenderOptions& options) {
   const std::string key = file.string() + "|" + options.Key();
   if (auto hit = caches_->rendered.Get(key)) return hit;

@@ -10,10 +10,12 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/result.h"
+#include "dicom/frame_table.h"
 #include "dicom/render.h"
 
 namespace systole::services {
@@ -50,6 +52,12 @@ class CineService {
   // data or a frame out of range; kInvalidArgument: the pixel data cannot be decoded.
   // kStored for a file whose frames cannot be located returns decoded frames (see transfer_syntax).
   Result<FrameSet> Frames(const std::filesystem::path& file, const std::vector<std::uint32_t>& numbers, Form form);
+
+  // Where frame `number` lies in the stored file when it is served as stored bytes (a native
+  // frame for kDecoded; the codestream's fragments for kStored): the server can then send it
+  // from the file without copying. nullopt when it has to be decoded (or cannot be located).
+  std::optional<std::vector<dicom::ByteRange>> FrameRanges(const std::filesystem::path& file, std::uint32_t number,
+                                                           Form form);
 
   // A frame rendered for display (JPEG or PNG), cached by file and options.
   Result<Bytes> Rendered(const std::filesystem::path& file, const dicom::RenderOptions& options);
