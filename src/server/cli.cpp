@@ -61,7 +61,7 @@ Result<CommandLine> ParseCommandLine(int argc, char** argv) {
     if (arg == "--config") {
       cli.config_file = value;
     } else if (arg == "--no-auth") {
-      // Accepted for forward compatibility: this build serves no HTTP endpoint yet.
+      cli.overrides["http.no_auth"].push_back("true");
     } else if (auto it = kFlagKeys.find(arg); it != kFlagKeys.end()) {
       cli.overrides[it->second].push_back(value);
     } else if (!arg.starts_with("--") && cli.command == "import") {

@@ -105,6 +105,7 @@ const std::vector<Key>& Keys() {
          }
          return {};
        }},
+      {"http.no_auth", false, SCALAR(if (s != "true" && s != "false") return std::unexpected(Invalid("http.no_auth", s, "expected true or false")); c.http_no_auth = s == "true"; return {};)},
       {"http.port", false, SCALAR(auto p = ParseInt<std::uint16_t>("http.port", s, 0, 65535); if (!p) return std::unexpected(p.error()); c.http_port = *p; return {};)},
       {"http.web_root", false, SCALAR(c.web_root = s; return {};)},
       {"hl7.bind", false, SCALAR(c.hl7_bind = s; return {};)},

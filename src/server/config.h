@@ -26,6 +26,7 @@ struct Config {
   LogLevel log_level = LogLevel::kInfo;
   protocols::DimseConfig dicom;
   std::string http_bind = "127.0.0.1";
+  bool http_no_auth = false;  // tests and benchmarks: requests are anonymous (loopback listeners only)
   std::uint16_t http_port = 8080;
   std::vector<std::string> http_cors_origins;
   // The built viewer (index.html + assets/). Empty: <directory of the

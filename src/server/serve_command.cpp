@@ -26,12 +26,13 @@ void AddViewerRoutes(http::Router& router, const http::StaticFiles& site) {
        "Serves the built viewer from http.web_root. /, /studies and /viewer/{StudyInstanceUID} (any path without a "
        "file extension outside /api, /dicomweb, /wado and /healthz) answer index.html (no-cache); files under "
        "/assets/ are content-hashed and cached for a year (immutable); a missing file is 404; 503 when the viewer "
-       "was not built."},
+       "was not built. The viewer's files hold no patient data: served without sign-in.",
+       true},
       [&site](const http::HttpRequest& r) { return site.Serve(r); });
 }
 
 void AddServerRoutes(http::Router& router) {
-  router.Add({"GET", "/healthz", "Liveness: 200 once the server is ready", "Answers {\"status\":\"ok\"}."},
+  router.Add({"GET", "/healthz", "Liveness: 200 once the server is ready", "Answers {\"status\":\"ok\"}.", true},
              [](const http::HttpRequest&) { return http::HttpResponse::Json(200, R"({"status":"ok"})"); });
   router.Add({"GET", "/api/openapi.json", "This document", "The OpenAPI 3 description of Systole's own API."},
              [&router](const http::HttpRequest&) {
@@ -66,6 +67,10 @@ int RunServe(const Config& config) {
                        "address only", config.http_bind);
     return 2;
   }
+  if (config.http_no_auth && !IsLoopback(config.hl7_bind)) {
+    LOG_ERROR("serve", "--no-auth (http.no_auth) needs every listener on loopback; hl7.bind is {}", config.hl7_bind);
+    return 2;
+  }
   protocols::DimseServer dimse(config.dicom, (*archive)->ingest(), (*archive)->query(), &(*archive)->identity());
   auto dicom_port = dimse.Start();
   if (!dicom_port) {
@@ -73,6 +78,12 @@ int RunServe(const Config& config) {
     return 2;
   }
   http::Router router;
+  // Until sign-in exists (the security issue plugs it in here): the local demo user, or nobody
+  // with --no-auth. Either way only on loopback (checked above).
+  router.SetAuthenticator([anonymous = config.http_no_auth](http::HttpRequest& request) -> std::optional<http::HttpResponse> {
+    request.user = anonymous ? "" : "demo";
+    return std::nullopt;
+  });
   AddServerRoutes(router);
   dicomweb::AddRoutes(router, {(*archive)->ingest(), (*archive)->query(), (*archive)->cine()});
   api::AddRoutes(router, {(*archive)->measurements()});
@@ -106,8 +117,11 @@ int RunServe(const Config& config) {
   }
   if (config.hl7_allowed_senders.empty())
     LOG_WARN("serve", "no hl7.allowed_senders configured: any sending application may update patients and orders");
-  LOG_WARN("serve", "HTTP has no sign-in yet: every request is served as the local demo user, on {} only",
-           config.http_bind);
+  if (config.http_no_auth)
+    LOG_WARN("serve", "--no-auth: HTTP requests are served without a user, on {} only", config.http_bind);
+  else
+    LOG_WARN("serve", "HTTP has no sign-in yet: every request is served as the local demo user \"demo\", on {} only",
+             config.http_bind);
   LOG_INFO("serve", "Systole {} ready: data={} ae_title={} dicom_port={} http_port={} web_root={} hl7_port={}",
            SYSTOLE_VERSION, config.data_dir.string(), config.dicom.ae_title, *dicom_port, *http_port,
            site.root().string(), *hl7_port);

@@ -22,6 +22,7 @@ struct HttpRequest {
   std::string body;
   std::map<std::string, std::string> path_params;           // filled by the router
   std::string remote;                                       // peer address
+  std::string user;                                         // who is asking, set by the router's authenticator
 
   std::string Header(std::string_view name) const;          // "" if absent
   std::optional<std::string> Param(std::string_view name) const;       // first query value

@@ -57,6 +57,8 @@ HttpResponse Router::Dispatch(HttpRequest& request) const {
     path_matched = true;
     if (route.info.method != request.method && !(route.info.method == "GET" && request.method == "HEAD")) continue;
     request.path_params = std::move(params);
+    if (authenticator_ && !route.info.open)
+      if (auto refused = authenticator_(request)) return std::move(*refused);
     return route.handler(request);
   }
   if (path_matched) return HttpResponse::Error(405, "method not allowed for " + request.path);
@@ -64,6 +66,8 @@ HttpResponse Router::Dispatch(HttpRequest& request) const {
     if (request.method != "GET" && request.method != "HEAD")
       return HttpResponse::Error(405, "method not allowed for " + request.path);
     request.path_params.clear();
+    if (authenticator_ && !fallback_->info.open)
+      if (auto refused = authenticator_(request)) return std::move(*refused);
     return fallback_->handler(request);
   }
   return HttpResponse::Error(404, "no such resource: " + request.path);

@@ -20,7 +20,13 @@ struct RouteInfo {
   std::string pattern;
   std::string summary;      // one line: what the route does
   std::string description;  // parameters, responses
+  bool open = false;        // served without authentication (liveness, the viewer's static files)
 };
+
+// Decides who a request comes from before its handler runs: fills request.user and
+// returns nullopt, or returns the answer that refuses it (401/403). One place for
+// every route; the security issue plugs sign-in, tokens and roles in here.
+using Authenticator = std::function<std::optional<HttpResponse>(HttpRequest&)>;
 
 class Router {
  public:
@@ -31,6 +37,9 @@ class Router {
   // answer 405. Without a fallback they answer 404. The info is documentation
   // only (pattern "/{path}").
   void SetFallback(RouteInfo info, Handler handler);
+
+  // Consulted for every route that is not `open` (and the fallback unless it is open).
+  void SetAuthenticator(Authenticator authenticator) { authenticator_ = std::move(authenticator); }
 
   // Finds the route, fills request.path_params, calls it. 404 when no pattern
   // matches, 405 when the path matches with another method, 400 for a path
@@ -48,6 +57,7 @@ class Router {
   };
   std::vector<Route> routes_;
   std::optional<Route> fallback_;
+  Authenticator authenticator_;
 };
 
 std::vector<std::string> SplitPath(std::string_view path);

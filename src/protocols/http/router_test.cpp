@@ -54,5 +54,31 @@ TEST(PercentDecodeTest, DecodesQueryText) {
   EXPECT_EQ(PercentDecode("100%", false), "100%");
 }
 
+TEST(RouterAuthTest, AuthenticatorRunsBeforeEveryRouteButOpenOnes) {
+  Router router;
+  router.Add({"GET", "/healthz", "", "", true}, [](const HttpRequest& r) { return HttpResponse::Json(200, "\"" + r.user + "\""); });
+  router.Add({"GET", "/dicomweb/studies", "", ""}, [](const HttpRequest& r) { return HttpResponse::Json(200, "\"" + r.user + "\""); });
+  int calls = 0;
+  router.SetAuthenticator([&](HttpRequest& r) -> std::optional<HttpResponse> {
+    ++calls;
+    if (r.Header("authorization").empty()) return HttpResponse::Error(401, "sign in");
+    r.user = "alice";
+    return std::nullopt;
+  });
+  HttpRequest request;
+  request.method = "GET";
+  request.path = "/dicomweb/studies";
+  EXPECT_EQ(router.Dispatch(request).status, 401);
+  request.headers["authorization"] = "Bearer x";
+  auto ok = router.Dispatch(request);
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.body, "\"alice\"");
+  HttpRequest health;
+  health.method = "GET";
+  health.path = "/healthz";
+  EXPECT_EQ(router.Dispatch(health).status, 200);
+  EXPECT_EQ(calls, 2);
+}
+
 }  // namespace
 }  // namespace systole::http
