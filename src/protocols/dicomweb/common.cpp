@@ -11,21 +11,34 @@ namespace systole::dicomweb {
 
 using domain::Attribute;
 
-bool AcceptsJson(const std::string& accept) {
-  if (accept.empty()) return true;
+std::vector<MediaRange> AcceptedRanges(const std::string& accept) {
+  std::vector<MediaRange> out;
   std::size_t start = 0;
-  while (start <= accept.size()) {
+  while (start < accept.size()) {
     std::size_t end = accept.find(',', start);
-    std::string range = accept.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    while (!range.empty() && range.front() == ' ') range.erase(range.begin());
+    const std::string range = accept.substr(start, end == std::string::npos ? std::string::npos : end - start);
     std::string type = range.substr(0, range.find(';'));
-    while (!type.empty() && type.back() == ' ') type.pop_back();
-    if (type == "multipart/related") type = MediaTypeParameter(range, "type");
-    if (type == "*/*" || type == "application/*" || type == "application/json" || type == "application/dicom+json")
-      return true;
+    const auto first = type.find_first_not_of(' '), last = type.find_last_not_of(' ');
+    type = first == std::string::npos ? "" : type.substr(first, last - first + 1);
+    for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    MediaRange media{type, MediaTypeParameter(range, "transfer-syntax"), false};
+    if (type == "multipart/related" || type == "multipart/*") {
+      media.type = MediaTypeParameter(range, "type");
+      media.multipart = true;
+    }
+    if (!type.empty()) out.push_back(std::move(media));
     if (end == std::string::npos) break;
     start = end + 1;
   }
+  return out;
+}
+
+bool AcceptsJson(const std::string& accept) {
+  if (accept.empty()) return true;
+  for (const auto& range : AcceptedRanges(accept))
+    if (range.type == "*/*" || range.type == "application/*" || range.type == "application/json" ||
+        range.type == "application/dicom+json")
+      return true;
   return false;
 }
 

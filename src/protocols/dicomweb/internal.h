@@ -33,6 +33,15 @@ Result<std::vector<Part>> SplitMultipart(std::string_view body, const std::strin
 // The value of a parameter (e.g. boundary, type) of a Content-Type/Accept header; "" if absent.
 std::string MediaTypeParameter(std::string_view header, std::string_view name);
 
+// One media range of an Accept header, in the header's order. For multipart/related (and
+// multipart/*) `type` is the value of its `type` parameter ("" when absent); `multipart` says so.
+struct MediaRange {
+  std::string type;
+  std::string transfer_syntax;  // the transfer-syntax parameter, "" when absent
+  bool multipart = false;
+};
+std::vector<MediaRange> AcceptedRanges(const std::string& accept);
+
 // True when the Accept header allows a DICOM JSON answer (absent, */*, application/json,
 // application/dicom+json, application/*).
 bool AcceptsJson(const std::string& accept);

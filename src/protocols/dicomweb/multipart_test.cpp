@@ -29,6 +29,24 @@ TEST(MediaTypeTest, ReadsQuotedAndBareParameters) {
   EXPECT_EQ(MediaTypeParameter(header, "transfer-syntax"), "");
 }
 
+TEST(MediaTypeTest, SplitsAnAcceptHeaderIntoRanges) {
+  auto ranges = AcceptedRanges(
+      "application/json,  Multipart/Related; type=\"image/jpeg\"; transfer-syntax=1.2.840.10008.1.2.4.50 ,"
+      "multipart/related, */*;q=0.1,");
+  ASSERT_EQ(ranges.size(), 4u);
+  EXPECT_EQ(ranges[0].type, "application/json");
+  EXPECT_FALSE(ranges[0].multipart);
+  EXPECT_EQ(ranges[1].type, "image/jpeg");
+  EXPECT_TRUE(ranges[1].multipart);
+  EXPECT_EQ(ranges[1].transfer_syntax, "1.2.840.10008.1.2.4.50");
+  EXPECT_EQ(ranges[2].type, "");  // multipart without a type parameter
+  EXPECT_TRUE(ranges[2].multipart);
+  EXPECT_EQ(ranges[3].type, "*/*");
+  EXPECT_TRUE(AcceptsJson(""));
+  EXPECT_TRUE(AcceptsJson("text/html, application/dicom+json"));
+  EXPECT_FALSE(AcceptsJson("image/jpeg, text/html"));
+}
+
 TEST(JsonValueTest, EncodesByVr) {
   EXPECT_EQ(JsonValue("PN", "DOE^JOHN").dump(), R"({"Value":[{"Alphabetic":"DOE^JOHN"}],"vr":"PN"})");
   EXPECT_EQ(JsonValue("IS", "12").dump(), R"({"Value":[12],"vr":"IS"})");

@@ -35,21 +35,9 @@ constexpr const char* kExplicitLittleEndian = "1.2.840.10008.1.2.1";
 std::vector<std::string> AcceptedDicomSyntaxes(const std::string& accept) {
   if (accept.empty()) return {kExplicitLittleEndian};
   std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= accept.size()) {
-    std::size_t end = accept.find(',', start);
-    std::string range = accept.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    while (!range.empty() && range.front() == ' ') range.erase(range.begin());
-    std::string type = range.substr(0, range.find(';'));
-    while (!type.empty() && type.back() == ' ') type.pop_back();
-    if (type == "multipart/related" || type == "multipart/*") type = MediaTypeParameter(range, "type");
-    if (type.empty() || type == "*/*" || type == "application/dicom") {
-      std::string ts = MediaTypeParameter(range, "transfer-syntax");
-      out.push_back(ts.empty() ? kExplicitLittleEndian : ts);
-    }
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
+  for (const auto& range : AcceptedRanges(accept))
+    if ((range.multipart && range.type.empty()) || range.type == "*/*" || range.type == "application/dicom")
+      out.push_back(range.transfer_syntax.empty() ? kExplicitLittleEndian : range.transfer_syntax);
   return out;
 }
 
@@ -112,24 +100,15 @@ std::optional<services::CineService::Form> AcceptedFrameForm(const std::string& 
   using Form = services::CineService::Form;
   if (accept.empty()) return Form::kDecoded;
   const std::string stored_type = FrameMediaType(stored_ts);
-  std::size_t start = 0;
-  while (start <= accept.size()) {
-    std::size_t end = accept.find(',', start);
-    std::string range = accept.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    while (!range.empty() && range.front() == ' ') range.erase(range.begin());
-    std::string type = range.substr(0, range.find(';'));
-    while (!type.empty() && type.back() == ' ') type.pop_back();
-    if (type == "multipart/related") type = MediaTypeParameter(range, "type");
-    if (type.empty()) type = "application/octet-stream";
-    const std::string ts = MediaTypeParameter(range, "transfer-syntax");
-    if (type == "*/*" || type == "multipart/*") return Form::kDecoded;
-    if (type == "application/octet-stream" && (ts.empty() || ts == "*" || ts == "1.2.840.10008.1.2.1"))
+  for (const auto& range : AcceptedRanges(accept)) {
+    const std::string type = range.type.empty() ? "application/octet-stream" : range.type;
+    const std::string& ts = range.transfer_syntax;
+    if (type == "*/*") return Form::kDecoded;
+    if (type == "application/octet-stream" && (ts.empty() || ts == "*" || ts == kExplicitLittleEndian))
       return Form::kDecoded;
     // image/x-dicom-rle: the name PS3.18 used before image/dicom-rle, still sent by clients.
     const bool same_type = type == stored_type || (stored_type == "image/dicom-rle" && type == "image/x-dicom-rle");
     if (!stored_type.empty() && same_type && (ts.empty() || ts == "*" || ts == stored_ts)) return Form::kStored;
-    if (end == std::string::npos) break;
-    start = end + 1;
   }
   return std::nullopt;
 }
