@@ -63,3 +63,32 @@ uncalibrated.SeriesNumber = 2
 uncalibrated.SeriesDescription = "uncalibrated"
 del uncalibrated.SequenceOfUltrasoundRegions
 uncalibrated.save_as(str(out / "uncalibrated.dcm"))
+
+# A third study for synchronized review: the echo as acquired (34 frames at
+# 30 ms) and a copy rewritten to another length and rate (the first 24
+# frames at 45 ms: 1080 ms instead of 1020 ms), as a rest/peak pair.
+from pydicom.encaps import encapsulate, generate_pixel_data_frame
+
+sync_study = generate_uid()
+for number, (name, frames, frame_time) in enumerate([("rest", None, None), ("peak", 24, 45)], start=1):
+    ds = pydicom.dcmread(str(source))
+    ds.PatientID = "SYSTOLE_SYNC"
+    ds.PatientName = "SYNC^STRESS"
+    ds.StudyInstanceUID = sync_study
+    ds.SeriesInstanceUID = generate_uid()
+    ds.SOPInstanceUID = generate_uid()
+    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+    ds.SeriesNumber = number
+    ds.SeriesDescription = name
+    ds.StageName = name.upper()
+    ds.StageNumber = number
+    ds.ViewName = "A4C"
+    if frames is not None:
+        all_frames = list(generate_pixel_data_frame(ds.PixelData, int(ds.NumberOfFrames)))
+        ds.PixelData = encapsulate(all_frames[:frames], has_bot=True)
+        ds.NumberOfFrames = frames
+        ds.FrameTime = frame_time
+        for tag in ("FrameTimeVector", "CineRate", "RecommendedDisplayFrameRate", "ActualFrameDuration"):
+            if tag in ds:
+                delattr(ds, tag)
+    ds.save_as(str(out / f"sync_{name}.dcm"))

@@ -142,6 +142,8 @@ before(async () => {
     join(generated, 'no_pixels.dcm'),
     join(generated, 'doppler.dcm'),
     join(generated, 'uncalibrated.dcm'),
+    join(generated, 'sync_rest.dcm'),
+    join(generated, 'sync_peak.dcm'),
     ...OTHERS.map((f) => join(cine, f)),
   ]);
   generatedDir = generated;
@@ -384,7 +386,8 @@ test('zoom while playing keeps the acquired rate; window/level and invert apply;
   await page.mouse.move(c.x, c.y);
   await page.mouse.wheel(0, -300);
   await page.waitForFunction(() => Number(document.querySelector('.cell[data-cell="0"]').dataset.zoom) > 1.2);
-  await page.keyboard.press('Space'); // play
+  // Play (the loop may already play: the 1×2 of the previous test was synchronized, which plays all loops).
+  if (!(await stats()).cells[0].playing) await page.keyboard.press('Space');
   await page.waitForFunction(() => window.__systoleStats.cells[0].playing);
   const played = async () => {
     await page.waitForTimeout(300);
@@ -415,4 +418,56 @@ test('zoom while playing keeps the acquired rate; window/level and invert apply;
   assert.equal(await cell.getAttribute('data-window'), '128,255');
   assert.equal(await cell.getAttribute('data-invert'), 'false');
   assert.equal(await canvasFilter(), '');
+});
+
+test('2x2 synchronized review: loops of different lengths and rates stay in phase, no dropped frames', async () => {
+  // The sync study (make_test_study.py): rest = 34 frames at 30 ms, peak = 24 frames at 45 ms.
+  const studies = await (await fetch(`${base}/dicomweb/studies?PatientID=SYSTOLE_SYNC`, { headers: { Accept: 'application/dicom+json' } })).json();
+  assert.equal(studies.length, 1);
+  const uid = studies[0]['0020000D'].Value[0];
+  await page.goto(`${base}/viewer/${encodeURIComponent(uid)}`);
+  await page.waitForFunction(() => window.__systoleStats?.cells?.length === 1);
+  await page.keyboard.press('g'); // stress quad: this view (A4C) across stages, 2x2, synchronized
+  await page.waitForFunction(() => document.querySelectorAll('.cell').length === 4);
+  await page.waitForFunction(
+    () => window.__systoleStats.cells.length === 2 && window.__systoleStats.cells.every((c) => c.loopReadyMs != null && c.playing),
+    null,
+    { timeout: 15000 },
+  );
+  assert.equal(await page.locator('[data-testid="sync"]').getAttribute('class'), 'on');
+  await page.waitForTimeout(300);
+  const t0 = await stats();
+  assert.deepEqual(t0.cells.map((c) => c.frameCount).sort(), [24, 34]);
+  // Tolerance: one frame of the slower loop, as phase (45 ms of 1080 ms).
+  const tolerance = Math.max(...t0.cells.map((c) => 1 / c.frameCount)) + 1e-6;
+  let worst = 0;
+  const samples = [];
+  const end = Date.now() + 2000;
+  while (Date.now() < end) {
+    const s = await page.evaluate(() => window.__systoleStats.cells.map((c) => c.phase));
+    const d = Math.abs(s[0] - s[1]);
+    worst = Math.max(worst, Math.min(d, 1 - d));
+    samples.push(s);
+    await page.waitForTimeout(25);
+  }
+  const t1 = await stats();
+  await shot('12-sync-2x2');
+  const seconds = (t1.now - t0.now) / 1000;
+  figures.sync = {
+    samples: samples.length,
+    worstPhaseDifference: worst,
+    tolerance,
+    framesDropped: t1.cells.map((c) => c.framesDropped),
+    fps: t1.cells.map((c, i) => (c.framesPresented - t0.cells[i].framesPresented) / seconds),
+    cycleSource: t1.cells.map((c) => c.cycleSource),
+  };
+  assert.ok(samples.length >= 20, `only ${samples.length} samples`);
+  assert.ok(new Set(samples.map((s) => s[0].toFixed(3))).size > 10, 'the loops advance');
+  assert.ok(worst <= tolerance, `phases ${worst.toFixed(4)} apart, tolerance ${tolerance.toFixed(4)}`);
+  assert.deepEqual(figures.sync.framesDropped, [0, 0]);
+  // Pause applies to both cells; Y switches sync off.
+  await page.keyboard.press('Space');
+  await page.waitForFunction(() => window.__systoleStats.cells.every((c) => !c.playing));
+  await page.keyboard.press('y');
+  assert.equal(await page.locator('[data-testid="sync"]').getAttribute('class'), '');
 });

@@ -19,6 +19,10 @@ export interface CellStats {
   playing: boolean;
   speed: number;
   error: string | null;
+  // Synchronized review: phase (0..1) of the frame on screen within its
+  // cardiac cycle (between R waves, else of the whole loop), and which.
+  phase: number;
+  cycleSource: 'R-wave' | 'loop';
 }
 
 export interface SystoleStats {

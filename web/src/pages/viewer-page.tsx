@@ -21,6 +21,7 @@ import { attachViewControls } from '../features/cine/view-controls';
 import { MeasurementLayer, type Tool } from '../features/measurements/measurement-layer';
 import { MeasurementStore } from '../features/measurements/measurement-store';
 import { newUid } from '../core/uid';
+import { quadLoops, type QuadMode } from '../features/stress/stress-groups';
 
 export const LAYOUTS = { '1x1': [1, 1], '1x2': [1, 2], '2x2': [2, 2], '3x3': [3, 3] } as const;
 export type LayoutName = keyof typeof LAYOUTS;
@@ -40,6 +41,8 @@ const SHORTCUTS: [string, string][] = [
   ['V', 'Doppler velocity and peak gradient (click in the spectrum)'],
   ['Delete', 'remove the last measurement of the active cell'],
   ['S', 'save the measurements (DICOM SR, stored in the study)'],
+  ['Y', 'synchronized review on / off (multi-cell layouts; on by default): loops play in step by cardiac cycle'],
+  ['G / Shift+G', 'stress echo quad: this view across stages / this stage across views'],
   ['Tab', 'next cell'],
   ['drag', 'window / level (right: wider, down: brighter)'],
   ['Shift+drag, middle drag', 'pan'],
@@ -66,6 +69,8 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
   const [active, setActive] = useState(0);
   const [help, setHelp] = useState(false);
   const [tool, setToolState] = useState<Tool>(null);
+  const [sync, setSync] = useState(true); // synchronized review in multi-cell layouts
+  const [syncEpoch, setSyncEpoch] = useState(0); // bumped to restart the cycles together
   const engine = useMemo<Engine>(
     () => ({
       driver: new CineDriver(),
@@ -146,11 +151,31 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
   const byUid = useMemo(() => new Map((loops ?? []).map((l) => [l.sopInstanceUID, l])), [loops]);
 
   const activeCell = () => engine.cells[Math.min(active, cellCount - 1)] ?? null;
+  const synced = sync && cellCount > 1;
+  useEffect(() => {
+    engine.driver.setSync(false);
+    engine.driver.setSync(synced);
+  }, [engine, synced, syncEpoch]);
+  // Stress echo quad around the active cell's loop.
+  const quad = (mode: QuadMode) => {
+    const reference = activeCell()?.loop.sopInstanceUID ?? assigned[0];
+    if (!loops || !reference) return;
+    const uids = quadLoops(loops, reference, mode);
+    if (uids.length === 0) return;
+    setLayout('2x2');
+    setSync(true);
+    setSyncEpoch((n) => n + 1); // restart the cycles together in the new cells
+    setActive(0);
+    setAssigned([...uids, ...Array<string | null>(4 - uids.length).fill(null)]);
+  };
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.target instanceof HTMLInputElement || e.metaKey || e.ctrlKey || e.altKey) return;
-      const playback = activeCell()?.playback;
+      const cell = activeCell();
+      const playback = cell?.playback;
+      // Synchronized review: transport applies to every synced cell.
+      const master = cell && playback && playback.frameCount > 1 ? engine.driver.master : null;
       const toolKeys: Record<string, Tool> = { d: 'distance', a: 'area', n: 'angle', v: 'velocity' };
       const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
       if (key in toolKeys) {
@@ -158,21 +183,36 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
         e.preventDefault();
         return;
       }
+      if (key === 'y') {
+        setSync((v) => !v);
+        e.preventDefault();
+        return;
+      }
+      if (key === 'g') {
+        quad(e.shiftKey ? 'stage' : 'view');
+        e.preventDefault();
+        return;
+      }
       switch (e.key) {
         case ' ':
-          playback?.toggle();
+          if (master) engine.driver.togglePlay();
+          else playback?.toggle();
           break;
         case 'ArrowRight':
-          playback?.step(1);
+          if (master) engine.driver.step(cell!, 1);
+          else playback?.step(1);
           break;
         case 'ArrowLeft':
-          playback?.step(-1);
+          if (master) engine.driver.step(cell!, -1);
+          else playback?.step(-1);
           break;
         case 'Home':
-          playback?.seek(0);
+          if (master) engine.driver.step(cell!, 0, 0);
+          else playback?.seek(0);
           break;
         case 'End':
-          playback?.seek(playback.frameCount - 1);
+          if (master) engine.driver.step(cell!, 0, playback!.frameCount - 1);
+          else playback?.seek(playback.frameCount - 1);
           break;
         case '+':
         case '=':
@@ -182,10 +222,12 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
           const i = SPEEDS.findIndex((s) => s >= playback.speed);
           const next = e.key === '+' || e.key === '=' ? Math.min(SPEEDS.length - 1, i + 1) : Math.max(0, i - 1);
           playback.speed = SPEEDS[next] ?? 1;
+          if (master) engine.driver.setSpeed(playback.speed);
           break;
         }
         case '0':
           if (playback) playback.speed = 1;
+          if (master) engine.driver.setSpeed(1);
           break;
         case '1':
           setLayout('1x1');
@@ -278,6 +320,20 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
               {name.replace('x', '×')}
             </button>
           ))}
+        </nav>
+        <nav class="review" aria-label="Review">
+          <button
+            class={synced ? 'on' : ''}
+            data-testid="sync"
+            disabled={cellCount < 2}
+            title="Synchronized review by cardiac cycle (Y)"
+            onClick={() => setSync(!sync)}
+          >
+            Sync
+          </button>
+          <button data-testid="stress-quad" title="Stress echo quad: this view across stages (G), this stage across views (Shift+G)" onClick={(e) => quad(e.shiftKey ? 'stage' : 'view')}>
+            Stress
+          </button>
         </nav>
         <nav class="tools" aria-label="Measure">
           {(

@@ -7,6 +7,8 @@ import type { CellStats } from '../../core/stats';
 import type { Loop } from '../../core/study-model';
 import type { FrameLoader, LoopFrames } from './frame-loader';
 import { CinePlayback } from './playback';
+import { cycleMap, phaseOfTime, type CycleMap } from './sync';
+import { Tag, nums } from '../../core/dicom-json';
 
 export interface CellElements {
   canvas: HTMLCanvasElement;
@@ -18,6 +20,8 @@ export interface CellElements {
 export class CineCell {
   readonly stats: CellStats;
   readonly playback: CinePlayback | undefined;
+  // Cardiac cycles of the loop (R waves, else the whole loop), for synchronized review.
+  readonly cycles: CycleMap;
   private readonly frames: LoopFrames | undefined;
   private readonly ctx: CanvasRenderingContext2D | null;
   private readonly resizeObserver: ResizeObserver;
@@ -44,6 +48,7 @@ export class CineCell {
     autoPlay: boolean,
   ) {
     this.ctx = el.canvas.getContext('2d', { alpha: false });
+    this.cycles = cycleMap(loop.timeline, nums(loop.metadata, Tag.RWavePointer));
     this.stats = {
       sopInstanceUID: loop.sopInstanceUID,
       framesPresented: 0,
@@ -60,6 +65,8 @@ export class CineCell {
       playing: false,
       speed: 1,
       error: loop.problem,
+      phase: 0,
+      cycleSource: this.cycles.source,
     };
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.resizeObserver.observe(el.canvas.parentElement ?? el.canvas);
@@ -113,6 +120,7 @@ export class CineCell {
   private paint(frame: number): void {
     const bitmap = this.frames?.bitmaps[frame];
     this.stats.currentFrame = frame;
+    this.stats.phase = phaseOfTime(this.cycles, this.loop.timeline.startsMs[frame] ?? 0);
     if (!bitmap || !this.ctx) return; // a failed frame: the previous image stays, the message says why
     if (this.rect.w === 0) this.fit();
     this.ctx.drawImage(bitmap, this.rect.x, this.rect.y, this.rect.w, this.rect.h);

@@ -49,6 +49,13 @@ export class CinePlayback {
   private pending = -1; // paused: absolute frame wanted on screen (step/seek), -1 = none
   private lastNow: number | undefined;
   private refreshMs = 1000 / 60; // display refresh interval, learnt from ticks
+  // Synchronized review: when not null, the absolute media time (ms) due now,
+  // set by the master clock before each tick; the loop's own clock is unused.
+  follow: number | null = null;
+  // Frames played in synchronized review (0-based, inclusive); frames outside
+  // (before the first R wave, after the last) are skipped, not dropped.
+  window = { first: 0, last: -1 };
+  private jump = false; // next follow tick may move anywhere (no drops counted)
 
   constructor(
     readonly timeline: FrameTimeline,
@@ -75,6 +82,20 @@ export class CinePlayback {
     this.lastNow = undefined;
     if (this.shown >= 0) this.mediaMs = this.startOf(this.shown);
     this.pending = -1;
+    this.jump = true;
+  }
+  // The master clock moved discontinuously (sync switched on, rebased).
+  resync(): void {
+    this.jump = true;
+  }
+  // Whether every frame from the one after the frame on screen up to the one
+  // due at absolute media time `mediaMs` is decoded (the master waits otherwise).
+  isReadyAt(mediaMs: number): boolean {
+    const target = this.absoluteFrameAt(mediaMs);
+    const from = this.jump || target <= this.shown ? target : this.shown + 1;
+    const limit = Math.min(target, from + this.frameCount);
+    for (let a = from; a <= limit; a++) if (!this.isDecoded(a % this.frameCount)) return false;
+    return true;
   }
   pause(): void {
     this.playing = false;
@@ -116,6 +137,7 @@ export class CinePlayback {
     const elapsed = this.lastNow === undefined ? 0 : Math.max(0, nowMs - this.lastNow);
     this.lastNow = nowMs;
     if (elapsed > 2 && elapsed < 50) this.refreshMs += (elapsed - this.refreshMs) * 0.05;
+    if (this.follow !== null) return this.tickFollow(this.follow);
     const candidate = this.mediaMs + elapsed * this.speedValue;
     const target = this.absoluteFrameAt(candidate);
     if (target <= this.shown) {
@@ -151,9 +173,30 @@ export class CinePlayback {
     return this.present(target);
   }
 
-  private present(absolute: number): number {
-    if (this.shown >= 0 && this.playing && absolute > this.shown + 1)
-      this.counters.framesDropped += absolute - this.shown - 1;
+  private tickFollow(mediaMs: number): number {
+    const target = this.absoluteFrameAt(mediaMs);
+    this.mediaMs = mediaMs;
+    if (!this.jump && target <= this.shown) return -1;
+    if (!this.isDecoded(target % this.frameCount)) {
+      if (this.shown >= 0) this.counters.framesRepeated++;
+      return -1;
+    }
+    const jumped = this.jump;
+    this.jump = false;
+    return this.present(target, !jumped);
+  }
+
+  private present(absolute: number, countDrops = true): number {
+    if (countDrops && this.shown >= 0 && this.playing && absolute > this.shown + 1) {
+      const n = this.frameCount;
+      const { first, last } = this.window;
+      if (last < 0 || (first <= 0 && last >= n - 1)) this.counters.framesDropped += absolute - this.shown - 1;
+      else
+        for (let a = this.shown + 1; a < absolute && a <= this.shown + 2 * n; a++) {
+          const f = a % n;
+          if (f >= first && f <= last) this.counters.framesDropped++;
+        }
+    }
     this.shown = absolute;
     this.counters.framesPresented++;
     return absolute % this.frameCount;
