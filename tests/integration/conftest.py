@@ -3,6 +3,8 @@
 Every test gets hermetic servers: port 0, a fresh data directory under pytest's
 tmp_path, stopped (SIGTERM) at the end. Set SYSTOLE_BINARY to test another build.
 """
+import http.client
+import json
 import os
 import re
 import signal
@@ -361,3 +363,31 @@ def acknowledged_files(storescu_output):
             acknowledged.append(current)
             current = None
     return acknowledged
+
+
+class Response:
+    """An HTTP answer: status, lower-case headers, body bytes."""
+
+    def __init__(self, status, headers, body):
+        self.status, self.headers, self.body = status, headers, body
+
+    @property
+    def content_type(self):
+        return self.headers.get("content-type", "")
+
+    def json(self):
+        return json.loads(self.body)
+
+    def __repr__(self):
+        return f"<{self.status} {self.content_type} {self.body[:300]!r}>"
+
+
+def http_request(port, method, path, body=None, headers=None, timeout=120):
+    """One request on a fresh loopback connection."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        r = conn.getresponse()
+        return Response(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
+    finally:
+        conn.close()

@@ -12,7 +12,6 @@ HTTP is spoken with http.client (one connection per request); multipart bodies a
 """
 import collections
 import fnmatch
-import http.client
 import io
 import json
 import re
@@ -25,6 +24,7 @@ import pydicom
 import pytest
 
 from conftest import DICOM
+from conftest import http_request as request
 
 FOLDERS = ["cine", "ct", "mr", "xa", "sr", "waveform", "other/us-single", "other/color_and_codecs"]
 
@@ -67,29 +67,6 @@ AS_STORED = f"{MULTIPART_DICOM}; transfer-syntax=*"
 # HTTP and multipart helpers
 # --------------------------------------------------------------------------------------------------
 
-class Response:
-    def __init__(self, status, headers, body):
-        self.status, self.headers, self.body = status, headers, body
-
-    @property
-    def content_type(self):
-        return self.headers.get("content-type", "")
-
-    def json(self):
-        return json.loads(self.body)
-
-    def __repr__(self):
-        return f"<{self.status} {self.content_type} {self.body[:300]!r}>"
-
-
-def request(port, method, path, body=None, headers=None, timeout=120):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        r = conn.getresponse()
-        return Response(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
-    finally:
-        conn.close()
 
 
 def get(port, path, accept=None):

@@ -9,7 +9,6 @@ bulk data, unknown transfer syntaxes in Accept, more STOW Content-Type errors, a
 (slowloris-style) or abandoned requests held open while other clients are served.
 """
 import concurrent.futures
-import http.client
 import json
 import socket
 import threading
@@ -19,7 +18,7 @@ import uuid
 import pydicom
 import pytest
 
-from conftest import DICOM
+from conftest import DICOM, http_request
 
 CT = "ct/pydicom__CT_small.dcm"                # 1 frame, explicit VR LE
 CINE = "cine/dicomparser__IM00001_implicit_le.dcm"  # 8 frames, native
@@ -28,29 +27,8 @@ SR = "sr/pydicom__test-SR.dcm"                 # no pixel data
 MULTIPART_DICOM = 'multipart/related; type="application/dicom"'
 
 
-class Response:
-    def __init__(self, status, headers, body):
-        self.status, self.headers, self.body = status, headers, body
-
-    @property
-    def content_type(self):
-        return self.headers.get("content-type", "")
-
-    def json(self):
-        return json.loads(self.body)
-
-    def __repr__(self):
-        return f"<{self.status} {self.content_type} {self.body[:300]!r}>"
-
-
 def request(port, method, path, body=None, headers=None, timeout=60):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        r = conn.getresponse()
-        return Response(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
-    finally:
-        conn.close()
+    return http_request(port, method, path, body, headers, timeout)
 
 
 def get(port, path, accept=None, timeout=60):
