@@ -1,5 +1,8 @@
 #include "dicom/frame_table.h"
 
+#include "dicom/j2k_codec.h"
+#include "dicom/video_codec.h"
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -106,18 +109,9 @@ std::uint32_t ParseCount(std::string_view text) {
   return ec == std::errc() ? value : 0;
 }
 
-bool IsVideo(std::string_view ts) {
-  return ts.starts_with("1.2.840.10008.1.2.4.10") && ts.size() == std::string_view("1.2.840.10008.1.2.4.100").size();
-}
 bool IsJpegFamily(std::string_view ts) {
   for (auto t : {"1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51", "1.2.840.10008.1.2.4.57", "1.2.840.10008.1.2.4.70",
                  "1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81"})
-    if (ts == t) return true;
-  return false;
-}
-bool IsJpeg2000Family(std::string_view ts) {
-  for (auto t : {"1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91", "1.2.840.10008.1.2.4.201", "1.2.840.10008.1.2.4.202",
-                 "1.2.840.10008.1.2.4.203"})
     if (ts == t) return true;
   return false;
 }
@@ -126,7 +120,7 @@ bool IsJpeg2000Family(std::string_view ts) {
 Status MapFragments(const Walker& w, FrameTable& table, const std::vector<ByteRange>& fragments,
                     const std::vector<std::uint64_t>& offsets, std::size_t first_item) {
   const std::uint32_t n = table.number_of_frames;
-  if (IsVideo(table.transfer_syntax)) {
+  if (VideoCodecOf(table.transfer_syntax).has_value()) {
     table.stream = fragments;
     return {};
   }
@@ -158,7 +152,7 @@ Status MapFragments(const Walker& w, FrameTable& table, const std::vector<ByteRa
     return {};
   }
   // No usable offset table: a frame starts where a fragment starts with the codestream's first marker.
-  const bool jpeg = IsJpegFamily(table.transfer_syntax), j2k = IsJpeg2000Family(table.transfer_syntax);
+  const bool jpeg = IsJpegFamily(table.transfer_syntax), j2k = IsJ2kTransferSyntax(table.transfer_syntax);
   if (!jpeg && !j2k) return Fail(ErrorCode::kInvalidArgument, "fragments cannot be assigned to frames");
   for (const auto& fragment : fragments) {
     bool starts = false;

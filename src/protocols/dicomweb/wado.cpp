@@ -241,8 +241,7 @@ http::HttpResponse RetrieveFrames(const http::HttpRequest& request, const Servic
   const std::string type = FrameMediaType(first->transfer_syntax);
   const std::string part_type =
       (type.empty() ? "application/octet-stream" : type) + "; transfer-syntax=" + first->transfer_syntax;
-  const bool whole_stream = first->frames.size() == 1 && numbers.size() > 1 && *form == services::CineService::Form::kStored &&
-                            FrameMediaType(first->transfer_syntax).starts_with("video/");
+  const bool whole_stream = *form == services::CineService::Form::kStored && type.starts_with("video/");
   if (numbers.size() == 1 || whole_stream) return FrameParts(std::move(first->frames), part_type, /*one_part=*/false);
   const std::string boundary = NewBoundary();
   http::HttpResponse response;
