@@ -1,9 +1,14 @@
 // Measurements: what the reader drew (image coordinates) and their calibrated
 // values. Pure; unit-tested.
 
+import { traceAxis } from '../simpson/discs';
 import { lengthScale, peakGradientMmHg, velocityAt, type Calibration, type Point, type Scaled } from './calibration';
 
-export type MeasurementKind = 'distance' | 'area' | 'angle' | 'velocity';
+// lv: an LV endocardial trace for Simpson's method of discs (features/simpson).
+export type MeasurementKind = 'distance' | 'area' | 'angle' | 'velocity' | 'lv';
+
+export type CardiacPhase = 'ED' | 'ES';
+export type ApicalView = 'A4C' | 'A2C';
 
 // One number of a measurement, with its UCUM unit and SNOMED CT / LOINC concept
 // (what the SR stores).
@@ -26,6 +31,7 @@ export const Concepts = {
   angle: { value: '1483009', scheme: 'SCT', meaning: 'Angle' },
   velocity: { value: '11726-7', scheme: 'LN', meaning: 'Peak Velocity' },
   gradient: { value: '20247-3', scheme: 'LN', meaning: 'Peak Gradient' },
+  longAxis: { value: '103339001', scheme: 'SCT', meaning: 'Long Axis' },
 } as const satisfies Record<string, Concept>;
 
 export interface Measurement {
@@ -36,6 +42,10 @@ export interface Measurement {
   // SR tracking identifiers (set when created, kept through save and reload).
   trackingId: string;
   trackingUid: string;
+  // lv traces: the view (from the loop) and the phase marked for the frame
+  // (absent: decided by area, largest = ED, smallest = ES).
+  view?: ApicalView;
+  phase?: CardiacPhase;
 }
 
 export function distancePx(a: Point, b: Point, sx = 1, sy = 1): number {
@@ -70,7 +80,7 @@ export function angleDegrees(a: Point, b: Point, c: Point, sx = 1, sy = 1): numb
   return (Math.acos(Math.min(1, Math.max(-1, cos))) * 180) / Math.PI;
 }
 
-export const POINTS_NEEDED: Record<MeasurementKind, number> = { distance: 2, angle: 3, velocity: 1, area: 3 };
+export const POINTS_NEEDED: Record<MeasurementKind, number> = { distance: 2, angle: 3, velocity: 1, area: 3, lv: 5 };
 
 // The calibrated values of a drawing, or why it cannot be measured.
 export function measure(kind: MeasurementKind, points: Point[], cal: Calibration): Scaled<MeasuredValue[]> {
@@ -94,6 +104,18 @@ export function measure(kind: MeasurementKind, points: Point[], cal: Calibration
       return { ok: true, value: [{ concept: Concepts.length, value: distancePx(points[0]!, points[1]!, sx, sy), unit }] };
     case 'angle':
       return { ok: true, value: [{ concept: Concepts.angle, value: angleDegrees(points[0]!, points[1]!, points[2]!, sx, sy), unit: 'deg' }] };
+    case 'lv': {
+      const toCm = unit === 'mm' ? 0.1 : 1;
+      const axis = traceAxis(points.map((p) => ({ x: p.x * sx * toCm, y: p.y * sy * toCm })));
+      if (!axis.ok) return axis;
+      return {
+        ok: true,
+        value: [
+          { concept: Concepts.area, value: polygonArea(points, sx * toCm, sy * toCm), unit: 'cm2' },
+          { concept: Concepts.longAxis, value: axis.value.lengthCm, unit: 'cm' },
+        ],
+      };
+    }
     case 'area':
       return {
         ok: true,
@@ -114,5 +136,6 @@ export function formatValue(v: MeasuredValue): string {
 }
 
 export function formatMeasurement(m: Measurement): string {
-  return m.values.map(formatValue).join(' · ');
+  const values = m.values.map(formatValue).join(' · ');
+  return m.kind === 'lv' ? `${[m.phase ?? 'ED/ES?', m.view].filter(Boolean).join(' ')} · ${values}` : values;
 }

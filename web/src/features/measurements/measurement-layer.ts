@@ -5,13 +5,16 @@
 //
 // Drawing: with a tool chosen, distance = drag; angle = three clicks (the
 // vertex second); area = clicks, closed by a double-click or a click on the
-// first point; velocity = one click in a Doppler strip. Starting to draw
+// first point; velocity = one click in a Doppler strip; lv (Simpson) = an
+// endocardial trace from one mitral annulus hinge round the apex to the other,
+// clicked or drawn freehand (drag), closed like an area. Starting to draw
 // pauses the loop; a measurement belongs to the frame it was drawn on.
 
 import type { Loop } from '../../core/study-model';
 import type { CineCell } from '../cine/cine-cell';
 import { calibrationOf, type Point } from './calibration';
-import { formatMeasurement, measure, POINTS_NEEDED, type MeasurementKind } from './geometry';
+import { apicalView } from '../simpson/lv-study';
+import { formatMeasurement, measure, POINTS_NEEDED, type CardiacPhase, type MeasurementKind } from './geometry';
 import type { MeasurementStore } from './measurement-store';
 
 export interface MeasurementElements {
@@ -36,6 +39,8 @@ export class MeasurementLayer {
     private readonly store: MeasurementStore,
     private readonly tool: () => Tool,
     private readonly newUid: () => string,
+    // The cardiac phase the reader gave a frame (lv traces), if any.
+    private readonly phaseOf: (frame: number) => CardiacPhase | undefined = () => undefined,
   ) {
     this.unsubscribe = store.subscribe(() => this.render());
     cell.onViewChange = () => this.render();
@@ -93,7 +98,7 @@ export class MeasurementLayer {
       return;
     }
     const d = this.drawing;
-    if (d.kind === 'area' && d.points.length >= 3 && this.nearFirst(d.points, p)) return this.finish();
+    if (closes(d.kind) && d.points.length >= 3 && this.nearFirst(d.points, p)) return this.finish();
     d.points.push(p);
     if (d.kind === 'angle' && d.points.length === POINTS_NEEDED.angle) return this.finish();
     this.render();
@@ -101,7 +106,15 @@ export class MeasurementLayer {
 
   private onMove(e: PointerEvent): void {
     if (!this.drawing) return;
-    this.drawing.cursor = this.point(e);
+    const p = this.point(e);
+    const d = this.drawing;
+    // Freehand LV trace: dragging lays points every few screen pixels.
+    if (d.kind === 'lv' && (e.buttons & 1) !== 0) {
+      const a = this.cell.toCss(d.points[d.points.length - 1]!.x, d.points[d.points.length - 1]!.y);
+      const b = this.cell.toCss(p.x, p.y);
+      if (Math.hypot(a.x - b.x, a.y - b.y) >= 4) d.points.push(p);
+    }
+    this.drawing.cursor = p;
     this.render();
   }
 
@@ -119,7 +132,7 @@ export class MeasurementLayer {
 
   private onDoubleClick(e: MouseEvent): void {
     const d = this.drawing;
-    if (!d || d.kind !== 'area') return;
+    if (!d || !closes(d.kind)) return;
     e.preventDefault();
     // The double-click's two clicks added the same point twice.
     while (d.points.length > 1 && samePoint(d.points[d.points.length - 1]!, d.points[d.points.length - 2]!)) d.points.pop();
@@ -136,13 +149,24 @@ export class MeasurementLayer {
     const d = this.drawing!;
     this.drawing = null;
     const points = d.kind === 'distance' ? d.points.slice(0, 2) : d.points;
+    const view = d.kind === 'lv' ? apicalView(this.loop.metadata) : undefined;
+    if (d.kind === 'lv' && !view) {
+      this.showMessage(
+        "Simpson's method needs an apical 4- or 2-chamber loop: this loop's view is not known (View Code Sequence, ViewName).",
+      );
+      this.render();
+      return;
+    }
     const result = measure(d.kind, points, calibrationOf(this.loop.metadata, d.frame));
     if (!result.ok) {
       this.showMessage(result.reason);
       this.render();
       return;
     }
+    const phase = d.kind === 'lv' ? this.phaseOf(d.frame) : undefined;
     this.store.add(this.loop.sopInstanceUID, {
+      ...(view ? { view } : {}),
+      ...(phase ? { phase } : {}),
       kind: d.kind,
       points,
       frame: d.frame,
@@ -182,9 +206,15 @@ export class MeasurementLayer {
     if (kind === 'velocity') {
       const p = css[0]!;
       g += `<path d="M${p.x - 6},${p.y}h12M${p.x},${p.y - 6}v12" />`;
-    } else if (kind === 'area' && closed) g += `<polygon points="${xy}" />`;
+    } else if (closes(kind) && closed) g += `<polygon points="${xy}" />`;
     else g += `<polyline points="${xy}" />`;
-    for (const p of css) g += `<circle cx="${p.x.toFixed(1)}" cy="${p.y.toFixed(1)}" r="2.5" />`;
+    if (kind === 'lv' && closed && css.length >= 3) {
+      // The long axis, annulus midpoint to apex (the farthest point).
+      const base = { x: (css[0]!.x + css[css.length - 1]!.x) / 2, y: (css[0]!.y + css[css.length - 1]!.y) / 2 };
+      const apex = css.reduce((far, p) => (Math.hypot(p.x - base.x, p.y - base.y) > Math.hypot(far.x - base.x, far.y - base.y) ? p : far));
+      g += `<line class="long-axis" x1="${base.x.toFixed(1)}" y1="${base.y.toFixed(1)}" x2="${apex.x.toFixed(1)}" y2="${apex.y.toFixed(1)}" />`;
+    }
+    if (kind !== 'lv' || css.length < 40) for (const p of css) g += `<circle cx="${p.x.toFixed(1)}" cy="${p.y.toFixed(1)}" r="2.5" />`;
     if (label && css.length > 0) {
       const last = css[css.length - 1]!;
       g += `<text x="${(last.x + 8).toFixed(1)}" y="${(last.y - 6).toFixed(1)}">${escapeHtml(label)}</text>`;
@@ -192,6 +222,8 @@ export class MeasurementLayer {
     return `<g class="m-${kind}">${g}</g>`;
   }
 }
+
+const closes = (kind: MeasurementKind) => kind === 'area' || kind === 'lv';
 
 function samePoint(a: Point, b: Point): boolean {
   return Math.abs(a.x - b.x) < 1e-6 && Math.abs(a.y - b.y) < 1e-6;

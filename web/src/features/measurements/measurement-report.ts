@@ -5,14 +5,18 @@
 // drawn on (TID 320). Built here as DICOM JSON (written to Part 10 by
 // core/dicom-writer), and read back from WADO-RS metadata of the SR.
 
-import { Tag, str, type DicomAttribute, type DicomJson } from '../../core/dicom-json';
+import { Tag, str, type DicomJson } from '../../core/dicom-json';
 import type { Point } from './calibration';
+import { T, a, children, code, item, nameOf, sq } from './sr-items';
+import { lvModifiers, lvTrackingText, readLvModifiers } from '../simpson/lv-report';
 import { Concepts, type Concept, type MeasuredValue, type Measurement, type MeasurementKind } from './geometry';
 
 export const ComprehensiveSRStorage = '1.2.840.10008.5.1.4.1.1.88.33';
 export const REPORT_SERIES_DESCRIPTION = 'Systole measurements';
 
 const UNIT_MEANING: Record<string, string> = {
+  ml: 'milliliter',
+  '%': 'percent',
   cm: 'centimeter',
   mm: 'millimeter',
   cm2: 'square centimeter',
@@ -22,47 +26,9 @@ const UNIT_MEANING: Record<string, string> = {
   'mm[Hg]': 'millimeter of mercury',
 };
 
-const T = {
-  ReferencedSOPClassUID: '00081150',
-  ReferencedSOPInstanceUID: '00081155',
-  ReferencedFrameNumber: '00081160',
-  ReferencedSOPSequence: '00081199',
-  ReferencedSeriesSequence: '00081115',
-  CodeValue: '00080100',
-  CodingSchemeDesignator: '00080102',
-  CodeMeaning: '00080104',
-  RelationshipType: '0040A010',
-  ValueType: '0040A040',
-  ConceptNameCodeSequence: '0040A043',
-  ContinuityOfContent: '0040A050',
-  PersonName: '0040A123',
-  UID: '0040A124',
-  TextValue: '0040A160',
-  ConceptCodeSequence: '0040A168',
-  MeasuredValueSequence: '0040A300',
-  NumericValue: '0040A30A',
-  MeasurementUnitsCodeSequence: '004008EA',
-  ContentSequence: '0040A730',
-  GraphicData: '00700022',
-  GraphicType: '00700023',
-} as const;
-
-const a = (vr: string, ...values: unknown[]): DicomAttribute => ({ vr, Value: values });
-const sq = (...items: DicomJson[]): DicomAttribute => ({ vr: 'SQ', Value: items });
-const code = (value: string, scheme: string, meaning: string): DicomJson => ({
-  [T.CodeValue]: a('SH', value),
-  [T.CodingSchemeDesignator]: a('SH', scheme),
-  [T.CodeMeaning]: a('LO', meaning),
-});
 const conceptCode = (c: Concept) => code(c.value, c.scheme, c.meaning);
 
-function item(relationship: string | null, valueType: string, name: DicomJson, rest: DicomJson = {}): DicomJson {
-  const ds: DicomJson = { [T.ValueType]: a('CS', valueType), [T.ConceptNameCodeSequence]: sq(name), ...rest };
-  if (relationship) ds[T.RelationshipType] = a('CS', relationship);
-  return ds;
-}
-
-const GRAPHIC: Record<MeasurementKind, string> = { distance: 'POLYLINE', angle: 'POLYLINE', area: 'POLYGON', velocity: 'POINT' };
+const GRAPHIC: Record<MeasurementKind, string> = { distance: 'POLYLINE', angle: 'POLYLINE', area: 'POLYGON', velocity: 'POINT', lv: 'POLYGON' };
 
 export interface ImageRef {
   sopClassUID: string;
@@ -71,7 +37,7 @@ export interface ImageRef {
 }
 
 function measurementGroup(m: Measurement, image: ImageRef): DicomJson {
-  const points = m.kind === 'area' ? [...m.points, m.points[0]!] : m.points; // a POLYGON is closed explicitly
+  const points = GRAPHIC[m.kind] === 'POLYGON' ? [...m.points, m.points[0]!] : m.points; // a POLYGON is closed explicitly
   const scoord = item('INFERRED FROM', 'SCOORD', code('111030', 'DCM', 'Image Region'), {
     [T.GraphicType]: a('CS', GRAPHIC[m.kind]),
     [T.GraphicData]: a('FL', ...points.flatMap((p) => [p.x, p.y])),
@@ -97,8 +63,11 @@ function measurementGroup(m: Measurement, image: ImageRef): DicomJson {
   return item('CONTAINS', 'CONTAINER', code('125007', 'DCM', 'Measurement Group'), {
     [T.ContinuityOfContent]: a('CS', 'SEPARATE'),
     [T.ContentSequence]: sq(
-      item('HAS OBS CONTEXT', 'TEXT', code('112039', 'DCM', 'Tracking Identifier'), { [T.TextValue]: a('UT', m.trackingId) }),
+      item('HAS OBS CONTEXT', 'TEXT', code('112039', 'DCM', 'Tracking Identifier'), {
+        [T.TextValue]: a('UT', m.kind === 'lv' ? lvTrackingText(m) : m.trackingId),
+      }),
       item('HAS OBS CONTEXT', 'UIDREF', code('112040', 'DCM', 'Tracking Unique Identifier'), { [T.UID]: a('UI', m.trackingUid) }),
+      ...(m.kind === 'lv' ? lvModifiers(m) : []),
       ...nums,
     ),
   });
@@ -116,6 +85,8 @@ export interface ReportInput {
   sopInstanceUID: string;
   seriesInstanceUID: string;
   now: Date;
+  // Further measurement groups without an image of their own (e.g. LV volumes).
+  extraGroups?: DicomJson[];
 }
 
 const COPIED = [
@@ -152,7 +123,10 @@ export function buildMeasurementReport(input: ReportInput): DicomJson {
   });
   const measurements = item('CONTAINS', 'CONTAINER', code('126010', 'DCM', 'Imaging Measurements'), {
     [T.ContinuityOfContent]: a('CS', 'SEPARATE'),
-    [T.ContentSequence]: sq(...input.measurements.map(({ image, measurement }) => measurementGroup(measurement, image))),
+    [T.ContentSequence]: sq(
+      ...input.measurements.map(({ image, measurement }) => measurementGroup(measurement, image)),
+      ...(input.extraGroups ?? []),
+    ),
   });
   Object.assign(ds, {
     [Tag.SpecificCharacterSet]: a('CS', 'ISO_IR 192'),
@@ -193,11 +167,6 @@ export function buildMeasurementReport(input: ReportInput): DicomJson {
 
 // ---- reading back ----
 
-const children = (ds: DicomJson): DicomJson[] => (ds[T.ContentSequence]?.Value ?? []) as DicomJson[];
-const nameOf = (ds: DicomJson): string => {
-  const c = (ds[T.ConceptNameCodeSequence]?.Value?.[0] ?? {}) as DicomJson;
-  return `${str(c, T.CodeValue)}:${str(c, T.CodingSchemeDesignator)}`;
-};
 const KIND_OF: Record<string, MeasurementKind> = {
   [`${Concepts.length.value}:SCT`]: 'distance',
   [`${Concepts.area.value}:SCT`]: 'area',
@@ -222,6 +191,7 @@ export function readMeasurementReport(ds: DicomJson): { sopInstanceUID: string; 
     let frame = 0;
     let sop = '';
     const values: MeasuredValue[] = [];
+    const lv = readLvModifiers(children(group));
     for (const c of children(group)) {
       const name = nameOf(c);
       if (name === '112039:DCM') trackingId = str(c, T.TextValue);
@@ -245,12 +215,15 @@ export function readMeasurementReport(ds: DicomJson): { sopInstanceUID: string; 
         }
       }
     }
+    if (lv) kind = 'lv';
     if (!kind || !sop || points.length === 0) continue;
-    if (kind === 'area' && points.length > 3) {
+    if (GRAPHIC[kind] === 'POLYGON' && points.length > 3) {
       const [f, l] = [points[0]!, points[points.length - 1]!];
       if (f.x === l.x && f.y === l.y) points = points.slice(0, -1);
     }
-    out.push({ sopInstanceUID: sop, measurement: { kind, points, frame, values, trackingId, trackingUid } });
+    const measurement: Measurement = { kind, points, frame, values, trackingId, trackingUid };
+    if (lv) Object.assign(measurement, lv, { trackingId: trackingId.split(' ')[0] ?? trackingId });
+    out.push({ sopInstanceUID: sop, measurement });
   }
   return out;
 }
