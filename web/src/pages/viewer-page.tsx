@@ -22,6 +22,9 @@ import { MeasurementLayer, type Tool } from '../features/measurements/measuremen
 import { MeasurementStore } from '../features/measurements/measurement-store';
 import { newUid } from '../core/uid';
 import { quadLoops, type QuadMode } from '../features/stress/stress-groups';
+import { phaseOfFrame, simpsonOfStudy, suggestedEdFrame, type PhaseMarks } from '../features/simpson/lv-study';
+import { lvVolumesGroup } from '../features/simpson/lv-report';
+import { SimpsonPanel } from '../features/simpson/simpson-panel';
 
 export const LAYOUTS = { '1x1': [1, 1], '1x2': [1, 2], '2x2': [2, 2], '3x3': [3, 3] } as const;
 export type LayoutName = keyof typeof LAYOUTS;
@@ -39,6 +42,8 @@ const SHORTCUTS: [string, string][] = [
   ['A', 'measure an area and perimeter (click points; double-click or click the first point to close)'],
   ['N', 'measure an angle (three clicks, vertex second)'],
   ['V', 'Doppler velocity and peak gradient (click in the spectrum)'],
+  ['L', "LV trace for Simpson's biplane (A4C / A2C): click or drag from one mitral annulus hinge round the apex to the other; double-click or click the first point to close"],
+  ['E / Shift+E', 'mark the current frame end-diastole / end-systole (ED is suggested at the R wave)'],
   ['Delete', 'remove the last measurement of the active cell'],
   ['S', 'save the measurements (DICOM SR, stored in the study)'],
   ['Y', 'synchronized review on / off (multi-cell layouts; on by default): loops play in step by cardiac cycle'],
@@ -79,15 +84,28 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
       layers: [],
       store: new MeasurementStore(),
       tool: null,
+      marks: new Map(),
     }),
     [],
   );
   const [saveState, setSaveState] = useState<string>('');
   const [, setRevision] = useState(0);
   useEffect(() => engine.store.subscribe(() => setRevision((r) => r + 1)), [engine]);
+  const simpson = () => {
+    const byUid = new Map((loops ?? []).map((l) => [l.sopInstanceUID, l]));
+    return simpsonOfStudy(
+      engine.store.all().flatMap(([sop, list]) => {
+        const loop = byUid.get(sop);
+        return loop ? list.map((measurement) => ({ metadata: loop.metadata, sopInstanceUID: sop, measurement })) : [];
+      }),
+    );
+  };
   const save = async () => {
     if (!loops) return;
     const byUid = new Map(loops.map((l) => [l.sopInstanceUID, l]));
+    // LV traces are saved with the phase Simpson's method gave them.
+    const lv = simpson();
+    for (const t of lv.traces) t.measurement.phase = t.phase;
     const items = engine.store.all().flatMap(([sop, list]) => {
       const loop = byUid.get(sop);
       return loop
@@ -110,6 +128,7 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
         sopInstanceUID: newUid(),
         seriesInstanceUID: newUid(),
         now: new Date(),
+        extraGroups: lv.result ? [lvVolumesGroup(lv.result, newUid())] : [],
       });
       await client.store([writePart10(report)]);
       engine.store.markSaved();
@@ -176,10 +195,15 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
       const playback = cell?.playback;
       // Synchronized review: transport applies to every synced cell.
       const master = cell && playback && playback.frameCount > 1 ? engine.driver.master : null;
-      const toolKeys: Record<string, Tool> = { d: 'distance', a: 'area', n: 'angle', v: 'velocity' };
+      const toolKeys: Record<string, Tool> = { d: 'distance', a: 'area', n: 'angle', v: 'velocity', l: 'lv' };
       const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
       if (key in toolKeys) {
         setTool(tool === toolKeys[key] ? null : toolKeys[key]!);
+        e.preventDefault();
+        return;
+      }
+      if (key === 'e') {
+        markPhase(e.shiftKey ? 'es' : 'ed');
         e.preventDefault();
         return;
       }
@@ -286,6 +310,33 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
     return () => window.removeEventListener('keydown', onKey);
   });
 
+  // ED / ES marks of the active cell's loop, on its current frame.
+  const [marksRevision, setMarksRevision] = useState(0);
+  const markPhase = (which: keyof PhaseMarks) => {
+    const cell = activeCell();
+    if (!cell?.playback) return;
+    const frame = Math.max(0, cell.playback.targetFrame);
+    const sop = cell.loop.sopInstanceUID;
+    const marks = { ...engine.marks.get(sop) };
+    if (marks[which] === frame) delete marks[which];
+    else marks[which] = frame;
+    engine.marks.set(sop, marks);
+    setMarksRevision((n) => n + 1);
+  };
+  const activeLoop = activeCell()?.loop;
+  const activeMarks = activeLoop ? engine.marks.get(activeLoop.sopInstanceUID) : undefined;
+  const edSuggestion = activeLoop ? suggestedEdFrame(activeMarks, activeLoop.metadata) : undefined;
+  void marksRevision; // re-render on marks
+  const lvSummary = simpson();
+  const lvHint = activeLoop
+    ? [
+        edSuggestion !== undefined ? `ED fr ${edSuggestion + 1}${activeMarks?.ed === undefined ? ' (R wave)' : ''}` : '',
+        activeMarks?.es !== undefined ? `ES fr ${activeMarks.es + 1}` : '',
+      ]
+        .filter(Boolean)
+        .join(' · ')
+    : '';
+
   const showInActive = (uid: string) => {
     const next = [...assigned];
     next[Math.min(active, cellCount - 1)] = uid;
@@ -342,12 +393,19 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
               ['area', 'Area', 'A'],
               ['angle', 'Angle', 'N'],
               ['velocity', 'Velocity', 'V'],
+              ['lv', 'LV trace', 'L'],
             ] as const
           ).map(([t, label, key]) => (
             <button class={tool === t ? 'on' : ''} data-tool={t} title={`${label} (${key})`} onClick={() => setTool(tool === t ? null : t)}>
               {label}
             </button>
           ))}
+          <button data-testid="mark-ed" title="Mark the current frame end-diastole (E)" onClick={() => markPhase('ed')}>
+            ED
+          </button>
+          <button data-testid="mark-es" title="Mark the current frame end-systole (Shift+E)" onClick={() => markPhase('es')}>
+            ES
+          </button>
           <button data-testid="save-measurements" title="Save measurements as DICOM SR (S)" onClick={() => void save()}>
             Save{engine.store.unsaved > 0 ? ' •' : ''}
           </button>
@@ -404,6 +462,7 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
             );
           })}
         </section>
+        {(tool === 'lv' || lvSummary.traces.length > 0) && <SimpsonPanel summary={lvSummary} hint={lvHint} />}
       </div>
       {help && (
         <div class="help" role="dialog" aria-label="Keyboard shortcuts" onClick={() => setHelp(false)}>
@@ -431,6 +490,7 @@ interface Engine {
   layers: (MeasurementLayer | null)[];
   store: MeasurementStore;
   tool: Tool;
+  marks: Map<string, PhaseMarks>; // ED / ES frames marked per SOP instance
 }
 
 // Measurements saved earlier: the latest Systole measurement report of the
@@ -492,6 +552,7 @@ function Cell(props: {
             engine.store,
             () => engine.tool,
             newUid,
+            (frame) => phaseOfFrame(frame, engine.marks.get(loop.sopInstanceUID), loop.metadata),
           )
         : null;
     engine.layers[index] = layer;
