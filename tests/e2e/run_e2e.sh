@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs the viewer's end-to-end tests (CTest entry e2e.viewer): installs
-# playwright-core when needed (npm ci), then node --test.
+# playwright-core when needed (npm ci), then node --test on the given test
+# file (default viewer.e2e.mjs; CTest e2e.clinical passes clinical.e2e.mjs).
 set -euo pipefail
 cd "$(dirname "$0")"
 if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
-exec node --test --test-reporter=spec viewer.e2e.mjs
+exec node --test --test-reporter=spec "${1:-viewer.e2e.mjs}"

@@ -6,12 +6,12 @@
 // log; default a temp dir), CHROMIUM (default /usr/bin/chromium).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { cellMapping as cellMappingOf, launchBrowser, startServer, stopServer, stow as stowFiles } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
@@ -27,54 +27,10 @@ const LOOP_FPS = 1000 / 30;
 const LOOP_FRAMES = 34;
 const OTHERS = ['pydicom__examples_ybr_color.dcm', 'dicomparser__IM00001_jpeg_baseline_fragmented_nobot.dcm'];
 
-let work, server, serverLog, base, browser, page, generatedDir;
+let work, server, base, browser, page, generatedDir;
 const figures = {};
 
-function startServer(dataDir) {
-  return new Promise((resolvePromise, reject) => {
-    const proc = spawn(
-      binary,
-      ['serve', '--data', dataDir, '--dicom-port', '0', '--http-port', '0', '--no-auth'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let log = '';
-    const onData = (chunk) => {
-      log += chunk;
-      serverLog = log;
-      const m = /ready:.*http_port=(\d+)/.exec(log);
-      if (m) {
-        clearTimeout(timer);
-        resolvePromise({ proc, port: Number(m[1]) });
-      }
-    };
-    proc.stdout.on('data', onData);
-    proc.stderr.on('data', onData);
-    proc.on('exit', (code) => reject(new Error(`systole exited with ${code}:\n${log}`)));
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`systole not ready after 20 s:\n${log}`));
-    }, 20000);
-    proc.on('exit', () => clearTimeout(timer));
-    server = proc; // stopped in after(), whatever happens next
-  });
-}
-
-async function stow(files) {
-  const boundary = `systole-e2e-${Date.now()}`;
-  const parts = [];
-  for (const f of files) {
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`));
-    parts.push(readFileSync(f));
-    parts.push(Buffer.from('\r\n'));
-  }
-  parts.push(Buffer.from(`--${boundary}--\r\n`));
-  const response = await fetch(`${base}/dicomweb/studies`, {
-    method: 'POST',
-    headers: { 'Content-Type': `multipart/related; type="application/dicom"; boundary=${boundary}`, Accept: 'application/dicom+json' },
-    body: Buffer.concat(parts),
-  });
-  assert.equal(response.status, 200, `STOW-RS answered ${response.status}: ${await response.text()}`);
-}
+const stow = (files) => stowFiles(base, files);
 
 const stats = () => page.evaluate(() => JSON.parse(JSON.stringify({ now: performance.now(), ...window.__systoleStats })));
 const frameNumber = async (cell = 0) => {
@@ -100,18 +56,7 @@ print(json.dumps(dict(rows=int(ds.Rows), columns=int(ds.Columns), study=str(ds.S
   return JSON.parse(r.stdout);
 }
 
-// Page coordinates of image point (x, y) of a cell's image, letterboxed in
-// its canvas (the viewer's fit, recomputed here), and back.
-async function cellMapping(cell, geometry) {
-  const box = await page.locator(`.cell[data-cell="${cell}"] canvas`).boundingBox();
-  const scale = Math.min(box.width / geometry.columns, box.height / geometry.rows);
-  const ox = box.x + (box.width - geometry.columns * scale) / 2;
-  const oy = box.y + (box.height - geometry.rows * scale) / 2;
-  return {
-    toPage: (x, y) => ({ x: Math.round(ox + x * scale), y: Math.round(oy + y * scale) }),
-    toImage: (p) => ({ x: (p.x - ox) / scale, y: (p.y - oy) / scale }),
-  };
-}
+const cellMapping = (cell, geometry) => cellMappingOf(page, cell, geometry);
 
 async function drag(from, to) {
   await page.mouse.move(from.x, from.y);
@@ -131,8 +76,8 @@ before(async () => {
   assert.ok(existsSync(join(repo, 'web/dist/index.html')), 'the viewer is not built (run make build)');
   mkdirSync(artifacts, { recursive: true });
   work = mkdtempSync(join(tmpdir(), 'systole-e2e-'));
-  ({ proc: server, port: base } = await startServer(join(work, 'data')));
-  base = `http://127.0.0.1:${base}`;
+  server = await startServer(binary, join(work, 'data'));
+  base = `http://127.0.0.1:${server.port}`;
   const generated = join(work, 'generated');
   const gen = spawnSync('/usr/bin/python3', [join(here, 'make_test_study.py'), LOOP, generated], { encoding: 'utf8' });
   assert.equal(gen.status, 0, gen.stderr);
@@ -147,28 +92,15 @@ before(async () => {
     ...OTHERS.map((f) => join(cine, f)),
   ]);
   generatedDir = generated;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu'],
-  });
+  browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('pageerror', (e) => console.error('page error:', e));
 });
 
 after(async () => {
   await browser?.close();
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((r) => {
-      server.once('exit', r);
-      setTimeout(() => {
-        server.kill('SIGKILL');
-        r();
-      }, 10000).unref();
-    });
-  }
-  writeFileSync(join(artifacts, 'server.log'), serverLog ?? '');
+  await stopServer(server?.proc);
+  writeFileSync(join(artifacts, 'server.log'), server?.log() ?? '');
   writeFileSync(join(artifacts, 'figures.json'), JSON.stringify(figures, null, 2));
   console.log('figures:', JSON.stringify(figures));
   console.log('artefacts in', artifacts);

@@ -19,6 +19,8 @@ export interface CellStats {
   playing: boolean;
   speed: number;
   error: string | null;
+  // Frames that could not be fetched or decoded (bad data); the others play.
+  failedFrames: number;
   // Synchronized review: phase (0..1) of the frame on screen within its
   // cardiac cycle (between R waves, else of the whole loop), and which.
   phase: number;

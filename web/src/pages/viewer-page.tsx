@@ -432,8 +432,9 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
               ) : (
                 <img
                   src={client.thumbnailUrl(loop.studyInstanceUID, loop.seriesInstanceUID, loop.sopInstanceUID)}
-                  alt=""
+                  alt="no preview"
                   loading="lazy"
+                  onError={(e) => e.currentTarget.classList.add('failed')}
                 />
               )}
               <span class="caption">

@@ -8,7 +8,7 @@ import type { Loop } from '../../core/study-model';
 import type { FrameLoader, LoopFrames } from './frame-loader';
 import { CinePlayback } from './playback';
 import { cycleMap, phaseOfTime, type CycleMap } from './sync';
-import { Tag, nums } from '../../core/dicom-json';
+import { Tag, nums, str, type DicomJson } from '../../core/dicom-json';
 
 export interface CellElements {
   canvas: HTMLCanvasElement;
@@ -65,6 +65,7 @@ export class CineCell {
       playing: false,
       speed: 1,
       error: loop.problem,
+      failedFrames: 0,
       phase: 0,
       cycleSource: this.cycles.source,
     };
@@ -86,7 +87,18 @@ export class CineCell {
     };
     this.frames.onFrame = (f) => {
       const error = this.frames!.errors[f];
-      if (error) this.showMessage(`Frame ${f + 1} could not be loaded: ${error}`);
+      if (!error) return;
+      const failed = ++this.stats.failedFrames;
+      if (failed === loop.frameCount) {
+        // Nothing to show at all: say why, with the stored transfer syntax.
+        const syntax = transferSyntaxOf(loop.metadata);
+        this.stats.error = `This loop cannot be shown: ${error}${syntax ? ` (transfer syntax ${syntax})` : ''}`;
+        this.showMessage(this.stats.error);
+      } else if (this.stats.failedFrames === 1 || loop.frameCount === 1) {
+        this.showMessage(`Frame ${f + 1} of ${loop.frameCount} could not be loaded: ${error}. The other frames play.`);
+      } else {
+        this.showMessage(`${failed} of ${loop.frameCount} frames could not be loaded (last: frame ${f + 1}: ${error}).`);
+      }
     };
     if (autoPlay && loop.frameCount > 1) this.playback.play();
   }
@@ -290,4 +302,21 @@ export function windowFilter(center: number, width: number, invert: boolean): st
   }
   if (invert) parts.push('invert(1)');
   return parts.join(' ');
+}
+
+const SYNTAX_NAMES: Record<string, string> = {
+  '1.2.840.10008.1.2.4.110': 'JPEG XL Lossless',
+  '1.2.840.10008.1.2.4.111': 'JPEG XL JPEG Recompression',
+  '1.2.840.10008.1.2.4.112': 'JPEG XL',
+  '1.2.840.10008.1.2.4.100': 'MPEG2',
+  '1.2.840.10008.1.2.4.102': 'MPEG-4 AVC/H.264',
+  '1.2.840.10008.1.2.4.107': 'HEVC/H.265',
+};
+
+// The transfer syntax the instance is stored in (Available Transfer Syntax
+// UID in WADO-RS metadata), with its name when it is one we name.
+function transferSyntaxOf(ds: DicomJson): string {
+  const uid = str(ds, '00083002');
+  const name = SYNTAX_NAMES[uid];
+  return uid && name ? `${uid}, ${name}` : uid;
 }

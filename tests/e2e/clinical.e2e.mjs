@@ -1,0 +1,170 @@
+// End-to-end: the viewer's clinical tools in Debian's Chromium against a real
+// `systole serve` — Simpson's biplane on the synthetic LV phantom
+// (tools/make_lv_phantom.py, analytic volumes), and bad data shown as a
+// message in its cell while the rest keeps working.
+//
+// Environment: as viewer.e2e.mjs (SYSTOLE_BINARY, SYSTOLE_TESTDATA,
+// E2E_ARTIFACTS, CHROMIUM).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cellMapping, launchBrowser, startServer, stopServer, stow } from './harness.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '../..');
+const binary = process.env.SYSTOLE_BINARY ?? join(repo, 'build/systole');
+const testdata = process.env.SYSTOLE_TESTDATA ?? resolve(repo, '../shared/testdata');
+const artifacts = process.env.E2E_ARTIFACTS ?? mkdtempSync(join(tmpdir(), 'systole-e2e-artifacts-'));
+const JPEG_LOOP = join(testdata, 'dicom/cine/orthanc__Issue16.dcm'); // 34 frames, JPEG baseline
+
+let work, server, base, browser, page, phantom, bad;
+const figures = {};
+
+function python(args) {
+  const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
+const stats = () => page.evaluate(() => JSON.parse(JSON.stringify(window.__systoleStats)));
+const shot = (name) => page.screenshot({ path: join(artifacts, `${name}.png`) });
+const frameText = (cell = 0) => page.locator(`.cell[data-cell="${cell}"] [data-testid="frame-number"]`).textContent();
+
+before(async () => {
+  assert.ok(existsSync(binary), `no server binary at ${binary} (run make build)`);
+  assert.ok(existsSync(join(repo, 'web/dist/index.html')), 'the viewer is not built (run make build)');
+  mkdirSync(artifacts, { recursive: true });
+  work = mkdtempSync(join(tmpdir(), 'systole-e2e-clinical-'));
+  server = await startServer(binary, join(work, 'data'));
+  base = `http://127.0.0.1:${server.port}`;
+  phantom = JSON.parse(python([join(repo, 'tools/make_lv_phantom.py'), join(work, 'phantom')]));
+  bad = join(work, 'bad');
+  python([join(here, 'make_bad_objects.py'), JPEG_LOOP, bad]);
+  await stow(base, [phantom.loops.A4C.file, phantom.loops.A2C.file]);
+  await stow(base, ['good.dcm', 'broken_frame.dcm', 'unsupported_syntax.dcm'].map((f) => join(bad, f)));
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on('pageerror', (e) => console.error('page error:', e));
+});
+
+after(async () => {
+  await browser?.close();
+  await stopServer(server?.proc);
+  writeFileSync(join(artifacts, 'clinical-server.log'), server?.log() ?? '');
+  writeFileSync(join(artifacts, 'clinical-figures.json'), JSON.stringify(figures, null, 2));
+  console.log('figures:', JSON.stringify(figures));
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+// Shows `sop` in the single cell, paused on frame `frame` (1-based).
+async function showPaused(sop, frame) {
+  await page.locator(`.thumb[data-sop="${sop}"]`).click();
+  await page.waitForFunction((uid) => window.__systoleStats.cells[0]?.sopInstanceUID === uid && window.__systoleStats.cells[0].loopReadyMs != null, sop, {
+    timeout: 15000,
+  });
+  if ((await stats()).cells[0].playing) await page.keyboard.press('Space');
+  await page.keyboard.press('Home');
+  for (let i = 1; i < frame; i++) await page.keyboard.press('ArrowRight');
+  await page.waitForFunction((want) => document.querySelector('.cell[data-cell="0"] [data-testid="frame-number"]').textContent.trim() === want, `${frame} / ${phantom.frames}`);
+}
+
+// Traces the phantom's endocardial border (half an ellipse, annulus at
+// baseRow) by clicking `n` points from one hinge round the apex to the
+// other, then closes the trace by clicking the first point again.
+async function traceBorder(radiusCm, lengthCm, n = 25) {
+  const map = await cellMapping(page, 0, phantom);
+  const px = 1 / phantom.cmPerPixel;
+  const points = Array.from({ length: n }, (_, k) => {
+    const th = -Math.PI / 2 + (Math.PI * k) / (n - 1);
+    return map.toPage(phantom.centreColumn + radiusCm * px * Math.sin(th), phantom.baseRow - lengthCm * px * Math.cos(th));
+  });
+  for (const p of points) await page.mouse.click(p.x, p.y);
+  await page.mouse.click(points[0].x, points[0].y);
+}
+
+const panelValue = async (id) => Number.parseFloat(await page.locator(`[data-testid="simpson"] [data-testid="${id}"]`).textContent());
+
+test("Simpson's biplane on the LV phantom: EF within 3 points, volumes within 10 %; saved and reloaded", async () => {
+  await page.goto(`${base}/viewer/${encodeURIComponent(phantom.studyInstanceUID)}`);
+  await page.waitForFunction(() => window.__systoleStats?.cells?.[0]?.loopReadyMs != null, null, { timeout: 15000 });
+  await page.keyboard.press('l'); // LV trace tool; the Simpson panel opens
+  await page.locator('[data-testid="simpson"]').waitFor();
+  const views = [
+    ['A4C', phantom.loops.A4C],
+    ['A2C', phantom.loops.A2C],
+  ];
+  for (const [view, loop] of views) {
+    // ED on the R wave frame (suggested, no mark needed); ES marked by the reader.
+    await showPaused(loop.sopInstanceUID, phantom.edFrame);
+    await traceBorder(loop.edRadiusCm, phantom.edLengthCm);
+    await showPaused(loop.sopInstanceUID, phantom.esFrame);
+    await page.keyboard.press('Shift+E');
+    await traceBorder(loop.esRadiusCm, phantom.esLengthCm);
+    await page.waitForFunction((v) => !document.querySelector('[data-testid="simpson"] .missing')?.textContent.includes(`${v} E`), view);
+  }
+  await page.locator('[data-testid="simpson"] [data-testid="ef"]').waitFor();
+  assert.match(await page.locator('[data-testid="simpson-method"]').textContent(), /biplane/);
+  const measured = { edvMl: await panelValue('edv'), esvMl: await panelValue('esv'), efPercent: await panelValue('ef') };
+  figures.simpson = { measured, expected: phantom.biplane };
+  await shot('20-simpson-biplane');
+  assert.ok(Math.abs(measured.efPercent - phantom.biplane.efPercent) <= 3, `EF ${measured.efPercent} vs ${phantom.biplane.efPercent}`);
+  for (const k of ['edvMl', 'esvMl'])
+    assert.ok(Math.abs(measured[k] - phantom.biplane[k]) / phantom.biplane[k] <= 0.1, `${k} ${measured[k]} vs ${phantom.biplane[k]}`);
+
+  await page.keyboard.press('l'); // tool off
+  await page.keyboard.press('s');
+  await page.waitForFunction(() => /Saved 4 measurements/.test(document.querySelector('[data-testid="save-state"]')?.textContent ?? ''), null, {
+    timeout: 10000,
+  });
+  await page.reload();
+  await page.locator('[data-testid="simpson"] [data-testid="ef"]').waitFor({ timeout: 15000 });
+  assert.equal(await panelValue('ef'), measured.efPercent, 'the traces come back from the SR with their view and phase');
+  assert.equal(await panelValue('edv'), measured.edvMl);
+});
+
+test('an uncalibrated or non-apical loop refuses an LV trace with a message', async () => {
+  await page.goto(`${base}/viewer/${encodeURIComponent((await studyOf('SYSTOLE_BAD')))}`);
+  await page.waitForFunction(() => window.__systoleStats?.cells?.[0]?.loopReadyMs != null, null, { timeout: 15000 });
+  await page.keyboard.press('l');
+  const box = await page.locator('.cell[data-cell="0"] canvas').boundingBox();
+  for (let k = 0; k < 6; k++) await page.mouse.click(box.x + box.width / 2 + 10 * k, box.y + box.height / 2 + (k % 2) * 20);
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  const message = page.locator('.cell[data-cell="0"] [data-testid="measure-message"]:not([hidden])');
+  await message.waitFor();
+  assert.match(await message.textContent(), /apical 4- or 2-chamber/);
+  await page.keyboard.press('l');
+});
+
+async function studyOf(patientId) {
+  const r = await fetch(`${base}/dicomweb/studies?PatientID=${patientId}`, { headers: { Accept: 'application/dicom+json' } });
+  const [study] = await r.json();
+  return study['0020000D'].Value[0];
+}
+
+test('bad data: an undecodable frame and an unsupported transfer syntax say so in their cell; the good loop plays on', async () => {
+  await page.goto(`${base}/viewer/${encodeURIComponent(await studyOf('SYSTOLE_BAD'))}`);
+  await page.keyboard.press('4');
+  await page.waitForFunction(() => document.querySelectorAll('.cell').length === 4 && window.__systoleStats.cells.length === 3);
+  const messageOf = (description) =>
+    page.locator(`.cell:has(.label:text-is("US · ${description}")) .cell-message:not([hidden])`);
+  await messageOf('broken frame 3').waitFor({ timeout: 15000 });
+  assert.match(await messageOf('broken frame 3').textContent(), /Frame 3 .*could not be (loaded|shown)/i);
+  await messageOf('unsupported syntax').waitFor({ timeout: 15000 });
+  const unsupported = await messageOf('unsupported syntax').textContent();
+  assert.match(unsupported, /cannot be shown|could not be/i);
+  assert.match(unsupported, /1\.2\.840\.10008\.1\.2\.4\.112|JPEG XL|transfer syntax/i);
+  const before = await stats();
+  await page.waitForTimeout(1200);
+  const later = await stats();
+  const good = later.cells.findIndex((c) => c.error === null && c.framesPresented > 0 && c.frameCount === 34 && !c.failedFrames);
+  assert.ok(good >= 0, 'a loop without errors plays');
+  assert.ok(later.cells[good].framesPresented > before.cells[good].framesPresented + 10, 'the good loop keeps playing');
+  // The broken loop plays its other frames.
+  const broken = later.cells.find((c) => c.failedFrames === 1);
+  assert.ok(broken && broken.framesPresented > 10, 'the loop with one bad frame plays the others');
+  await shot('21-bad-data');
+});
