@@ -1,7 +1,8 @@
 // End-to-end: the viewer's clinical tools in Debian's Chromium against a real
 // `systole serve` — Simpson's biplane on the synthetic LV phantom
-// (tools/make_lv_phantom.py, analytic volumes), and bad data shown as a
-// message in its cell while the rest keeps working.
+// (tools/make_lv_phantom.py, analytic volumes), the ECG under the cine (a
+// real 12-lead ECG), and bad data shown as a message in its cell while the
+// rest keeps working.
 //
 // Environment: as viewer.e2e.mjs (SYSTOLE_BINARY, SYSTOLE_TESTDATA,
 // E2E_ARTIFACTS, CHROMIUM).
@@ -19,9 +20,10 @@ const repo = resolve(here, '../..');
 const binary = process.env.SYSTOLE_BINARY ?? join(repo, 'build/systole');
 const testdata = process.env.SYSTOLE_TESTDATA ?? resolve(repo, '../shared/testdata');
 const artifacts = process.env.E2E_ARTIFACTS ?? mkdtempSync(join(tmpdir(), 'systole-e2e-artifacts-'));
-const JPEG_LOOP = join(testdata, 'dicom/cine/orthanc__Issue16.dcm'); // 34 frames, JPEG baseline
+const JPEG_LOOP = join(testdata, 'dicom/cine/orthanc__Issue16.dcm'); // 34 frames, JPEG baseline, FrameTime 30 ms
+const ECG = join(testdata, 'dicom/waveform/pydicom__waveform_ecg.dcm'); // 12 leads, 10 s at 1000 Hz
 
-let work, server, base, browser, page, phantom, bad;
+let work, server, base, browser, page, phantom, priorPhantom, bad;
 const figures = {};
 
 function python(args) {
@@ -42,10 +44,14 @@ before(async () => {
   server = await startServer(binary, join(work, 'data'));
   base = `http://127.0.0.1:${server.port}`;
   phantom = JSON.parse(python([join(repo, 'tools/make_lv_phantom.py'), join(work, 'phantom')]));
+  // The same patient a year earlier, smaller EF: a prior study.
+  priorPhantom = JSON.parse(
+    python([join(repo, 'tools/make_lv_phantom.py'), join(work, 'prior'), '--study-date', '20250301', '--es-radii', '2.0', '1.8']),
+  );
   bad = join(work, 'bad');
-  python([join(here, 'make_bad_objects.py'), JPEG_LOOP, bad]);
-  await stow(base, [phantom.loops.A4C.file, phantom.loops.A2C.file]);
-  await stow(base, ['good.dcm', 'broken_frame.dcm', 'unsupported_syntax.dcm'].map((f) => join(bad, f)));
+  python([join(here, 'make_clinical_objects.py'), JPEG_LOOP, ECG, bad]);
+  await stow(base, [phantom.loops.A4C.file, phantom.loops.A2C.file, priorPhantom.loops.A4C.file, priorPhantom.loops.A2C.file]);
+  await stow(base, ['good.dcm', 'broken_frame.dcm', 'unsupported_syntax.dcm', 'ecg_cine.dcm', 'ecg.dcm'].map((f) => join(bad, f)));
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('pageerror', (e) => console.error('page error:', e));
@@ -167,4 +173,52 @@ test('bad data: an undecodable frame and an unsupported transfer syntax say so i
   const broken = later.cells.find((c) => c.failedFrames === 1);
   assert.ok(broken && broken.framesPresented > 10, 'the loop with one bad frame plays the others');
   await shot('21-bad-data');
+});
+
+test('ECG under the cine: lead II of the 12-lead ECG, aligned by acquisition time, cursor at the frame time', async () => {
+  await page.goto(`${base}/viewer/${encodeURIComponent(await studyOf('SYSTOLE_ECG'))}`);
+  await page.waitForFunction(() => window.__systoleStats?.cells?.[0]?.loopReadyMs != null, null, { timeout: 15000 });
+  const strip = page.locator('.cell[data-cell="0"] [data-testid="ecg"]');
+  await strip.waitFor({ timeout: 10000 });
+  assert.equal(await strip.getAttribute('data-lead'), 'Lead II');
+  assert.equal(await strip.getAttribute('data-aligned'), 'time');
+  assert.equal(Number(await strip.getAttribute('data-loop-start-ms')), 2000); // the cine started 2 s into the ECG
+  assert.match(await strip.locator('.ecg-label').textContent(), /aligned by acquisition time.*2\.000 s/);
+  // Still playing: the cursor moves.
+  const a = Number(await strip.getAttribute('data-cursor-ms'));
+  await page.waitForTimeout(300);
+  assert.notEqual(Number(await strip.getAttribute('data-cursor-ms')), a, 'the cursor follows the playing loop');
+  if ((await stats()).cells[0].playing) await page.keyboard.press('Space');
+  await page.keyboard.press('Home');
+  for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => document.querySelector('.cell[data-cell="0"] [data-testid="frame-number"]').textContent.startsWith('4 /'));
+  assert.equal(Number(await strip.getAttribute('data-cursor-ms')), 2090, 'frame 4 of a 30 ms loop is 90 ms after its start');
+  figures.ecg = { lead: 'Lead II', loopStartMs: 2000 };
+  await shot('22-ecg-under-cine');
+});
+
+test('priors side by side: P opens the latest prior of the patient next to the study, paired by view; both play', async () => {
+  await page.goto(`${base}/viewer/${encodeURIComponent(phantom.studyInstanceUID)}`);
+  await page.waitForFunction(() => window.__systoleStats?.cells?.[0]?.loopReadyMs != null, null, { timeout: 15000 });
+  await page.locator('[data-testid="prior-select"] option:nth-child(2)').waitFor({ state: 'attached' });
+  await page.locator(`.thumb[data-sop="${phantom.loops.A2C.sopInstanceUID}"]`).click();
+  await page.keyboard.press('p');
+  const shown = () => page.evaluate(() => window.__systoleStats.cells.map((c) => c.sopInstanceUID));
+  await page.waitForFunction(() => window.__systoleStats.cells.length === 2 && window.__systoleStats.cells.every((c) => c.loopReadyMs != null), null, {
+    timeout: 15000,
+  });
+  assert.deepEqual(await shown(), [phantom.loops.A2C.sopInstanceUID, priorPhantom.loops.A2C.sopInstanceUID]);
+  assert.match(await page.locator('.cell[data-cell="1"] .label').textContent(), /^Prior /);
+  const before = await stats();
+  await page.waitForTimeout(1000);
+  const later = await stats();
+  for (const i of [0, 1]) assert.ok(later.cells[i].framesPresented > before.cells[i].framesPresented + 5, `cell ${i} plays`);
+  await shot('23-priors-side-by-side');
+  // Another loop of the current study brings its prior pair along.
+  await page.locator(`.thumb[data-sop="${phantom.loops.A4C.sopInstanceUID}"]`).click();
+  await page.waitForFunction((want) => window.__systoleStats.cells.map((c) => c.sopInstanceUID).join() === want, [phantom.loops.A4C.sopInstanceUID, priorPhantom.loops.A4C.sopInstanceUID].join(), {
+    timeout: 10000,
+  });
+  await page.keyboard.press('p');
+  await page.waitForFunction(() => document.querySelectorAll('.cell').length === 1);
 });

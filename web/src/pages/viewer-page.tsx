@@ -25,6 +25,10 @@ import { quadLoops, type QuadMode } from '../features/stress/stress-groups';
 import { phaseOfFrame, simpsonOfStudy, suggestedEdFrame, type PhaseMarks } from '../features/simpson/lv-study';
 import { lvVolumesGroup } from '../features/simpson/lv-report';
 import { SimpsonPanel } from '../features/simpson/simpson-panel';
+import { studyEcg, type StudyEcg } from '../features/ecg/ecg-source';
+import { EcgStrip } from '../features/ecg/ecg-strip';
+import { alignment } from '../features/ecg/waveform';
+import { latestPrior, pairPrior } from '../features/priors/prior-pairing';
 
 export const LAYOUTS = { '1x1': [1, 1], '1x2': [1, 2], '2x2': [2, 2], '3x3': [3, 3] } as const;
 export type LayoutName = keyof typeof LAYOUTS;
@@ -48,6 +52,7 @@ const SHORTCUTS: [string, string][] = [
   ['S', 'save the measurements (DICOM SR, stored in the study)'],
   ['Y', 'synchronized review on / off (multi-cell layouts; on by default): loops play in step by cardiac cycle'],
   ['G / Shift+G', 'stress echo quad: this view across stages / this stage across views'],
+  ['P', "priors side by side: the patient's latest earlier study next to this one, loops paired by view / series (P again: back)"],
   ['Tab', 'next cell'],
   ['drag', 'window / level (right: wider, down: brighter)'],
   ['Shift+drag, middle drag', 'pan'],
@@ -89,6 +94,10 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
     [],
   );
   const [saveState, setSaveState] = useState<string>('');
+  const [ecg, setEcg] = useState<StudyEcg | null>(null);
+  // Priors side by side: the patient's other studies, and the one opened.
+  const [priorStudies, setPriorStudies] = useState<DicomJson[]>([]);
+  const [prior, setPrior] = useState<{ studyUid: string; loops: Loop[] } | null>(null);
   const [, setRevision] = useState(0);
   useEffect(() => engine.store.subscribe(() => setRevision((r) => r + 1)), [engine]);
   const simpson = () => {
@@ -152,7 +161,18 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
         const found = loopsOfStudy(metadata);
         restoreMeasurements(metadata, engine.store);
         setStudy(studies[0] ?? metadata[0] ?? null);
+        const patientId = str(studies[0] ?? metadata[0] ?? {}, Tag.PatientID);
+        if (patientId)
+          client
+            .studiesOfPatient(patientId)
+            .then((list) => !cancelled && setPriorStudies(list.filter((s) => str(s, Tag.StudyInstanceUID) !== studyUid)))
+            .catch(() => {});
         setLoops(found);
+        void studyEcg(metadata).then((e) => {
+          if (cancelled) return;
+          if (typeof e === 'string') console.warn(`ECG not shown: ${e}`);
+          else setEcg(e);
+        });
         setAssigned(found.slice(0, 9).map((l) => l.sopInstanceUID));
         if (found.length === 0) setError('This study has no instances.');
       })
@@ -167,7 +187,7 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
 
   const [rows, cols] = LAYOUTS[layout];
   const cellCount = rows * cols;
-  const byUid = useMemo(() => new Map((loops ?? []).map((l) => [l.sopInstanceUID, l])), [loops]);
+  const byUid = useMemo(() => new Map([...(loops ?? []), ...(prior?.loops ?? [])].map((l) => [l.sopInstanceUID, l])), [loops, prior]);
 
   const activeCell = () => engine.cells[Math.min(active, cellCount - 1)] ?? null;
   const synced = sync && cellCount > 1;
@@ -204,6 +224,12 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
       }
       if (key === 'e') {
         markPhase(e.shiftKey ? 'es' : 'ed');
+        e.preventDefault();
+        return;
+      }
+      if (key === 'p') {
+        if (prior) closePrior();
+        else void openPrior();
         e.preventDefault();
         return;
       }
@@ -337,7 +363,40 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
         .join(' · ')
     : '';
 
+  // Opens a prior study next to this one: 1×2, the active loop and its pair.
+  const openPrior = async (priorUid?: string) => {
+    const current = activeCell()?.loop ?? loops?.find((l) => !l.problem);
+    const target = priorUid ?? (latestPrior(priorStudies, studyUid, str(study ?? {}, Tag.StudyDate)) ?? priorStudies[0]);
+    const uid = typeof target === 'string' ? target : target ? str(target, Tag.StudyInstanceUID) : '';
+    if (!uid || !current || !loops) {
+      setSaveState(uid ? '' : 'No prior study of this patient');
+      return;
+    }
+    try {
+      const metadata = await client.studyMetadata(uid);
+      const date = formatDate(str(metadata[0] ?? {}, Tag.StudyDate));
+      const priorLoops = loopsOfStudy(metadata).map((l) => ({ ...l, label: `Prior ${date} · ${l.label}` }));
+      setPrior({ studyUid: uid, loops: priorLoops });
+      setLayout('1x2');
+      setActive(0);
+      setAssigned([current.sopInstanceUID, pairPrior(current, loops, priorLoops)?.sopInstanceUID ?? null]);
+    } catch (e) {
+      setSaveState(`Prior not opened: ${(e as Error).message}`);
+    }
+  };
+  const closePrior = () => {
+    setPrior(null);
+    setLayout('1x1');
+    setAssigned((loops ?? []).slice(0, 9).map((l) => l.sopInstanceUID));
+  };
+
   const showInActive = (uid: string) => {
+    // Side by side with a prior: a current loop brings its prior pair along.
+    const current = loops?.find((l) => l.sopInstanceUID === uid);
+    if (prior && current && layout === '1x2') {
+      setAssigned([uid, pairPrior(current, loops!, prior.loops)?.sopInstanceUID ?? null]);
+      return;
+    }
     const next = [...assigned];
     next[Math.min(active, cellCount - 1)] = uid;
     setAssigned(next);
@@ -371,6 +430,26 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
               {name.replace('x', '×')}
             </button>
           ))}
+        </nav>
+        <nav class="priors-nav" aria-label="Priors">
+          <select
+            data-testid="prior-select"
+            title="Open a prior study side by side (P: the latest)"
+            value={prior?.studyUid ?? ''}
+            disabled={priorStudies.length === 0}
+            onChange={(e) => {
+              const uid = e.currentTarget.value;
+              if (uid) void openPrior(uid);
+              else closePrior();
+            }}
+          >
+            <option value="">{priorStudies.length ? `Priors (${priorStudies.length})` : 'No priors'}</option>
+            {priorStudies.map((s) => (
+              <option value={str(s, Tag.StudyInstanceUID)}>
+                {formatDate(str(s, Tag.StudyDate))} {str(s, Tag.StudyDescription)}
+              </option>
+            ))}
+          </select>
         </nav>
         <nav class="review" aria-label="Review">
           <button
@@ -420,7 +499,9 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
       {error && <p class="error">{error}</p>}
       <div class="viewer-body">
         <aside class="strip" aria-label="Loops">
-          {(loops ?? []).map((loop) => (
+          {[...(loops ?? []), ...(prior?.loops ?? [])].map((loop, i) => (
+            <>
+            {prior && i === (loops ?? []).length && <h3 class="strip-heading">Prior study</h3>}
             <button
               class={`thumb ${assigned.slice(0, cellCount).includes(loop.sopInstanceUID) ? 'shown' : ''}`}
               data-sop={loop.sopInstanceUID}
@@ -441,6 +522,7 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
                 {loop.label} · {loop.frameCount > 1 ? `${loop.frameCount} fr` : 'still'}
               </span>
             </button>
+            </>
           ))}
         </aside>
         <section
@@ -459,6 +541,7 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
                 onActivate={() => setActive(i)}
                 engine={engine}
                 client={client}
+                ecg={ecg}
               />
             );
           })}
@@ -517,8 +600,9 @@ function Cell(props: {
   onActivate: () => void;
   engine: Engine;
   client: DicomWebClient;
+  ecg: StudyEcg | null;
 }) {
-  const { index, loop, engine, client } = props;
+  const { index, loop, engine, client, ecg } = props;
   const canvas = useRef<HTMLCanvasElement>(null);
   const frameLabel = useRef<HTMLSpanElement>(null);
   const rateLabel = useRef<HTMLSpanElement>(null);
@@ -569,6 +653,18 @@ function Cell(props: {
       publishStats(engine);
     };
   }, [loop, index, engine, client]);
+
+  // The study's ECG under a multi-frame loop, cursor at the frame shown.
+  useEffect(() => {
+    const cell = engine.cells[index];
+    if (!ecg || !loop || !cell || cell.loop !== loop || !host.current || loop.frameCount < 2 || loop.problem) return;
+    const strip = new EcgStrip(host.current, ecg.trace, alignment(loop.metadata, ecg.waveform, ecg.trace), loop.timeline.startsMs, loop.timeline.durationMs);
+    cell.onFrameShown = (f) => strip.show(f);
+    return () => {
+      cell.onFrameShown = undefined;
+      strip.dispose();
+    };
+  }, [ecg, loop, index, engine]);
 
   return (
     <div

@@ -34,6 +34,8 @@ export class CineCell {
   // filter at all.
   private readonly display = { center: 127.5, width: 255, invert: false };
   // Called when the image moves on screen (resize, zoom, pan): overlays redraw.
+  // Called with each frame put on screen (e.g. the ECG cursor).
+  onFrameShown?: (frame: number) => void;
   onViewChange: (() => void) | undefined;
   private painted = -1;
   private labelFrame = -2;
@@ -133,6 +135,7 @@ export class CineCell {
     const bitmap = this.frames?.bitmaps[frame];
     this.stats.currentFrame = frame;
     this.stats.phase = phaseOfTime(this.cycles, this.loop.timeline.startsMs[frame] ?? 0);
+    this.onFrameShown?.(frame);
     if (!bitmap || !this.ctx) return; // a failed frame: the previous image stays, the message says why
     if (this.rect.w === 0) this.fit();
     this.ctx.drawImage(bitmap, this.rect.x, this.rect.y, this.rect.w, this.rect.h);

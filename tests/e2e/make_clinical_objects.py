@@ -1,8 +1,12 @@
-"""Writes bad objects the viewer must survive, in one study (patient
-SYSTOLE_BAD), from a real JPEG baseline echo cine: the cine as is (the good
-loop), the cine with frame 3's JPEG data replaced by junk (an undecodable
-frame), and the cine relabelled with a transfer syntax nobody decodes
-(JPEG XL, 1.2.840.10008.1.2.4.112). Usage: make_bad_objects.py SOURCE.dcm OUT_DIR"""
+"""Writes the objects of the clinical e2e tests into OUT_DIR, from a real JPEG
+baseline echo cine and a real 12-lead ECG:
+- bad data the viewer must survive, in one study (patient SYSTOLE_BAD): the
+  cine as is (the good loop), the cine with frame 3's JPEG data replaced by
+  junk (an undecodable frame), and the cine relabelled with a transfer syntax
+  nobody decodes (JPEG XL, 1.2.840.10008.1.2.4.112);
+- an echo study with an ECG (patient SYSTOLE_ECG): the cine acquired 2 s after
+  the ECG started (AcquisitionDateTime), and the ECG.
+Usage: make_clinical_objects.py CINE.dcm ECG.dcm OUT_DIR"""
 import sys
 from pathlib import Path
 
@@ -10,15 +14,15 @@ import pydicom
 from pydicom.encaps import encapsulate, generate_pixel_data_frame
 from pydicom.uid import generate_uid
 
-source, out = Path(sys.argv[1]), Path(sys.argv[2])
+source, ecg_source, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 out.mkdir(parents=True, exist_ok=True)
 study = generate_uid()
 
 
-def copy(number, description):
-    ds = pydicom.dcmread(str(source))
-    ds.PatientID, ds.PatientName = "SYSTOLE_BAD", "BAD^DATA"
-    ds.StudyInstanceUID = study
+def copy(number, description, patient=("SYSTOLE_BAD", "BAD^DATA"), study_uid=study, path=source):
+    ds = pydicom.dcmread(str(path))
+    ds.PatientID, ds.PatientName = patient
+    ds.StudyInstanceUID = study_uid
     ds.SeriesInstanceUID = generate_uid()
     ds.SOPInstanceUID = generate_uid()
     ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
@@ -50,3 +54,12 @@ group_length = data.index(b"\x02\x00\x00\x00UL") + 8
 value = int.from_bytes(data[group_length:group_length + 4], "little") + len(new) - len(old)
 data[group_length:group_length + 4] = value.to_bytes(4, "little")
 path.write_bytes(bytes(data))
+
+ecg_study = generate_uid()
+patient = ("SYSTOLE_ECG", "ECG^ECHO")
+cine = copy(1, "A4C with ECG", patient, ecg_study)
+cine.AcquisitionDateTime = "20130125105921"
+cine.save_as(str(out / "ecg_cine.dcm"))
+ecg = copy(2, "12-lead ECG", patient, ecg_study, ecg_source)
+ecg.AcquisitionDateTime = "20130125105919"
+ecg.save_as(str(out / "ecg.dcm"))

@@ -1,0 +1,36 @@
+// The ECG of a study for the cine cells: the first waveform object in the
+// study metadata, its lead II (or first channel) decoded, with WaveformData
+// inline or fetched from its BulkDataURI (WADO-RS bulk data).
+
+import type { DicomJson } from '../../core/dicom-json';
+import { decodeChannel, inlineBytes, isWaveform, preferredChannel, waveformGroup, type Trace } from './waveform';
+
+export interface StudyEcg {
+  waveform: DicomJson; // the waveform instance's metadata
+  trace: Trace;
+}
+
+export async function studyEcg(metadata: DicomJson[]): Promise<StudyEcg | string | null> {
+  const waveform = metadata.find(isWaveform);
+  if (!waveform) return null;
+  const group = waveformGroup(waveform);
+  if (!group) return 'the waveform object has no waveform sequence';
+  const bytes = inlineBytes(group) ?? (await bulkBytes(group['54001010']?.BulkDataURI));
+  if (!bytes) return 'the waveform data could not be read';
+  const trace = decodeChannel(group, bytes, preferredChannel(group));
+  return typeof trace === 'string' ? trace : { waveform, trace };
+}
+
+async function bulkBytes(uri: string | undefined): Promise<Uint8Array | undefined> {
+  if (!uri) return undefined;
+  const response = await fetch(uri, { headers: { Accept: 'multipart/related; type="application/octet-stream"' } });
+  if (!response.ok) return undefined;
+  const body = new Uint8Array(await response.arrayBuffer());
+  const boundary = /boundary="?([^";]+)"?/.exec(response.headers.get('Content-Type') ?? '')?.[1];
+  if (!boundary) return body;
+  // The first part: after its header block, up to the next boundary.
+  const text = new TextDecoder('latin1').decode(body);
+  const start = text.indexOf('\r\n\r\n', text.indexOf(`--${boundary}`)) + 4;
+  const end = text.indexOf(`\r\n--${boundary}`, start);
+  return start >= 4 && end > start ? body.slice(start, end) : undefined;
+}
