@@ -173,6 +173,10 @@ test('bad data: an undecodable frame and an unsupported transfer syntax say so i
   const broken = later.cells.find((c) => c.failedFrames === 1);
   assert.ok(broken && broken.framesPresented > 10, 'the loop with one bad frame plays the others');
   await shot('21-bad-data');
+  // A loop dragged from the strip into the empty cell plays there.
+  const goodSop = later.cells[good].sopInstanceUID;
+  await page.locator(`.thumb[data-sop="${goodSop}"]`).dragTo(page.locator('.cell[data-cell="3"]'));
+  await page.waitForFunction((uid) => document.querySelector('.cell[data-cell="3"]')?.dataset.sop === uid, goodSop, { timeout: 5000 });
 });
 
 test('ECG under the cine: lead II of the 12-lead ECG, aligned by acquisition time, cursor at the frame time', async () => {

@@ -34,6 +34,7 @@ export const LAYOUTS = { '1x1': [1, 1], '1x2': [1, 2], '2x2': [2, 2], '3x3': [3,
 export type LayoutName = keyof typeof LAYOUTS;
 
 const SPEEDS = [0.25, 0.5, 1, 2, 4];
+const DRAG_TYPE = 'application/x-systole-sop'; // a loop dragged from the strip
 
 const SHORTCUTS: [string, string][] = [
   ['Space', 'play / pause'],
@@ -60,6 +61,7 @@ const SHORTCUTS: [string, string][] = [
   ['I', 'invert'],
   ['R, double-click', 'reset zoom, pan, window and invert'],
   ['click a thumbnail', 'show that loop in the active cell'],
+  ['drag a thumbnail', 'show that loop in the cell it is dropped on'],
   ['Esc', 'close help / back to the study list'],
   ['?', 'this help'],
 ];
@@ -506,6 +508,8 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
               class={`thumb ${assigned.slice(0, cellCount).includes(loop.sopInstanceUID) ? 'shown' : ''}`}
               data-sop={loop.sopInstanceUID}
               title={loop.label}
+              draggable
+              onDragStart={(e) => e.dataTransfer?.setData(DRAG_TYPE, loop.sopInstanceUID)}
               onClick={() => showInActive(loop.sopInstanceUID)}
             >
               {loop.problem ? (
@@ -542,6 +546,12 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
                 engine={engine}
                 client={client}
                 ecg={ecg}
+                onDropLoop={(uid) => {
+                  const next = [...assigned];
+                  next[i] = uid;
+                  setAssigned(next);
+                  setActive(i);
+                }}
               />
             );
           })}
@@ -601,6 +611,7 @@ function Cell(props: {
   engine: Engine;
   client: DicomWebClient;
   ecg: StudyEcg | null;
+  onDropLoop: (sopInstanceUID: string) => void;
 }) {
   const { index, loop, engine, client, ecg } = props;
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -672,6 +683,13 @@ function Cell(props: {
       data-cell={index}
       data-sop={loop?.sopInstanceUID ?? ''}
       onMouseDown={props.onActivate}
+      onDragOver={(e) => e.dataTransfer?.types.includes(DRAG_TYPE) && e.preventDefault()}
+      onDrop={(e) => {
+        const uid = e.dataTransfer?.getData(DRAG_TYPE);
+        if (!uid) return;
+        e.preventDefault();
+        props.onDropLoop(uid);
+      }}
       ref={host}
     >
       <canvas ref={canvas} />
