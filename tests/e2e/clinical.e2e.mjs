@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cellMapping, launchBrowser, startServer, stopServer, stow } from './harness.mjs';
+import { cellMapping, dciodvfy, launchBrowser, retrieveInstance, startServer, stopServer, stow } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
@@ -126,6 +126,17 @@ test("Simpson's biplane on the LV phantom: EF within 3 points, volumes within 10
   await page.waitForFunction(() => /Saved 4 measurements/.test(document.querySelector('[data-testid="save-state"]')?.textContent ?? ''), null, {
     timeout: 10000,
   });
+  // The stored SR passes dciodvfy.
+  const metadata = await (await fetch(`${base}/dicomweb/studies/${phantom.studyInstanceUID}/metadata`)).json();
+  const sr = metadata.find((ds) => ds['00080060']?.Value?.[0] === 'SR');
+  const file = join(artifacts, 'simpson-sr.dcm');
+  await retrieveInstance(base, phantom.studyInstanceUID, sr['0020000E'].Value[0], sr['00080018'].Value[0], file);
+  const check = dciodvfy(file);
+  if (check) {
+    writeFileSync(join(artifacts, 'simpson-sr.dciodvfy.txt'), check.out);
+    figures.simpsonSrDciodvfy = { errors: check.errors.length, warnings: check.warnings.length };
+    assert.deepEqual(check.errors, [], check.out);
+  }
   await page.reload();
   await page.locator('[data-testid="simpson"] [data-testid="ef"]').waitFor({ timeout: 15000 });
   assert.equal(await panelValue('ef'), measured.efPercent, 'the traces come back from the SR with their view and phase');

@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync, existsSync
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cellMapping as cellMappingOf, launchBrowser, startServer, stopServer, stow as stowFiles } from './harness.mjs';
+import { cellMapping as cellMappingOf, dciodvfy, launchBrowser, retrieveInstance, startServer, stopServer, stow as stowFiles } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
@@ -252,24 +252,15 @@ test('measurements saved as a DICOM SR come back when the study is reopened; the
   const sr = metadata.find((ds) => ds['00080060']?.Value?.[0] === 'SR');
   assert.ok(sr, 'an SR instance is in the study');
   const [series, sop] = [sr['0020000E'].Value[0], sr['00080018'].Value[0]];
-  const response = await fetch(`${base}/dicomweb/studies/${uid}/series/${series}/instances/${sop}`, {
-    headers: { Accept: 'multipart/related; type="application/dicom"; transfer-syntax=*' },
-  });
-  assert.equal(response.status, 200);
-  const body = Buffer.from(await response.arrayBuffer());
-  const start = body.indexOf('\r\n\r\n') + 4;
-  const end = body.lastIndexOf('\r\n--');
   const file = join(artifacts, 'measurements-sr.dcm');
-  writeFileSync(file, body.subarray(start, end));
-  const dciodvfy = spawnSync('dciodvfy', [file], { encoding: 'utf8' });
-  if (dciodvfy.error) {
+  await retrieveInstance(base, uid, series, sop, file);
+  const check = dciodvfy(file);
+  if (!check) {
     figures.dciodvfy = 'not installed';
   } else {
-    const out = `${dciodvfy.stdout}${dciodvfy.stderr}`;
-    writeFileSync(join(artifacts, 'measurements-sr.dciodvfy.txt'), out);
-    const errors = out.split('\n').filter((l) => /^Error/.test(l));
-    figures.dciodvfy = { errors: errors.length, warnings: out.split('\n').filter((l) => /^Warning/.test(l)).length };
-    assert.deepEqual(errors, [], out);
+    writeFileSync(join(artifacts, 'measurements-sr.dciodvfy.txt'), check.out);
+    figures.dciodvfy = { errors: check.errors.length, warnings: check.warnings.length };
+    assert.deepEqual(check.errors, [], check.out);
   }
 });
 
