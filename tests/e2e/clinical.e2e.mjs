@@ -164,6 +164,7 @@ async function studyOf(patientId) {
 
 test('bad data: an undecodable frame and an unsupported transfer syntax say so in their cell; the good loop plays on', async () => {
   await page.goto(`${base}/viewer/${encodeURIComponent(await studyOf('SYSTOLE_BAD'))}`);
+  await page.waitForFunction(() => window.__systoleStats?.cells?.[0]?.firstFramePaintedMs != null, null, { timeout: 15000 });
   await page.keyboard.press('4');
   await page.waitForFunction(() => document.querySelectorAll('.cell').length === 4 && window.__systoleStats.cells.length === 3);
   const messageOf = (description) =>

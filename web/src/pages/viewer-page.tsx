@@ -703,7 +703,7 @@ function Cell(props: {
           <span class="rate" ref={rateLabel} />
         </div>
       ) : (
-        <p class="empty-cell">Empty — click a loop in the strip to show it here.</p>
+        <p class="empty-cell">Empty — click a loop in the strip, or drag it here.</p>
       )}
       <p class="cell-message" role="status" ref={message} hidden />
     </div>

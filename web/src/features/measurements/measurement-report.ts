@@ -28,7 +28,10 @@ const UNIT_MEANING: Record<string, string> = {
 
 const conceptCode = (c: Concept) => code(c.value, c.scheme, c.meaning);
 
-const GRAPHIC: Record<MeasurementKind, string> = { distance: 'POLYLINE', angle: 'POLYLINE', area: 'POLYGON', velocity: 'POINT', lv: 'POLYGON' };
+// SR SCOORD graphic types (PS3.3 C.18.6.1.2): a closed outline is a
+// POLYLINE whose last point repeats the first (POLYGON is not an SR type).
+const GRAPHIC: Record<MeasurementKind, string> = { distance: 'POLYLINE', angle: 'POLYLINE', area: 'POLYLINE', velocity: 'POINT', lv: 'POLYLINE' };
+const CLOSED = new Set<MeasurementKind>(['area', 'lv']);
 
 export interface ImageRef {
   sopClassUID: string;
@@ -37,7 +40,7 @@ export interface ImageRef {
 }
 
 function measurementGroup(m: Measurement, image: ImageRef): DicomJson {
-  const points = GRAPHIC[m.kind] === 'POLYGON' ? [...m.points, m.points[0]!] : m.points; // a POLYGON is closed explicitly
+  const points = CLOSED.has(m.kind) ? [...m.points, m.points[0]!] : m.points;
   const scoord = item('INFERRED FROM', 'SCOORD', code('111030', 'DCM', 'Image Region'), {
     [T.GraphicType]: a('CS', GRAPHIC[m.kind]),
     [T.GraphicData]: a('FL', ...points.flatMap((p) => [p.x, p.y])),
@@ -217,7 +220,7 @@ export function readMeasurementReport(ds: DicomJson): { sopInstanceUID: string; 
     }
     if (lv) kind = 'lv';
     if (!kind || !sop || points.length === 0) continue;
-    if (GRAPHIC[kind] === 'POLYGON' && points.length > 3) {
+    if (CLOSED.has(kind) && points.length > 3) {
       const [f, l] = [points[0]!, points[points.length - 1]!];
       if (f.x === l.x && f.y === l.y) points = points.slice(0, -1);
     }
