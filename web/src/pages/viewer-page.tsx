@@ -474,7 +474,7 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
               ['area', 'Area', 'A'],
               ['angle', 'Angle', 'N'],
               ['velocity', 'Velocity', 'V'],
-              ['lv', 'LV trace', 'L'],
+              ['lv', 'LV', 'L'],
             ] as const
           ).map(([t, label, key]) => (
             <button class={tool === t ? 'on' : ''} data-tool={t} title={`${label} (${key})`} onClick={() => setTool(tool === t ? null : t)}>

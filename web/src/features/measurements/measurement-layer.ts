@@ -216,7 +216,8 @@ export class MeasurementLayer {
     }
     if (kind !== 'lv' || css.length < 40) for (const p of css) g += `<circle cx="${p.x.toFixed(1)}" cy="${p.y.toFixed(1)}" r="2.5" />`;
     if (label && css.length > 0) {
-      const last = css[css.length - 1]!;
+      // An LV trace is labelled at its apex (ED and ES traces overlap at the annulus).
+      const last = kind === 'lv' ? css.reduce((top, p) => (p.y < top.y ? p : top)) : css[css.length - 1]!;
       g += `<text x="${(last.x + 8).toFixed(1)}" y="${(last.y - 6).toFixed(1)}">${escapeHtml(label)}</text>`;
     }
     return `<g class="m-${kind}">${g}</g>`;
