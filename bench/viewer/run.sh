@@ -33,7 +33,7 @@ PY=/usr/bin/python3
 for t in storescu Orthanc node npm curl /usr/bin/chromium ffmpeg; do
   command -v "$t" >/dev/null || { echo "missing $t (scripts/bootstrap.sh --bench)" >&2; exit 2; }
 done
-[[ -x "$SYSTOLE_BIN" ]] || { echo "$SYSTOLE_BIN missing: run make build" >&2; exit 2; }
+[[ " $VIEWERS " != *" systole "* || -x "$SYSTOLE_BIN" ]] || { echo "$SYSTOLE_BIN missing: run make build" >&2; exit 2; }
 [[ -f /usr/share/orthanc/plugins/libOrthancDicomWeb.so ]] || { echo "orthanc-dicomweb missing" >&2; exit 2; }
 mkdir -p "$VB" "$RES"
 log() { echo "[$(date +%H:%M:%S)] viewer bench: $*"; }
