@@ -136,6 +136,9 @@ try {
   if (statsAfter) result.systoleStats = summariseStats(statsBefore, statsAfter, windowEndMs - windowStartMs);
 } catch (e) {
   result.error = String(e?.stack ?? e);
+  if (a.shot) await browser.contexts()[0]?.pages()[0]?.screenshot({ path: a.shot }).catch(() => {});
+  result.systoleStatsAtError = await browser.contexts()[0]?.pages()[0]
+    ?.evaluate(() => window.__systoleStats ?? null).catch(() => null) ?? null;
 } finally {
   await browser.close();
   writeFileSync(a.out, JSON.stringify(result, null, 2));
