@@ -7,10 +7,13 @@
 //                    least one loop duration after playback starts)
 //   steady window:   presentedFps (picture changes / s), rafPerS (rAF callbacks / s),
 //                    the loop's cycle found in the sequence of pictures: framesPerCycle
-//                    (distinct pictures shown per loop), cycleMs (wall time per loop),
-//                    speed (acquired loop duration / cycleMs: 1 = real time),
+//                    (distinct pictures shown per loop), cycleMs (median wall time per loop),
+//                    speed (loop cycles played in the window x acquired loop duration /
+//                    window: 1 = real time, stalls included),
 //                    droppedPerCycle (distinct frames of the loop never shown in a
-//                    cycle), droppedInWindow, maxGapMs (longest time one picture stayed).
+//                    cycle), droppedInWindow, maxGapMs (longest time one picture stayed),
+//                    longFramesPerS / longFrameMsPerS (long animation frames: main thread
+//                    busy > 50 ms between two paints, count and ms per second).
 
 export function analyse({ probe, frames, frameTimeMs, windowStartMs, windowEndMs }) {
   const changes = probe.changes;
@@ -29,6 +32,7 @@ export function analyse({ probe, frames, frameTimeMs, windowStartMs, windowEndMs
   let maxGapMs = 0;
   for (let i = 1; i < times.length; i++) maxGapMs = Math.max(maxGapMs, times[i] - times[i - 1]);
 
+  const longFrames = (probe.longFrames ?? []).filter(([t]) => t >= windowStartMs && t < windowEndMs);
   const out = {
     firstFrameMs: probe.firstPaintMs,
     allFramesShownMs,
@@ -37,6 +41,8 @@ export function analyse({ probe, frames, frameTimeMs, windowStartMs, windowEndMs
     presentedFps: (inWindow.length * 1000) / durationMs,
     rafPerS: (rafs.length * 1000) / durationMs,
     maxGapMs,
+    longFramesPerS: probe.longFrames ? (longFrames.length * 1000) / durationMs : null,
+    longFrameMsPerS: probe.longFrames ? (longFrames.reduce((sum, f) => sum + f[1], 0) * 1000) / durationMs : null,
     framesPerCycle: null,
     cycleMs: null,
     speed: null,
@@ -46,7 +52,8 @@ export function analyse({ probe, frames, frameTimeMs, windowStartMs, windowEndMs
   if (cycle) {
     out.framesPerCycle = cycle.length;
     out.cycleMs = cycle.periodMs;
-    out.speed = loopMs / cycle.periodMs;
+    // mean speed over the window (stalls included): cycles played x loop duration / wall time
+    out.speed = ((inWindow.length / cycle.length) * loopMs) / durationMs;
     out.droppedPerCycle = Math.max(0, distinctFrames - cycle.length);
     out.droppedInWindow = Math.round((out.droppedPerCycle * durationMs) / cycle.periodMs);
   } else if (inWindow.length > 0) {

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { analyse } from './analyse.mjs';
+import { busyPerThread } from './trace_busy.mjs';
 
 const { values: a } = parseArgs({
   options: {
@@ -24,6 +25,9 @@ const { values: a } = parseArgs({
     out: { type: 'string' },
     shot: { type: 'string' },
     chromium: { type: 'string', default: process.env.CHROMIUM ?? '/usr/bin/chromium' },
+    // profile the steady window with a devtools.timeline trace (its cost changes the figures:
+    // use in a separate run); writes FILE and adds busy ms per second per thread kind
+    trace: { type: 'string' },
   },
 });
 for (const k of ['viewer', 'url', 'frames', 'frame-time', 'out'])
@@ -112,6 +116,7 @@ try {
   await sleep(500);
   const windowStartMs = await page.evaluate(() => performance.now());
   const statsBefore = await stats();
+  if (a.trace) await browser.startTracing(page, { categories: ['devtools.timeline', 'toplevel'] });
   await sleep(steadyMs);
   // a slow player: extend the window (up to 40 s) until it holds 2.2 loop cycles,
   // so that the cycle (speed, drops) can be found in it
@@ -123,6 +128,11 @@ try {
   }
   const windowEndMs = await page.evaluate(() => performance.now());
   const statsAfter = await stats();
+  if (a.trace) {
+    const trace = await browser.stopTracing();
+    writeFileSync(a.trace, trace);
+    result.profile = busyPerThread(JSON.parse(trace.toString()));
+  }
   const p = await probe();
   if (a.shot) await page.screenshot({ path: a.shot });
 

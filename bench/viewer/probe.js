@@ -6,14 +6,24 @@
 //   changes: [time, hash] each time the picture differs from the previous
 //            refresh (a new frame presented),
 //   firstPaintMs: when the canvas first held a picture (>= 2 % of the
-//            downscaled pixels brighter than black).
+//            downscaled pixels brighter than black),
+//   longFrames: the browser's long-animation-frame entries (main thread busy
+//            > 50 ms between two paints).
 // Times are performance.now(): ms since the navigation started. The cost is
 // one 48x32 drawImage + getImageData per refresh, the same for every viewer.
 (() => {
   const W = 48;
   const H = 32;
-  const probe = { rafs: [], changes: [], firstPaintMs: null, canvas: null };
+  const probe = { rafs: [], changes: [], firstPaintMs: null, canvas: null, longFrames: [] };
   window.__viewerBenchProbe = probe;
+  // Long animation frames (> 50 ms of main-thread work between two paints): [start, duration, blocking]
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) probe.longFrames.push([e.startTime, e.duration, e.blockingDuration]);
+    }).observe({ type: 'long-animation-frame', buffered: true });
+  } catch {
+    probe.longFrames = null; // not supported by this browser
+  }
   let small = null;
   let ctx = null;
   let target = null;

@@ -18,7 +18,7 @@ TARGETS = {"first_frame_ms": 300, "loop_playable_ms": 1000}
 
 def load_runs(res):
     runs = {}
-    for path in glob.glob(os.path.join(res, "*_*_*x*.json")):
+    for path in glob.glob(os.path.join(res, "*_*_*x*[0-9].json")):
         viewer, loop, viewport = os.path.basename(path)[:-5].split("_", 2)
         with open(path) as f:
             runs[(viewer, loop, viewport)] = json.load(f)
@@ -55,6 +55,11 @@ ROWS = [
     ("steady: dropped frames in window (__systoleStats)", lambda r: (r.get("systoleStats") or {}).get("windowFramesDropped"), "", 0, "low"),
     ("steady: longest picture hold", lambda r: r.get("maxGapMs"), " ms", 0, "low"),
     ("steady: page rAF rate", lambda r: r.get("rafPerS"), " /s", 1, "high"),
+    ("steady: long animation frames (> 50 ms)", lambda r: r.get("longFramesPerS"), " /s", 1, "low"),
+    ("steady: main thread in long frames", lambda r: r.get("longFrameMsPerS"), " ms/s", 0, "low"),
+    ("profile (TRACE=1): main thread busy", lambda r: (r.get("profile") or {}).get("mainBusyMsPerS"), " ms/s", 0, "low"),
+    ("profile (TRACE=1): workers busy", lambda r: (r.get("profile") or {}).get("workersBusyMsPerS"), " ms/s", 0, None),
+    ("profile (TRACE=1): GPU process busy", lambda r: (r.get("profile") or {}).get("gpu_processBusyMsPerS"), " ms/s", 0, "low"),
     ("steady window", lambda r: r.get("windowMs"), " ms", 0, None),
     ("load average at start", lambda r: r.get("loadavgAtStart"), "", 0, None),
 ]

@@ -13,6 +13,8 @@
 #   VIEWPORTS     "1400x900 800x500" (default)
 #   VIEWERS       "systole ohif" (default)
 #   STEADY_S      steady playback window per run (default 12 s)
+#   TRACE=1       also trace the steady window (devtools.timeline; busy ms/s per thread
+#                 kind in the run's JSON "profile"): for profiling, it disturbs the figures
 #   TESTDATA      ../shared/testdata
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -102,10 +104,12 @@ store() {  # port aet files...
   storescu -xy -aec "$aet" 127.0.0.1 "$port" "$@"
 }
 measure() {  # viewer loop viewport url
-  local v=$1 L=$2 vp=$3 url=$4 name="$1_$2_$3"
+  local v=$1 L=$2 vp=$3 url=$4 name="$1_$2_$3" tr=()
+  [[ "${TRACE:-0}" == 1 ]] && tr=(--trace "$RES/$name.trace.json")
   log "$v, $L loop, $vp (load $(cut -d' ' -f1-3 /proc/loadavg))"
   node "$HERE/measure.mjs" --viewer "$v" --url "$url" --frames "${FRAMES[$L]}" --frame-time "${FT[$L]}" \
     --viewport "$vp" --steady-s "$STEADY_S" --timeout-s 180 --out "$RES/$name.json" --shot "$RES/$name.png" \
+    "${tr[@]}" \
     || log "$name failed (see $RES/$name.json)"
 }
 files=()
@@ -114,7 +118,7 @@ for L in $LOOPS; do files+=("$(loop_file "$L")"); done
 # --- Systole: systole serve on an empty data dir, loops stored by storescu ------
 if [[ " $VIEWERS " == *" systole "* ]]; then
   mkdir -p "$WORK/systole"
-  "$SYSTOLE_BIN" serve --data "$WORK/systole" --dicom-port 0 --http-port 0 --no-auth >"$RES/systole.log" 2>&1 &
+  "$SYSTOLE_BIN" serve --data "$WORK/systole" --dicom-port 0 --http-port 0 --hl7-port 0 --no-auth >"$RES/systole.log" 2>&1 &
   PIDS+=($!)
   SPORT="$(wait_for_line "$RES/systole.log" 'http_port=([0-9]+)' 30)" || { log "systole did not start"; exit 1; }
   DPORT="$(wait_for_line "$RES/systole.log" 'dicom_port=([0-9]+)' 1)"
