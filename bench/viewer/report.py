@@ -34,6 +34,12 @@ def playable_ms(run):
     return run.get("allFramesShownMs")
 
 
+def per_frame(run, key):
+    v = (run.get("profile") or {}).get(key)
+    fps = run.get("presentedFps")
+    return v / fps if v is not None and fps else None
+
+
 def fmt(v, unit="", digits=0):
     if v is None:
         return "-"
@@ -57,9 +63,12 @@ ROWS = [
     ("steady: page rAF rate", lambda r: r.get("rafPerS"), " /s", 1, "high"),
     ("steady: long animation frames (> 50 ms)", lambda r: r.get("longFramesPerS"), " /s", 1, "low"),
     ("steady: main thread in long frames", lambda r: r.get("longFrameMsPerS"), " ms/s", 0, "low"),
-    ("profile (TRACE=1): main thread busy", lambda r: (r.get("profile") or {}).get("mainBusyMsPerS"), " ms/s", 0, "low"),
-    ("profile (TRACE=1): workers busy", lambda r: (r.get("profile") or {}).get("workersBusyMsPerS"), " ms/s", 0, None),
-    ("profile (TRACE=1): GPU process busy", lambda r: (r.get("profile") or {}).get("gpu_processBusyMsPerS"), " ms/s", 0, "low"),
+    ("profile (TRACE=1): main thread CPU", lambda r: (r.get("profile") or {}).get("mainBusyMsPerS"), " ms/s", 0, "low"),
+    ("profile (TRACE=1): main thread busy, wall (incl. waits for the GPU process)", lambda r: (r.get("profile") or {}).get("mainWallMsPerS"), " ms/s", 0, "low"),
+    ("profile (TRACE=1): main thread CPU per presented frame", lambda r: per_frame(r, "mainBusyMsPerS"), " ms", 1, "low"),
+    ("profile (TRACE=1): compositor thread CPU", lambda r: (r.get("profile") or {}).get("compositorBusyMsPerS"), " ms/s", 0, "low"),
+    ("profile (TRACE=1): workers CPU", lambda r: (r.get("profile") or {}).get("workersBusyMsPerS"), " ms/s", 0, None),
+    ("profile (TRACE=1): GPU process CPU", lambda r: (r.get("profile") or {}).get("gpu_processBusyMsPerS"), " ms/s", 0, "low"),
     ("steady window", lambda r: r.get("windowMs"), " ms", 0, None),
     ("load average at start", lambda r: r.get("loadavgAtStart"), "", 0, None),
 ]
@@ -130,6 +139,8 @@ def main():
             lines.append("| measure | Systole | OHIF | Systole advantage |")
             lines.append("|---|---:|---:|---:|")
             for label, getter, unit, digits, better in ROWS:
+                if label.startswith("profile") and all(r is None or r.get("error") or getter(r) is None for r in (s, o)):
+                    continue
                 lines.append("| %s | %s | %s | %s |" % (label, cell(s, getter, unit, digits), cell(o, getter, unit, digits),
                                                        ratio(s, o, getter, better)))
             for who, r in (("Systole", s), ("OHIF", o)):
