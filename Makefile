@@ -13,6 +13,7 @@ build:
 bench:
 	scripts/bootstrap.sh --bench
 	bench/run.sh
+	bench/viewer/run.sh
 
 fmt:
 	git ls-files '*.cpp' '*.h' | xargs clang-format -i

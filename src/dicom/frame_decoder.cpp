@@ -74,12 +74,16 @@ Result<std::string> DecodeWithDcmtk(const FrameTable& table, std::string_view st
   pixel_data->putOriginalRepresentation(DcmXfer(table.transfer_syntax.c_str()).getXfer(), nullptr, sequence);
   dataset.insert(pixel_data);
 
-  std::string frame(table.FrameBytes(), '\0');
+  // DCMTK's codecs want a buffer of even length (an odd frame, e.g. 975x743 RGB,
+  // fails with "Illegal call"): decode into one padded byte, then drop it.
+  const auto frame_bytes = table.FrameBytes();
+  std::string frame(frame_bytes + (frame_bytes & 1), '\0');
   Uint32 start_fragment = 0;
   OFString color_model;
   OFCondition cond = pixel_data->getUncompressedFrame(&dataset, 0, start_fragment, frame.data(),
                                                       static_cast<Uint32>(frame.size()), color_model);
   if (cond.bad()) return Fail(ErrorCode::kInvalidArgument, std::string("frame cannot be decoded: ") + cond.text());
+  frame.resize(frame_bytes);
   if (layout) {
     layout->photometric = color_model.empty() ? table.photometric : std::string(color_model.c_str());
     // DCMTK's RLE decoder keeps the dataset's planar configuration, its JPEG decoders interleave.

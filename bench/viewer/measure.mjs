@@ -1,0 +1,184 @@
+// One viewer-bench measurement: opens a study in headless Debian Chromium
+// (--headless --no-sandbox --disable-gpu, playwright-core), lets its loop play,
+// and writes what the outside probe (probe.js) and the network saw, plus
+// window.__systoleStats when the page has it. See bench/viewer/README.md.
+//
+// node measure.mjs --viewer systole|ohif --url URL --frames N --frame-time MS
+//   [--viewport 1400x900] [--steady-s 12] [--timeout-s 120] --out FILE.json [--shot FILE.png]
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright-core';
+import { analyse } from './analyse.mjs';
+import { busyPerThread } from './trace_busy.mjs';
+
+const { values: a } = parseArgs({
+  options: {
+    viewer: { type: 'string' },
+    url: { type: 'string' },
+    frames: { type: 'string' },
+    'frame-time': { type: 'string' },
+    viewport: { type: 'string', default: '1400x900' },
+    'steady-s': { type: 'string', default: '12' },
+    'timeout-s': { type: 'string', default: '120' },
+    out: { type: 'string' },
+    shot: { type: 'string' },
+    chromium: { type: 'string', default: process.env.CHROMIUM ?? '/usr/bin/chromium' },
+    // profile the steady window with a devtools.timeline trace (its cost changes the figures:
+    // use in a separate run); writes FILE and adds busy ms per second per thread kind
+    trace: { type: 'string' },
+  },
+});
+for (const k of ['viewer', 'url', 'frames', 'frame-time', 'out'])
+  if (!a[k]) throw new Error(`--${k} is required`);
+const frames = Number(a.frames);
+const frameTimeMs = Number(a['frame-time']);
+const [vw, vh] = a.viewport.split('x').map(Number);
+const steadyMs = Number(a['steady-s']) * 1000;
+const deadline = Date.now() + Number(a['timeout-s']) * 1000;
+const loopMs = frames * frameTimeMs;
+const here = dirname(fileURLToPath(import.meta.url));
+
+const flags = ['--headless', '--no-sandbox', '--disable-gpu'];
+const browser = await chromium.launch({ executablePath: a.chromium, args: flags });
+const result = {
+  viewer: a.viewer, url: a.url, viewport: a.viewport, frames, frameTimeMs, acquiredFps: 1000 / frameTimeMs,
+  chromium: browser.version(), flags, startedAt: new Date().toISOString(), loadavgAtStart: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+  notes: [],
+};
+try {
+  const context = await browser.newContext({ viewport: { width: vw, height: vh } });
+  await context.addInitScript({ path: join(here, 'probe.js') });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => result.notes.push(`pageerror: ${String(e).slice(0, 200)}`));
+  // Pixel data on the wire: frames (WADO-RS /frames/, rendered or not) or whole instances.
+  const pixelRequests = [];
+  page.on('requestfinished', (request) => {
+    const url = request.url();
+    if (!/\/frames\/|\/bulkdata|\/instances\/[^/?]+(\?|$)/.test(url)) return;
+    const t = request.timing();
+    pixelRequests.push({ url, endEpochMs: t.startTime + t.responseEnd });
+  });
+
+  await page.goto(a.url, { waitUntil: 'commit', timeout: 60000 });
+  const timeOrigin = await page.evaluate(() => performance.timeOrigin);
+  const probe = () => page.evaluate(() => window.__viewerBenchProbe);
+  const sleep = (ms) => page.waitForTimeout(ms);
+  const stats = () => page.evaluate(() => (window.__systoleStats ? JSON.parse(JSON.stringify(window.__systoleStats)) : null));
+
+  // 1. first picture on the viewport canvas
+  while ((await probe())?.firstPaintMs == null) {
+    if (Date.now() > deadline) throw new Error('no picture on any canvas before the timeout');
+    await sleep(100);
+  }
+  // 2. playback: Systole plays on open; OHIF shows its cine player: press play if the
+  //    picture does not change by itself within 1.5 s of the first picture.
+  if (a.viewer === 'ohif') {
+    const skip = page.getByText('Skip all');
+    if (await skip.isVisible().catch(() => false)) await skip.click().catch(() => {});
+    await sleep(1500);
+    if ((await probe()).changes.length <= 1) {
+      const play = page.locator('[data-cy="cine-player-play-pause"]');
+      await play.waitFor({ timeout: Math.max(1000, deadline - Date.now()) });
+      await play.click();
+      result.playPressedMs = await page.evaluate(() => performance.now());
+    } else result.notes.push('OHIF played by itself');
+    // the frame rate OHIF's cine player was set to (its FPS field)
+    result.ohifCineFps = await page.evaluate(() => {
+      const box = document.querySelector('[data-cy="cine-player-play-pause"]')?.closest('div:has(input)');
+      return box?.querySelector('input')?.value ?? null;
+    });
+  }
+  // 3. every frame shown once: the number of distinct pictures reaches the frame
+  //    count (or stops growing for 3 loop durations: a loop with identical frames)
+  let grewAt = Date.now();
+  let distinct = 0;
+  for (;;) {
+    const p = await probe();
+    const d = new Set(p.changes.map((c) => c[1])).size;
+    if (d > distinct) {
+      distinct = d;
+      grewAt = Date.now();
+    }
+    if (d >= frames) break;
+    if (Date.now() - grewAt > Math.max(4000, 3 * loopMs)) {
+      result.notes.push(`distinct pictures stopped at ${d} of ${frames} frames`);
+      break;
+    }
+    if (Date.now() > deadline) {
+      result.notes.push(`timeout: ${d} of ${frames} frames shown`);
+      break;
+    }
+    await sleep(250);
+  }
+  // 4. steady playback window
+  await sleep(500);
+  const windowStartMs = await page.evaluate(() => performance.now());
+  const statsBefore = await stats();
+  if (a.trace) await browser.startTracing(page, { categories: ['devtools.timeline', 'toplevel'] });
+  await sleep(steadyMs);
+  // a slow player: extend the window (up to 40 s) until it holds 2.2 loop cycles,
+  // so that the cycle (speed, drops) can be found in it
+  const inWindow = async () =>
+    page.evaluate((t0) => window.__viewerBenchProbe.changes.filter((c) => c[0] >= t0).length, windowStartMs);
+  while ((await inWindow()) < 2.2 * frames) {
+    if ((await page.evaluate(() => performance.now())) - windowStartMs > 40000) break;
+    await sleep(500);
+  }
+  const windowEndMs = await page.evaluate(() => performance.now());
+  const statsAfter = await stats();
+  if (a.trace) {
+    const trace = await browser.stopTracing();
+    writeFileSync(a.trace, trace);
+    result.profile = busyPerThread(JSON.parse(trace.toString()));
+  }
+  const p = await probe();
+  if (a.shot) await page.screenshot({ path: a.shot });
+
+  const lastPixelMs = pixelRequests.length
+    ? Math.max(...pixelRequests.map((r) => r.endEpochMs)) - timeOrigin : null;
+  Object.assign(result, analyse({ probe: p, frames, frameTimeMs, windowStartMs, windowEndMs }), {
+    pixelRequests: pixelRequests.length,
+    pixelDataLoadedMs: lastPixelMs,
+    probeCanvas: p.canvas,
+  });
+  if (statsAfter) result.systoleStats = summariseStats(statsBefore, statsAfter, windowEndMs - windowStartMs);
+} catch (e) {
+  result.error = String(e?.stack ?? e);
+  if (a.shot) await browser.contexts()[0]?.pages()[0]?.screenshot({ path: a.shot }).catch(() => {});
+  result.systoleStatsAtError = await browser.contexts()[0]?.pages()[0]
+    ?.evaluate(() => window.__systoleStats ?? null).catch(() => null) ?? null;
+} finally {
+  await browser.close();
+  writeFileSync(a.out, JSON.stringify(result, null, 2));
+}
+if (result.error) {
+  console.error(`${a.viewer} ${a.viewport}: ${result.error}`);
+  process.exit(1);
+}
+
+// Systole's own counters over the steady window (cell 0), beside the probe's.
+function summariseStats(before, after, durationMs) {
+  const b = before?.cells?.[0];
+  const c = after.cells?.[0];
+  if (!c) return { cells: 0 };
+  const delta = (k) => (b ? c[k] - b[k] : null);
+  return {
+    firstFramePaintedMs: c.firstFramePaintedMs,
+    loopReadyMs: c.loopReadyMs,
+    viewerOpenedMs: after.viewerOpenedMs,
+    frameCount: c.frameCount,
+    acquiredFps: c.acquiredFps,
+    timingSource: c.timingSource,
+    windowFramesPresented: delta('framesPresented'),
+    windowFramesDropped: delta('framesDropped'),
+    windowFramesRepeated: delta('framesRepeated'),
+    windowFramesDelayed: delta('framesDelayed'),
+    windowPresentedFps: b ? (delta('framesPresented') * 1000) / durationMs : null,
+    totalFramesPresented: c.framesPresented,
+    totalFramesDropped: c.framesDropped,
+    totalFramesRepeated: c.framesRepeated,
+    error: c.error,
+  };
+}

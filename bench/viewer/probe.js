@@ -1,0 +1,72 @@
+// The outside probe of the viewer bench, injected before any page script
+// (page.addInitScript) and identical for every viewer: one requestAnimationFrame
+// loop that, every refresh, reads the viewport canvas (the largest canvas on
+// the page) back as a 48x32 downscale, hashes it, and records
+//   rafs:    the rAF callback times (the page's rAF rate),
+//   changes: [time, hash] each time the picture differs from the previous
+//            refresh (a new frame presented),
+//   firstPaintMs: when the canvas first held a picture (>= 2 % of the
+//            downscaled pixels brighter than black),
+//   longFrames: the browser's long-animation-frame entries (main thread busy
+//            > 50 ms between two paints).
+// Times are performance.now(): ms since the navigation started. The cost is
+// one 48x32 drawImage + getImageData per refresh, the same for every viewer.
+(() => {
+  const W = 48;
+  const H = 32;
+  const probe = { rafs: [], changes: [], firstPaintMs: null, canvas: null, longFrames: [] };
+  window.__viewerBenchProbe = probe;
+  // Long animation frames (> 50 ms of main-thread work between two paints): [start, duration, blocking]
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) probe.longFrames.push([e.startTime, e.duration, e.blockingDuration]);
+    }).observe({ type: 'long-animation-frame', buffered: true });
+  } catch {
+    probe.longFrames = null; // not supported by this browser
+  }
+  let small = null;
+  let ctx = null;
+  let target = null;
+  let count = 0;
+  let last = -1;
+  const pick = () => {
+    let best = null;
+    let area = 0;
+    for (const c of document.querySelectorAll('canvas')) {
+      const a = c.clientWidth * c.clientHeight;
+      if (c !== small && a > area) {
+        area = a;
+        best = c;
+      }
+    }
+    return best;
+  };
+  const tick = () => {
+    const now = performance.now();
+    probe.rafs.push(now);
+    if (!target || !target.isConnected || count++ % 30 === 0) target = pick();
+    if (target && target.width > 0 && target.height > 0) {
+      if (!ctx) {
+        small = document.createElement('canvas');
+        small.width = W;
+        small.height = H;
+        ctx = small.getContext('2d', { willReadFrequently: true });
+      }
+      probe.canvas = { className: String(target.className), width: target.width, height: target.height };
+      ctx.drawImage(target, 0, 0, W, H);
+      const d = ctx.getImageData(0, 0, W, H).data;
+      let h = 2166136261;
+      let lit = 0;
+      for (let i = 0; i < d.length; i += 4) {
+        h = Math.imul(h ^ (d[i] | (d[i + 1] << 8) | (d[i + 2] << 16)), 16777619) >>> 0;
+        if (d[i] + d[i + 1] + d[i + 2] > 72) lit++;
+      }
+      const painted = lit >= (W * H) / 50;
+      if (painted && probe.firstPaintMs === null) probe.firstPaintMs = now;
+      if (painted && h !== last) probe.changes.push([now, h]);
+      last = h;
+    }
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})();
