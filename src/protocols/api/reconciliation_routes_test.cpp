@@ -28,6 +28,11 @@ class ReconciliationRoutesTest : public ::testing::Test {
   http::HttpResponse Call(std::string method, std::string path, std::string body = "") {
     http::HttpRequest request;
     request.method = std::move(method);
+    if (auto q = path.find('?'); q != std::string::npos) {  // the server splits the query off
+      const std::string pair = path.substr(q + 1);
+      request.query.emplace_back(pair.substr(0, pair.find('=')), pair.substr(pair.find('=') + 1));
+      path.resize(q);
+    }
     request.path = std::move(path);
     request.body = std::move(body);
     request.user = "alice";
