@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/sqlite/internal/connection.h"
+#include "adapters/sqlite/internal/patient_counts.h"
 #include "adapters/sqlite/sqlite_index.h"
 
 namespace systole::adapters {
@@ -58,13 +59,6 @@ Result<std::vector<Row>> ReadAll(sqlite::Statement& stmt, Read read) {
     if (!*row) return out;
     out.push_back(read(stmt));
   }
-}
-
-Status RunWithPk(Connection& c, const char* sql, std::int64_t pk) {
-  auto stmt = c.Prepare(sql);
-  if (!stmt) return std::unexpected(stmt.error());
-  stmt->Bind(1, pk);
-  return stmt->Run();
 }
 
 }  // namespace
@@ -228,15 +222,8 @@ Status SqliteIndex::RefileStudy(const std::string& study_uid, const domain::Pati
       stmt->Bind(1, target).Bind(2, study_pk);
       SYSTOLE_RETURN_IF_ERROR(stmt->Run());
     }
-    constexpr const char* kRecount =
-        "UPDATE patients SET "
-        "NumberOfPatientRelatedStudies = (SELECT COUNT(*) FROM studies WHERE patient_pk = ?1), "
-        "NumberOfPatientRelatedSeries = (SELECT COUNT(*) FROM series r JOIN studies s ON r.study_pk = s.pk "
-        "WHERE s.patient_pk = ?1), "
-        "NumberOfPatientRelatedInstances = (SELECT COALESCE(SUM(NumberOfStudyRelatedInstances), 0) FROM studies "
-        "WHERE patient_pk = ?1) WHERE pk = ?1";
-    SYSTOLE_RETURN_IF_ERROR(RunWithPk(c, kRecount, old_patient));
-    return RunWithPk(c, kRecount, target);
+    SYSTOLE_RETURN_IF_ERROR(sqlite::RecountPatient(c, old_patient));
+    return sqlite::RecountPatient(c, target);
   });
 }
 
