@@ -40,7 +40,7 @@ def a04(control, pid, name, birth_date, sex):
 def orm(control, pid, name, birth_date, sex, accession):
     return (msh("ORM^O01", control, "2.3") +
             f"PID|||{pid}^^^HOSP||{name}||{birth_date}|{sex}\r"
-            "PV1||O|||||||^Referrer^Rita\r"
+            "PV1||O||||||^Referrer^Rita\r"  # PV1-8 referring doctor
             f"ORC|NW|PL-{accession}|FI-{accession}||SC||^^^20240315093000^^S\r"
             f"OBR|1|PL-{accession}|FI-{accession}|93306^TTE complete^CPT||||||||||||^Orderer^Oscar||{accession}|"
             f"RP-{accession}|SPS-{accession}|ECHO1|||US|||||||^Dyspnoea on exertion\r")
@@ -187,7 +187,9 @@ def test_birth_date_disagreeing_with_the_order_is_flagged_not_linked(site, tmp_p
     assert status == 200
     (flagged,) = [m for m in body["mismatches"] if m["study_instance_uid"] == study]
     assert flagged["differences"] == [{"attribute": "PatientBirthDate", "header": "19800101", "order": "19800102"}]
-    assert "order" not in api(site, "GET", f"/api/studies/{study}/reconciliation")[1]  # not linked
+    record = api(site, "GET", f"/api/studies/{study}/reconciliation")[1]
+    assert record["state"] == "mismatch" and "order" not in record  # not linked
+    assert record["candidate_accession"] == "E2EACC3"
 
     assert api(site, "POST", f"/api/admin/mismatches/{study}/resolve", {"action": "merge"})[0] == 400
     status, record = api(site, "POST", f"/api/admin/mismatches/{study}/resolve", {"action": "link"})

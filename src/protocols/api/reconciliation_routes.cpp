@@ -70,8 +70,8 @@ void AddReconciliationRoutes(http::Router& router, services::ReconciliationServi
   router.Add({"GET", "/api/admin/orphans", "Studies without a matching order",
               "Answers {\"orphans\": [record]}: studies stored without an accession number or with one no order has. "
               "A record: study_instance_uid, state, accession_number, header_patient {id, issuer, name, birth_date, "
-              "sex}, differences, updated_at, and order {accession_number, requested_procedure, indication, priority, "
-              "referring_physician} once linked."},
+              "sex}, differences, updated_at, order {accession_number, requested_procedure, indication, priority, "
+              "referring_physician} once linked, candidate_accession (the order a mismatch was checked against)."},
              [&recon](const http::HttpRequest&) {
                auto list = recon.Orphans();
                if (!list) return ErrorResponse(list.error());

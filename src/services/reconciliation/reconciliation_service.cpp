@@ -33,7 +33,9 @@ json ToJson(const domain::StudyReconciliation& r) {
   json out{{"study_instance_uid", r.study_instance_uid}, {"state", r.state}, {"accession_number", r.accession_number},
            {"header_patient", PatientJson(r.header_patient)}, {"differences", differences},
            {"updated_at", r.updated_at}};
-  if (!r.order_accession.empty())
+  // The order context once linked; for a mismatch, the order it was checked against.
+  if (r.state != domain::kReconLinked && !r.order_accession.empty()) out["candidate_accession"] = r.order_accession;
+  if (r.state == domain::kReconLinked)
     out["order"] = {{"accession_number", r.order_accession}, {"requested_procedure", r.requested_procedure},
                     {"indication", r.indication}, {"priority", r.priority},
                     {"referring_physician", r.referring_physician}};
