@@ -54,7 +54,7 @@ Result<std::string> PatientCorrectedJson(std::string_view json, const domain::Pa
   put("00100021", "LO", patient.identity.issuer);
   put("00100030", "DA", patient.birth_date);
   put("00100040", "CS", patient.sex);
-  return object.dump();
+  return object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace systole::dicom

@@ -22,15 +22,19 @@ constexpr const char* kRecordColumns =
 std::string DifferencesJson(const std::vector<domain::IdentityDifference>& differences) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& d : differences) list.push_back({{"attribute", d.attribute}, {"header", d.header}, {"order", d.order}});
-  return list.dump();
+  return list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::vector<domain::IdentityDifference> ParseDifferences(const std::string& text) {
   std::vector<domain::IdentityDifference> out;
   auto list = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!list.is_array()) return out;
+  auto text = [](const nlohmann::json& d, const char* key) {
+    auto it = d.find(key);
+    return it != d.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
   for (const auto& d : list)
-    out.push_back({d.value("attribute", ""), d.value("header", ""), d.value("order", "")});
+    if (d.is_object()) out.push_back({text(d, "attribute"), text(d, "header"), text(d, "order")});
   return out;
 }
 

@@ -16,7 +16,7 @@ json PatientJson(const domain::Patient& p) {
 
 json RecordList(const std::vector<domain::StudyReconciliation>& records) {
   json list = json::array();
-  for (const auto& r : records) list.push_back(json::parse(services::RecordJson(r)));
+  for (const auto& r : records) list.push_back(json::parse(services::RecordJson(r), nullptr, false));
   return list;
 }
 
@@ -75,7 +75,7 @@ void AddReconciliationRoutes(http::Router& router, services::ReconciliationServi
              [&recon](const http::HttpRequest&) {
                auto list = recon.Orphans();
                if (!list) return ErrorResponse(list.error());
-               return http::HttpResponse::Json(200, json{{"orphans", RecordList(*list)}}.dump());
+               return http::HttpResponse::Json(200, json{{"orphans", RecordList(*list)}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
              });
   router.Add({"GET", "/api/admin/mismatches", "Studies whose header patient disagrees with their order",
               "Answers {\"mismatches\": [record]}; `differences` lists {attribute, header, order} for each of "
@@ -83,7 +83,7 @@ void AddReconciliationRoutes(http::Router& router, services::ReconciliationServi
              [&recon](const http::HttpRequest&) {
                auto list = recon.Mismatches();
                if (!list) return ErrorResponse(list.error());
-               return http::HttpResponse::Json(200, json{{"mismatches", RecordList(*list)}}.dump());
+               return http::HttpResponse::Json(200, json{{"mismatches", RecordList(*list)}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
              });
   router.Add({"GET", "/api/admin/duplicate-patients", "Duplicate-patient candidates",
               "Answers {\"candidates\": [{name, birth_date, patients: [{id, issuer, name, birth_date, sex}]}]}: "
@@ -97,7 +97,7 @@ void AddReconciliationRoutes(http::Router& router, services::ReconciliationServi
                  for (const auto& p : g.patients) patients.push_back(PatientJson(p));
                  list.push_back({{"name", g.name}, {"birth_date", g.birth_date}, {"patients", patients}});
                }
-               return http::HttpResponse::Json(200, json{{"candidates", list}}.dump());
+               return http::HttpResponse::Json(200, json{{"candidates", list}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
              });
   router.Add({"GET", "/api/admin/reconciliation-log", "Every reconciliation action, newest first",
               "Answers {\"actions\": [{id, at, user, action, study_instance_uid, before, after}]} (before/after: the "
@@ -121,7 +121,7 @@ void AddReconciliationRoutes(http::Router& router, services::ReconciliationServi
                                  {"study_instance_uid", a.study_instance_uid}, {"before", parse(a.before)},
                                  {"after", parse(a.after)}});
                }
-               return http::HttpResponse::Json(200, json{{"actions", list}}.dump());
+               return http::HttpResponse::Json(200, json{{"actions", list}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
              });
   router.Add({"GET", "/api/studies/{StudyInstanceUID}/reconciliation", "A study's reconciliation state and order context",
               "Answers the study's record (see /api/admin/orphans); 404 when Systole has no record of the study."},

@@ -53,7 +53,8 @@ const domain::ScheduledStep* LiveStep(const std::vector<domain::ScheduledStep>& 
 
 }  // namespace
 
-std::string RecordJson(const domain::StudyReconciliation& record) { return ToJson(record).dump(); }
+// Text from DICOM headers is not always valid UTF-8: invalid bytes become U+FFFD, never an exception.
+std::string RecordJson(const domain::StudyReconciliation& record) { return ToJson(record).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 
 std::vector<domain::IdentityDifference> CompareIdentity(const domain::Patient& header, const domain::Patient& order) {
   std::vector<domain::IdentityDifference> out;

@@ -159,5 +159,13 @@ TEST(CompareIdentityTest, EmptyOnEitherSideIsNoDisagreement) {
   EXPECT_EQ(d[2].attribute, "PatientName");
 }
 
+TEST_F(ReconciliationServiceTest, HeaderTextThatIsNotUtf8IsKeptAndLoggedWithoutThrowing) {
+  // A header in a character set that could not be converted keeps its raw bytes.
+  Store("6.1", {{"P6", ""}, "\xCF\xEE\xEB^\x1b$B", "", ""}, "");
+  EXPECT_EQ(Get("6.1").state, domain::kReconOrphan);
+  const std::string json = RecordJson(Get("6.1"));
+  EXPECT_NE(json.find("\xEF\xBF\xBD"), std::string::npos);  // U+FFFD in place of the invalid bytes
+}
+
 }  // namespace
 }  // namespace systole::services
