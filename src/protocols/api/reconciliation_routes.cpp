@@ -20,6 +20,17 @@ json RecordList(const std::vector<domain::StudyReconciliation>& records) {
   return list;
 }
 
+// 200 with `body` (invalid UTF-8 from DICOM headers replaced, never thrown).
+http::HttpResponse JsonAnswer(const json& body) {
+  return http::HttpResponse::Json(200, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+// {key: [record]} of a listing.
+http::HttpResponse RecordsAnswer(const char* key, const Result<std::vector<domain::StudyReconciliation>>& list) {
+  if (!list) return ErrorResponse(list.error());
+  return JsonAnswer(json{{key, RecordList(*list)}});
+}
+
 http::HttpResponse RecordResponse(const Result<domain::StudyReconciliation>& record) {
   if (!record) return ErrorResponse(record.error());
   return http::HttpResponse::Json(200, services::RecordJson(*record));
@@ -72,19 +83,11 @@ void AddReconciliationRoutes(http::Router& router, services::ReconciliationServi
               "A record: study_instance_uid, state, accession_number, header_patient {id, issuer, name, birth_date, "
               "sex}, differences, updated_at, order {accession_number, requested_procedure, indication, priority, "
               "referring_physician} once linked, candidate_accession (the order a mismatch was checked against)."},
-             [&recon](const http::HttpRequest&) {
-               auto list = recon.Orphans();
-               if (!list) return ErrorResponse(list.error());
-               return http::HttpResponse::Json(200, json{{"orphans", RecordList(*list)}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-             });
+             [&recon](const http::HttpRequest&) { return RecordsAnswer("orphans", recon.Orphans()); });
   router.Add({"GET", "/api/admin/mismatches", "Studies whose header patient disagrees with their order",
               "Answers {\"mismatches\": [record]}; `differences` lists {attribute, header, order} for each of "
               "PatientID, IssuerOfPatientID, PatientName, PatientBirthDate, PatientSex that disagree. Not linked."},
-             [&recon](const http::HttpRequest&) {
-               auto list = recon.Mismatches();
-               if (!list) return ErrorResponse(list.error());
-               return http::HttpResponse::Json(200, json{{"mismatches", RecordList(*list)}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-             });
+             [&recon](const http::HttpRequest&) { return RecordsAnswer("mismatches", recon.Mismatches()); });
   router.Add({"GET", "/api/admin/duplicate-patients", "Duplicate-patient candidates",
               "Answers {\"candidates\": [{name, birth_date, patients: [{id, issuer, name, birth_date, sex}]}]}: "
               "patients with the same name (case, spaces, trailing '^' ignored) and birth date under different IDs."},
@@ -97,7 +100,7 @@ void AddReconciliationRoutes(http::Router& router, services::ReconciliationServi
                  for (const auto& p : g.patients) patients.push_back(PatientJson(p));
                  list.push_back({{"name", g.name}, {"birth_date", g.birth_date}, {"patients", patients}});
                }
-               return http::HttpResponse::Json(200, json{{"candidates", list}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+               return JsonAnswer(json{{"candidates", list}});
              });
   router.Add({"GET", "/api/admin/reconciliation-log", "Every reconciliation action, newest first",
               "Answers {\"actions\": [{id, at, user, action, study_instance_uid, before, after}]} (before/after: the "
@@ -121,7 +124,7 @@ void AddReconciliationRoutes(http::Router& router, services::ReconciliationServi
                                  {"study_instance_uid", a.study_instance_uid}, {"before", parse(a.before)},
                                  {"after", parse(a.after)}});
                }
-               return http::HttpResponse::Json(200, json{{"actions", list}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+               return JsonAnswer(json{{"actions", list}});
              });
   router.Add({"GET", "/api/studies/{StudyInstanceUID}/reconciliation", "A study's reconciliation state and order context",
               "Answers the study's record (see /api/admin/orphans); 404 when Systole has no record of the study."},
