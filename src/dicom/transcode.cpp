@@ -17,6 +17,7 @@
 
 #include "dicom/frame_decoder.h"
 #include "dicom/frames.h"
+#include "dicom/patient_module.h"
 #include "dicom/j2k_codec.h"
 #include "dicom/video_codec.h"
 
@@ -91,8 +92,9 @@ bool CanTranscodeTo(const std::string& ts) {
   return false;
 }
 
-Result<std::string> Transcode(const std::filesystem::path& file, const std::string& transfer_syntax) {
-  if (!CanTranscodeTo(transfer_syntax))
+Result<std::string> Transcode(const std::filesystem::path& file, const std::string& transfer_syntax,
+                              const domain::Patient* patient) {
+  if (!patient && !CanTranscodeTo(transfer_syntax))
     return Fail(ErrorCode::kInvalidArgument, "cannot transcode to " + transfer_syntax);
   RegisterDecoders();
   RegisterEncoders();
@@ -102,7 +104,10 @@ Result<std::string> Transcode(const std::filesystem::path& file, const std::stri
   if (cond.bad()) return Fail(ErrorCode::kInvalidArgument, std::string("cannot read stored instance: ") + cond.text());
   DcmDataset& dataset = *format.getDataset();
   const std::string stored = DcmXfer(dataset.getOriginalXfer()).getXferID();
-  if (IsJ2kTransferSyntax(stored) || VideoCodecOf(stored)) {
+  if (stored != transfer_syntax && !CanTranscodeTo(transfer_syntax))
+    return Fail(ErrorCode::kInvalidArgument, "cannot transcode to " + transfer_syntax);
+  if (patient) SYSTOLE_RETURN_IF_ERROR(ApplyPatient(dataset, *patient));
+  if (stored != transfer_syntax && (IsJ2kTransferSyntax(stored) || VideoCodecOf(stored))) {
     if (auto decoded = DecodeInPlace(file, dataset); !decoded)
       return Fail(ErrorCode::kInvalidArgument, "pixel data stored as " + stored + " cannot be decoded: " + decoded.error().message);
   }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "base/result.h"
+#include "domain/identity.h"
 
 namespace systole::dicom {
 
@@ -19,6 +20,9 @@ bool CanTranscodeTo(const std::string& transfer_syntax);
 // The Part 10 bytes of `file` in `transfer_syntax` (same SOP Instance UID; pixel
 // data decoded and, for a compressed target, re-encoded). kInvalidArgument when
 // the stored pixel data cannot be decoded or the target cannot hold it.
-Result<std::string> Transcode(const std::filesystem::path& file, const std::string& transfer_syntax);
+// With `patient`, the patient module is replaced by it (dicom/patient_module.h);
+// the stored syntax is then a valid target too (only the header changes).
+Result<std::string> Transcode(const std::filesystem::path& file, const std::string& transfer_syntax,
+                              const domain::Patient* patient = nullptr);
 
 }  // namespace systole::dicom

@@ -2,8 +2,28 @@
 
 #include "adapters/fs/fs_blob_store.h"
 #include "adapters/sqlite/sqlite_index.h"
+#include "base/log.h"
+#include "dicom/instance_reader.h"
 
 namespace systole::server {
+namespace {
+
+// Reconciles the study of a stored instance; its header is read only for a study not seen yet.
+Status Reconcile(services::ReconciliationService& recon, const std::string& study, const std::filesystem::path& path) {
+  auto known = recon.Known(study);
+  if (!known) return std::unexpected(known.error());
+  if (*known) return {};
+  auto parsed = dicom::ReadInstanceFile(path);
+  if (!parsed) return std::unexpected(parsed.error());
+  auto get = [&](domain::Attribute a) { return parsed->values[static_cast<std::size_t>(a)]; };
+  using domain::Attribute;
+  return recon.StudyStored(study,
+                           {{get(Attribute::PatientID), get(Attribute::IssuerOfPatientID)}, get(Attribute::PatientName),
+                            get(Attribute::PatientBirthDate), get(Attribute::PatientSex)},
+                           get(Attribute::AccessionNumber));
+}
+
+}  // namespace
 
 struct Archive::Adapters {
   std::unique_ptr<adapters::FsBlobStore> blobs;
@@ -25,15 +45,27 @@ Result<std::unique_ptr<Archive>> Archive::Open(const Config& config) {
   archive->ingest_ = std::make_unique<services::IngestService>(*archive->adapters_->index, *archive->adapters_->blobs,
                                                                archive->clock_, config.ingest,
                                                                archive->adapters_->index.get());
+  // Retrieves serve the index's current patient module for corrected studies (IHE PIR).
   archive->query_ = std::make_unique<services::QueryService>(*archive->adapters_->index, *archive->adapters_->blobs,
-                                                             config.query_max_results);
+                                                             config.query_max_results, archive->adapters_->index.get());
+  archive->reconciliation_ =
+      std::make_unique<services::ReconciliationService>(*archive->adapters_->index, *archive->adapters_->index);
   archive->cine_ = std::make_unique<services::CineService>(config.cine);
   // The frame table of every stored instance is built at ingest, while its file is in the page cache.
-  archive->ingest_->OnStored([cine = archive->cine_.get()](const services::IngestOutcome&, const std::filesystem::path& path) {
+  // A study's first instance is reconciled with the orders (its header read once).
+  archive->ingest_->OnStored([cine = archive->cine_.get(), recon = archive->reconciliation_.get()](
+                                 const services::IngestOutcome& outcome, const std::filesystem::path& path) {
     cine->Prepare(path);
+    if (auto done = Reconcile(*recon, outcome.study_instance_uid, path); !done)
+      LOG_ERROR("reconcile", "study {} not reconciled: {}", outcome.study_instance_uid, done.error().message);
   });
   auto& index_ref = *archive->adapters_->index;
   archive->identity_ = std::make_unique<services::IdentityService>(index_ref, index_ref, index_ref, archive->clock_);
+  // An order or ADT may be what a waiting (orphan, mismatch) study needed.
+  archive->identity_->OnChanged([recon = archive->reconciliation_.get()] {
+    if (auto retried = recon->Retry(); !retried)
+      LOG_ERROR("reconcile", "waiting studies not reconciled again: {}", retried.error().message);
+  });
   archive->measurements_ =
       std::make_unique<services::MeasurementService>(*archive->adapters_->index, *archive->adapters_->index);
   return archive;

@@ -10,6 +10,7 @@
 #include "services/ingest/ingest_service.h"
 #include "services/measurements/measurement_service.h"
 #include "services/query/query_service.h"
+#include "services/reconciliation/reconciliation_service.h"
 
 namespace systole::server {
 
@@ -25,6 +26,7 @@ class Archive {
   services::CineService& cine() { return *cine_; }
   services::IdentityService& identity() { return *identity_; }
   services::MeasurementService& measurements() { return *measurements_; }
+  services::ReconciliationService& reconciliation() { return *reconciliation_; }
   ports::InstanceIndex& index();
   ports::BlobStore& blobs();
 
@@ -38,6 +40,7 @@ class Archive {
   std::unique_ptr<services::CineService> cine_;
   std::unique_ptr<services::IdentityService> identity_;
   std::unique_ptr<services::MeasurementService> measurements_;
+  std::unique_ptr<services::ReconciliationService> reconciliation_;
 };
 
 }  // namespace systole::server

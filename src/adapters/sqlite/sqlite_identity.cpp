@@ -2,11 +2,13 @@
 #include <fmt/format.h>
 
 #include "adapters/sqlite/internal/connection.h"
+#include "adapters/sqlite/internal/patient_counts.h"
 #include "adapters/sqlite/sqlite_index.h"
 
 namespace systole::adapters {
 
 using sqlite::Connection;
+using sqlite::RecountPatient;
 
 namespace {
 
@@ -66,19 +68,6 @@ Result<std::pair<std::int64_t, bool>> Upsert(Connection& c, const domain::Patien
     SYSTOLE_RETURN_IF_ERROR(stmt->Run());
   }
   return std::pair{rows->front(), false};
-}
-
-Status RecountPatient(Connection& c, std::int64_t pk) {
-  auto stmt = c.Prepare(
-      "UPDATE patients SET "
-      "NumberOfPatientRelatedStudies = (SELECT COUNT(*) FROM studies WHERE patient_pk = ?1), "
-      "NumberOfPatientRelatedSeries = (SELECT COUNT(*) FROM series r JOIN studies s ON r.study_pk = s.pk "
-      "WHERE s.patient_pk = ?1), "
-      "NumberOfPatientRelatedInstances = (SELECT COALESCE(SUM(NumberOfStudyRelatedInstances), 0) FROM studies "
-      "WHERE patient_pk = ?1) WHERE pk = ?1");
-  if (!stmt) return std::unexpected(stmt.error());
-  stmt->Bind(1, pk);
-  return stmt->Run();
 }
 
 // pks of `table` rows whose patient_pk is `patient`, comma-separated.

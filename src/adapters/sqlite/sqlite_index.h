@@ -9,6 +9,7 @@
 
 #include "ports/identity_index.h"
 #include "ports/measurement_store.h"
+#include "ports/reconciliation.h"
 #include "ports/study_index.h"
 
 namespace systole::adapters {
@@ -20,7 +21,8 @@ class SqliteIndex final : public ports::InstanceIndex,
                           public ports::PatientRegistry,
                           public ports::OrderBook,
                           public ports::MessageLog,
-                          public ports::MeasurementStore {
+                          public ports::MeasurementStore,
+                          public ports::ReconciliationStore {
  public:
   // Opens (creating if needed) the database at `path` and migrates it.
   static Result<std::unique_ptr<SqliteIndex>> Open(const std::filesystem::path& path, std::size_t max_connections);
@@ -42,6 +44,17 @@ class SqliteIndex final : public ports::InstanceIndex,
   Result<std::size_t> SetOrderStatus(std::string_view accession_number, std::string_view status) override;
   Result<std::vector<domain::ScheduledStep>> ListSteps(bool active_only) override;
   Status RecordMessage(const domain::InboundMessage& message) override;
+
+  // Reconciliation port (sqlite_reconciliation.cpp).
+  Result<std::map<std::string, domain::Patient>> CorrectedPatients(const std::vector<std::string>& study_uids) override;
+  Result<std::optional<domain::StudyReconciliation>> GetReconciliation(const std::string& study_uid) override;
+  Status PutReconciliation(const domain::StudyReconciliation& record) override;
+  Result<std::vector<domain::StudyReconciliation>> ListReconciliations(const std::string& state) override;
+  Status AppendAction(const domain::ReconciliationAction& action) override;
+  Result<std::vector<domain::ReconciliationAction>> ListActions(std::size_t limit) override;
+  Result<domain::Patient> StudyPatient(const std::string& study_uid) override;
+  Status RefileStudy(const std::string& study_uid, const domain::Patient& patient) override;
+  Result<std::vector<domain::DuplicateCandidates>> DuplicatePatients() override;
 
  private:
   explicit SqliteIndex(std::unique_ptr<sqlite::ConnectionPool> pool);

@@ -1,5 +1,6 @@
 #include <nlohmann/json.hpp>
 
+#include "protocols/api/api_errors.h"
 #include "protocols/api/api_routes.h"
 
 namespace systole::api {
@@ -66,19 +67,6 @@ json EntryJson(const services::FoldedMeasurement& folded) {
   for (const auto& sample : folded.samples) samples.push_back(ValueJson(sample));
   entry["samples"] = std::move(samples);
   return entry;
-}
-
-http::HttpResponse ErrorResponse(const Error& error) {
-  switch (error.code) {
-    case ErrorCode::kInvalidArgument:
-      return http::HttpResponse::Error(400, error.message);
-    case ErrorCode::kNotFound:
-      return http::HttpResponse::Error(404, error.message);
-    case ErrorCode::kUnavailable:
-      return http::HttpResponse::Error(503, error.message);
-    default:
-      return http::HttpResponse::Error(500, error.message);
-  }
 }
 
 }  // namespace

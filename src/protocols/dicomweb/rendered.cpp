@@ -1,6 +1,7 @@
 // WADO-RS rendered and thumbnail resources, and WADO-URI.
 #include <charconv>
 
+#include "dicom/transcode.h"
 #include "protocols/dicomweb/internal.h"
 
 namespace systole::dicomweb {
@@ -114,9 +115,16 @@ http::HttpResponse WadoUri(const http::HttpRequest& request, const Services& ser
     auto set = services.query.Retrieve(PathQuery(scoped));
     if (!set) return ErrorResponse(set.error());
     if (set->instances.empty()) return http::HttpResponse::Error(404, "no such object");
+    const auto& item = set->instances.front();
     http::HttpResponse response;
     response.With("Content-Type", "application/dicom");
-    response.stream = [path = set->instances.front().path](http::BodyWriter& writer) { StreamFileTo(path, writer); };
+    if (item.corrected_patient) {  // the index's current patient module (IHE PIR), rewritten in memory
+      auto corrected = dicom::Transcode(item.path, item.instance.transfer_syntax_uid, &*item.corrected_patient);
+      if (!corrected) return ErrorResponse(corrected.error());
+      response.body = std::move(*corrected);
+      return response;
+    }
+    response.stream = [path = item.path](http::BodyWriter& writer) { StreamFileTo(path, writer); };
     return response;
   }
   dicom::RenderOptions options;

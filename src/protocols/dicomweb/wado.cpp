@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "dicom/dicom_json.h"
 #include "dicom/frame_decoder.h"
+#include "dicom/patient_module.h"
 #include "dicom/transcode.h"
 #include "protocols/dicomweb/internal.h"
 
@@ -162,7 +163,8 @@ http::HttpResponse Retrieve(const http::HttpRequest& request, services::QuerySer
   std::uint64_t length = boundary.size() + 6;
   for (std::size_t i = 0; i < set->instances.size() && length > 0; ++i) {
     const auto& instance = set->instances[i].instance;
-    if (send[i] != instance.transfer_syntax_uid || instance.blob.size == 0) length = 0;
+    if (send[i] != instance.transfer_syntax_uid || instance.blob.size == 0 || set->instances[i].corrected_patient)
+      length = 0;
     else length += part_head(send[i]).size() + instance.blob.size + 2;
   }
   if (length > 0) response.stream_length = length;
@@ -171,11 +173,12 @@ http::HttpResponse Retrieve(const http::HttpRequest& request, services::QuerySer
     for (std::size_t i = 0; i < instances.size(); ++i) {
       const auto& item = instances[i];
       const std::string head = part_head(send[i]);
-      if (send[i] == item.instance.transfer_syntax_uid) {
+      if (send[i] == item.instance.transfer_syntax_uid && !item.corrected_patient) {
         if (!writer.Write(head) || !StreamFileTo(item.path, writer) || !writer.Write("\r\n")) return;
         continue;
       }
-      auto converted = dicom::Transcode(item.path, send[i]);
+      // Converted, or rewritten in memory with the index's current patient module (IHE PIR).
+      auto converted = dicom::Transcode(item.path, send[i], item.corrected_patient ? &*item.corrected_patient : nullptr);
       if (!converted) {  // the status line is gone: end the stream short, the client sees a truncated body
         LOG_ERROR("dicomweb", "cannot send {} as {}: {}", item.instance.sop_instance_uid, send[i], converted.error().message);
         return;
@@ -197,6 +200,11 @@ http::HttpResponse RetrieveMetadata(const http::HttpRequest& request, const Serv
     if (!json) {
       LOG_ERROR("dicomweb", "metadata of {}: {}", item.instance.sop_instance_uid, json.error().message);
       return ErrorResponse(json.error());
+    }
+    if (item.corrected_patient) {
+      auto corrected = dicom::PatientCorrectedJson(*json, *item.corrected_patient);
+      if (!corrected) return ErrorResponse(corrected.error());
+      *json = std::move(*corrected);
     }
     if (body.size() > 1) body += ",";
     body += *json;

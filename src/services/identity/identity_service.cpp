@@ -89,7 +89,9 @@ IdentityService::IdentityService(ports::PatientRegistry& registry, ports::OrderB
 
 Result<bool> IdentityService::RecordPatient(const domain::Patient& patient) {
   if (patient.identity.id.empty()) return Fail(ErrorCode::kInvalidArgument, "patient identifier missing");
-  return registry_.UpsertPatient(patient, false);
+  auto created = registry_.UpsertPatient(patient, false);
+  if (created) Changed();
+  return created;
 }
 
 Result<domain::MergeOutcome> IdentityService::MergePatients(const domain::Patient& surviving,
@@ -97,7 +99,9 @@ Result<domain::MergeOutcome> IdentityService::MergePatients(const domain::Patien
                                                             std::string_view reference) {
   if (surviving.identity.id.empty()) return Fail(ErrorCode::kInvalidArgument, "surviving patient identifier missing");
   if (merged.id.empty()) return Fail(ErrorCode::kInvalidArgument, "merged patient identifier missing");
-  return registry_.MergePatients(surviving, merged, reference);
+  auto outcome = registry_.MergePatients(surviving, merged, reference);
+  if (outcome) Changed();
+  return outcome;
 }
 
 Result<std::size_t> IdentityService::ApplyOrder(OrderControl control, std::vector<domain::ScheduledStep> steps) {
@@ -129,6 +133,7 @@ Result<std::size_t> IdentityService::ApplyOrder(OrderControl control, std::vecto
     SYSTOLE_RETURN_IF_ERROR(orders_.UpsertStep(step));
     ++touched;
   }
+  Changed();
   return touched;
 }
 

@@ -14,6 +14,7 @@
 // Thread-safe (the ports are).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -81,7 +82,15 @@ class IdentityService {
   // The clock's time as an HL7 DTM (YYYYMMDDHHMMSS, UTC).
   std::string Hl7Timestamp() const;
 
+  // Called (on the caller's thread) after a patient, a merge or an order changed
+  // the index, e.g. to reconcile waiting studies again. Set once, before use.
+  void OnChanged(std::function<void()> listener) { on_changed_ = std::move(listener); }
+
  private:
+  void Changed() {
+    if (on_changed_) on_changed_();
+  }
+  std::function<void()> on_changed_;
   ports::PatientRegistry& registry_;
   ports::OrderBook& orders_;
   ports::MessageLog& log_;

@@ -4,8 +4,9 @@
 
 namespace systole::services {
 
-QueryService::QueryService(ports::StudyQuery& index, ports::BlobStore& blobs, std::size_t max_results)
-    : index_(index), blobs_(blobs), max_results_(max_results) {}
+QueryService::QueryService(ports::StudyQuery& index, ports::BlobStore& blobs, std::size_t max_results,
+                           ports::PatientCorrections* corrections)
+    : index_(index), blobs_(blobs), max_results_(max_results), corrections_(corrections) {}
 
 Result<std::vector<domain::QueryRow>> QueryService::Find(domain::Query query) {
   if (max_results_ > 0 && (query.limit == 0 || query.limit > max_results_)) query.limit = max_results_;
@@ -25,7 +26,18 @@ Result<QueryService::RetrieveSet> QueryService::Retrieve(const domain::Query& qu
       set.missing.push_back(instance.sop_instance_uid);
       continue;
     }
-    set.instances.push_back({std::move(instance), std::move(*path)});
+    set.instances.push_back({std::move(instance), std::move(*path), std::nullopt});
+  }
+  if (corrections_ && !set.instances.empty()) {
+    std::vector<std::string> studies;
+    for (const auto& item : set.instances)
+      if (studies.empty() || studies.back() != item.instance.study_instance_uid)
+        studies.push_back(item.instance.study_instance_uid);
+    auto corrected = corrections_->CorrectedPatients(studies);
+    if (!corrected) return std::unexpected(corrected.error());
+    for (auto& item : set.instances)
+      if (auto it = corrected->find(item.instance.study_instance_uid); it != corrected->end())
+        item.corrected_patient = it->second;
   }
   return set;
 }

@@ -2,13 +2,19 @@
 //
 // Find() answers a domain::Query (bounded by max_results so a careless
 // "everything" query cannot exhaust memory); Retrieve() resolves a query to the
-// stored instances to send and a local path to read each from. Thread-safe.
+// stored instances to send and a local path to read each from. With a
+// PatientCorrections port, instances of studies whose patient the index has
+// corrected since they were stored (ADT update, merge, admin correction) carry
+// the current patient module: senders serve it instead of the stored header
+// (IHE PIR); the stored file is never changed. Thread-safe.
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <vector>
 
 #include "ports/blob_store.h"
+#include "ports/reconciliation.h"
 #include "ports/study_index.h"
 
 namespace systole::services {
@@ -16,11 +22,14 @@ namespace systole::services {
 struct RetrievableInstance {
   domain::StoredInstance instance;
   std::filesystem::path path;  // where to read the Part 10 file
+  // Set when the stored header's patient module is out of date: send this one instead.
+  std::optional<domain::Patient> corrected_patient;
 };
 
 class QueryService {
  public:
-  QueryService(ports::StudyQuery& index, ports::BlobStore& blobs, std::size_t max_results);
+  QueryService(ports::StudyQuery& index, ports::BlobStore& blobs, std::size_t max_results,
+               ports::PatientCorrections* corrections = nullptr);
 
   // Rows matching `query`; at most max_results (0 = unbounded) even if the
   // query asks for more. kInvalidArgument for conditions below the level.
@@ -38,6 +47,7 @@ class QueryService {
   ports::StudyQuery& index_;
   ports::BlobStore& blobs_;
   std::size_t max_results_;
+  ports::PatientCorrections* corrections_;
 };
 
 }  // namespace systole::services

@@ -7,6 +7,7 @@
 #include "adapters/test_records.h"
 #include "adapters/memory/memory_blob_store.h"
 #include "adapters/memory/memory_index.h"
+#include "adapters/memory/memory_reconciliation.h"
 
 namespace systole::services {
 namespace {
@@ -55,6 +56,28 @@ TEST_F(QueryServiceTest, RetrieveResolvesPathsAndReportsMissingBlobs) {
   ASSERT_TRUE(after);
   EXPECT_EQ(after->instances.size(), 1u);
   ASSERT_EQ(after->missing.size(), 1u);
+}
+
+TEST_F(QueryServiceTest, RetrieveCarriesTheCorrectedPatientOnlyForCorrectedStudies) {
+  AddWithBlob("1.1.1.1");
+  adapters::MemoryReconciliation corrections;
+  const domain::Patient header{{"P1", ""}, "Doe^Jane", "19700101", "F"};
+  corrections.FileStudy("1.1", header);
+  ASSERT_TRUE(corrections.PutReconciliation({"1.1", header, "", "orphan", {}, "", "", "", "", "", ""}));
+  QueryService service(index_, blobs_, 0, &corrections);
+  domain::Query q;
+  q.level = domain::Level::kInstance;
+  auto unchanged = service.Retrieve(q);
+  ASSERT_TRUE(unchanged);
+  ASSERT_EQ(unchanged->instances.size(), 1u);
+  EXPECT_FALSE(unchanged->instances[0].corrected_patient);  // the fast path: send the file as stored
+
+  ASSERT_TRUE(corrections.RefileStudy("1.1", {{"P9", "HOSP"}, "Roe^Jane", "19700102", "F"}));
+  auto corrected = service.Retrieve(q);
+  ASSERT_TRUE(corrected);
+  ASSERT_TRUE(corrected->instances[0].corrected_patient);
+  EXPECT_EQ(corrected->instances[0].corrected_patient->identity.id, "P9");
+  EXPECT_EQ(corrected->instances[0].corrected_patient->name, "Roe^Jane");
 }
 
 }  // namespace

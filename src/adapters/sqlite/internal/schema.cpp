@@ -13,7 +13,7 @@ namespace {
 // Column names are the DICOM keywords of domain::Attribute, so queries are
 // built from the attribute table; derived values (counts, ModalitiesInStudy as
 // "\US\SR\") are maintained by AddInstance.
-constexpr std::array<const char*, 3> kMigrations{{
+constexpr std::array<const char*, 6> kMigrations{{
     R"sql(
 CREATE TABLE patients (
   pk INTEGER PRIMARY KEY,
@@ -186,6 +186,44 @@ CREATE TABLE measurements (
 CREATE INDEX measurements_sr ON measurements (sr_sop_instance_uid);
 CREATE INDEX measurements_study ON measurements (study_instance_uid, pk);
 CREATE INDEX measurements_concept ON measurements (canonical_scheme, canonical_code);
+)sql",
+    // 4: reserved for another branch (the lead fixes the merge).
+    "SELECT 1;",
+    // 5: reserved for another branch (the lead fixes the merge).
+    "SELECT 1;",
+    // 6: reconciliation of studies with orders (ports::Reconciliation): the
+    // patient module as the study's first instance carried it (served headers
+    // are corrected when the index differs), its state and order context, and
+    // the log of every reconciliation action.
+    R"sql(
+CREATE TABLE study_reconciliation (
+  StudyInstanceUID TEXT PRIMARY KEY,
+  header_PatientID TEXT NOT NULL DEFAULT '',
+  header_IssuerOfPatientID TEXT NOT NULL DEFAULT '',
+  header_PatientName TEXT NOT NULL DEFAULT '',
+  header_PatientBirthDate TEXT NOT NULL DEFAULT '',
+  header_PatientSex TEXT NOT NULL DEFAULT '',
+  AccessionNumber TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL,                      -- orphan, mismatch, linked, dismissed
+  mismatches TEXT NOT NULL DEFAULT '',      -- JSON array of {attribute, header, order}
+  order_accession TEXT NOT NULL DEFAULT '',
+  requested_procedure TEXT NOT NULL DEFAULT '',
+  indication TEXT NOT NULL DEFAULT '',
+  priority TEXT NOT NULL DEFAULT '',
+  referring_physician TEXT NOT NULL DEFAULT '',
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX study_reconciliation_state ON study_reconciliation (state);
+
+CREATE TABLE reconciliation_log (
+  pk INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  user TEXT NOT NULL DEFAULT '',
+  action TEXT NOT NULL,
+  StudyInstanceUID TEXT NOT NULL DEFAULT '',
+  before TEXT NOT NULL DEFAULT '',
+  after TEXT NOT NULL DEFAULT ''
+);
 )sql",
 }};
 

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "base/log.h"
+#include "dicom/patient_module.h"
 #include "protocols/dimse/internal/association.h"
 #include "protocols/dimse/internal/identifier.h"
 
@@ -86,12 +87,13 @@ Uint16 SendInstance(RetrieveContext& ctx, const services::RetrievableInstance& i
   if (pres_id != 0 && (ASC_findAcceptedPresentationContext(assoc->params, pres_id, &found).bad() ||
                        inst.transfer_syntax_uid != found.acceptedTransferSyntax))
     pres_id = 0;
-  if (pres_id != 0) {
+  if (pres_id != 0 && !item.corrected_patient) {
     // Straight from the file: DCMTK streams the stored bytes after the meta header.
     cond = DIMSE_storeUser(assoc, pres_id, &request, item.path.c_str(), nullptr, nullptr, nullptr, DIMSE_BLOCKING,
                            timeout, &response, &detail, nullptr, 0);
   } else {
-    pres_id = ASC_findAcceptedPresentationContextID(assoc, inst.sop_class_uid.c_str());
+    // Converted for the receiver, and/or with the index's current patient module (IHE PIR).
+    if (pres_id == 0) pres_id = ASC_findAcceptedPresentationContextID(assoc, inst.sop_class_uid.c_str());
     T_ASC_PresentationContext pc;
     if (pres_id == 0 || ASC_findAcceptedPresentationContext(assoc->params, pres_id, &pc).bad()) {
       LOG_WARN("dimse", "no accepted presentation context for {} ({}) on the retrieve association",
@@ -102,13 +104,15 @@ Uint16 SendInstance(RetrieveContext& ctx, const services::RetrievableInstance& i
     const E_TransferSyntax target_ts = DcmXfer(pc.acceptedTransferSyntax).getXfer();
     if (file.loadFile(item.path.c_str()).bad() ||
         file.getDataset()->chooseRepresentation(target_ts, nullptr).bad() ||
-        !file.getDataset()->canWriteXfer(target_ts)) {
+        !file.getDataset()->canWriteXfer(target_ts) ||
+        (item.corrected_patient && !dicom::ApplyPatient(*file.getDataset(), *item.corrected_patient))) {
       LOG_WARN("dimse", "cannot convert {} from {} to {} for the receiver", inst.sop_instance_uid,
                inst.transfer_syntax_uid, pc.acceptedTransferSyntax);
       return STATUS_STORE_Error_CannotUnderstand;
     }
-    LOG_INFO("dimse", "sending {} converted from {} to {} (receiver refused the stored syntax)",
-             inst.sop_instance_uid, inst.transfer_syntax_uid, pc.acceptedTransferSyntax);
+    if (inst.transfer_syntax_uid != pc.acceptedTransferSyntax)
+      LOG_INFO("dimse", "sending {} converted from {} to {} (receiver refused the stored syntax)",
+               inst.sop_instance_uid, inst.transfer_syntax_uid, pc.acceptedTransferSyntax);
     cond = DIMSE_storeUser(assoc, pres_id, &request, nullptr, file.getDataset(), nullptr, nullptr, DIMSE_BLOCKING,
                            timeout, &response, &detail, nullptr, 0);
   }
