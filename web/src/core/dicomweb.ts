@@ -16,6 +16,7 @@ export class DicomWebError extends Error {
 export interface StudySearch {
   patientName?: string;
   patientId?: string;
+  issuer?: string; // IssuerOfPatientID: with patientId, only that assigning authority's patient (EHR launch)
   accessionNumber?: string;
   dateFrom?: string; // YYYY-MM-DD or YYYYMMDD
   dateTo?: string;
@@ -39,6 +40,7 @@ export class DicomWebClient {
     // Names match as C-FIND does: a trailing * makes "DOE" find "DOE^JOHN".
     if (search.patientName?.trim()) q.set('PatientName', wildcard(search.patientName.trim()));
     if (search.patientId?.trim()) q.set('PatientID', search.patientId.trim());
+    if (search.issuer?.trim()) q.set('IssuerOfPatientID', search.issuer.trim());
     if (search.accessionNumber?.trim()) q.set('AccessionNumber', search.accessionNumber.trim());
     const from = dicomDate(search.dateFrom);
     const to = dicomDate(search.dateTo);

@@ -58,7 +58,7 @@ function compareRows(a: StudyRow, b: StudyRow, key: SortKey): number {
   return String(x).localeCompare(String(y));
 }
 
-const FIELDS = ['patientName', 'patientId', 'accessionNumber', 'dateFrom', 'dateTo', 'modality'] as const;
+const FIELDS = ['patientName', 'patientId', 'issuer', 'accessionNumber', 'dateFrom', 'dateTo', 'modality'] as const;
 
 export function StudyListPage({ client, initialQuery }: { client: DicomWebClient; initialQuery: URLSearchParams }) {
   const [form, setForm] = useState<StudySearch>(() => {
@@ -172,6 +172,7 @@ export function StudyListPage({ client, initialQuery }: { client: DicomWebClient
       <form class="search" onSubmit={onSubmit} role="search">
         {input('patientName', 'Patient name', 'text', 'DOE^J or DOE')}
         {input('patientId', 'Patient ID')}
+        {form.issuer !== undefined && input('issuer', 'Issuer')}
         {input('accessionNumber', 'Accession')}
         {input('dateFrom', 'From', 'date')}
         {input('dateTo', 'To', 'date')}
