@@ -7,6 +7,7 @@
 #include "adapters/memory/memory_index.h"
 #include "adapters/test_records.h"
 #include "protocols/fhir/fhir.h"
+#include "protocols/fhir/internal/sample_report.h"
 
 namespace systole::fhir {
 namespace {
@@ -25,26 +26,6 @@ class FakeReportCatalog final : public ports::ReportCatalog {
     return out;
   }
 };
-
-domain::ReportDocument Report() {
-  domain::ReportDocument r;
-  r.report_id = "rep-1";
-  r.status = domain::kReportAddendum;
-  r.template_id = "tte";
-  r.template_title = "Transthoracic echocardiogram";
-  r.patient = {{"P1", ""}, "DOE^P1", "19600101", "M"};
-  r.study_instance_uid = "1.2.3.1";
-  r.accession_number = "ACC1";
-  r.study_date = "20240301";
-  r.impression = "Normal LV function.";
-  r.signature = {"jsmith", "Dr Jane Smith", "2024-03-01T10:00:00Z", "ab"};
-  r.addenda.push_back({"Corrected TAPSE.", {"jsmith", "Dr Jane Smith", "2024-03-02T10:00:00Z", "cd"}});
-  domain::ReportValue ef{"lv.ef", "LV ejection fraction", {"10230-1", "LN", "LVEF"}, "number", "48", {}, "%",
-                         "52-72", "L", domain::kSourceDevice, ""};
-  domain::ReportValue rhythm{"rhythm", "Rhythm", {}, "text", "sinus", {}, "", "", "", domain::kSourceTyped, ""};
-  r.sections.push_back({"lv", "Left ventricle", {ef, rhythm}});
-  return r;
-}
 
 class FhirRoutesTest : public ::testing::Test {
  protected:
@@ -68,7 +49,7 @@ class FhirRoutesTest : public ::testing::Test {
     step.requesting_physician = "HOUSE^GREGORY";
     step.start_date = "20240301";
     ASSERT_TRUE(index_.UpsertStep(step));
-    catalog_.reports.push_back(Report());
+    catalog_.reports.push_back(SampleReport());
     Context context{query_, index_, index_, &catalog_};
     AddRoutes(router_, context);
     AddLaunchRoutes(router_, context);
@@ -201,7 +182,7 @@ TEST_F(FhirRoutesTest, DiagnosticReportAndObservationsFromTheCatalog) {
   EXPECT_EQ(dr["imagingStudy"][0]["reference"], "ImagingStudy/1.2.3.1");
   EXPECT_EQ(dr["presentedForm"][0]["url"], "http://pacs.test/api/reports/rep-1/pdf");
   EXPECT_NE(dr["conclusion"].get<std::string>().find("Corrected TAPSE"), std::string::npos);
-  ASSERT_EQ(dr["result"].size(), 2u);
+  ASSERT_EQ(dr["result"].size(), 4u);
   auto ef = GetJson("/fhir/" + dr["result"][0]["reference"].get<std::string>());
   EXPECT_EQ(ef["code"]["coding"][0]["system"], "http://loinc.org");
   EXPECT_EQ(ef["valueQuantity"]["value"], 48);
@@ -210,6 +191,12 @@ TEST_F(FhirRoutesTest, DiagnosticReportAndObservationsFromTheCatalog) {
   EXPECT_EQ(ef["interpretation"][0]["coding"][0]["code"], "L");
   EXPECT_EQ(GetJson("/fhir/" + dr["result"][1]["reference"].get<std::string>())["valueString"], "sinus");
   EXPECT_EQ(GetJson("/fhir/Observation?code=http://loinc.org|10230-1")["total"], 1);
+  auto mr = GetJson("/fhir/" + dr["result"][2]["reference"].get<std::string>());
+  EXPECT_EQ(mr["valueCodeableConcept"]["coding"][0]["system"], "http://snomed.info/sct");
+  auto rate = GetJson("/fhir/" + dr["result"][3]["reference"].get<std::string>());
+  EXPECT_EQ(rate["referenceRange"][0]["high"]["value"], 100);
+  EXPECT_FALSE(rate["referenceRange"][0].contains("low"));
+  EXPECT_EQ(rate["interpretation"][0]["coding"][0]["code"], "H");
 }
 
 TEST_F(FhirRoutesTest, ErrorsAreOperationOutcomesWithTheRightStatus) {
