@@ -6,6 +6,7 @@
 #include "protocols/api/reconciliation_routes.h"
 #include "protocols/dicomweb/dicomweb.h"
 #include "protocols/dimse/dimse_server.h"
+#include "protocols/fhir/fhir.h"
 #include "protocols/hl7/hl7_receiver.h"
 #include "protocols/hl7/mllp_server.h"
 #include "protocols/http/http_server.h"
@@ -89,6 +90,10 @@ int RunServe(const Config& config) {
   dicomweb::AddRoutes(router, {(*archive)->ingest(), (*archive)->query(), (*archive)->cine()});
   api::AddRoutes(router, {(*archive)->measurements()});
   api::AddReconciliationRoutes(router, (*archive)->reconciliation());
+  // Reports: the lead wires the reporting service's ReportCatalog here (nullptr: no DiagnosticReport yet).
+  const fhir::Context fhir_context{(*archive)->query(), (*archive)->patients(), (*archive)->orders(), nullptr};
+  fhir::AddRoutes(router, fhir_context);
+  fhir::AddLaunchRoutes(router, fhir_context);
   std::error_code exe_error;
   const http::StaticFiles site(ResolveWebRoot(config, std::filesystem::read_symlink("/proc/self/exe", exe_error)));
   if (!std::filesystem::is_regular_file(site.root() / "index.html", exe_error))

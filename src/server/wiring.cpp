@@ -73,5 +73,7 @@ Result<std::unique_ptr<Archive>> Archive::Open(const Config& config) {
 
 ports::InstanceIndex& Archive::index() { return *adapters_->index; }
 ports::BlobStore& Archive::blobs() { return *adapters_->blobs; }
+ports::PatientDirectory& Archive::patients() { return *adapters_->index; }
+ports::OrderBook& Archive::orders() { return *adapters_->index; }
 
 }  // namespace systole::server

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "base/clock.h"
+#include "ports/patient_directory.h"
 #include "server/config.h"
 #include "services/cine/cine_service.h"
 #include "services/identity/identity_service.h"
@@ -29,6 +30,8 @@ class Archive {
   services::ReconciliationService& reconciliation() { return *reconciliation_; }
   ports::InstanceIndex& index();
   ports::BlobStore& blobs();
+  ports::PatientDirectory& patients();
+  ports::OrderBook& orders();
 
  private:
   Archive() = default;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ports/identity_index.h"
+#include "ports/patient_directory.h"
 #include "ports/study_index.h"
 
 namespace systole::adapters {
@@ -16,7 +17,8 @@ class MemoryIndex final : public ports::InstanceIndex,
                           public ports::StudyQuery,
                           public ports::PatientRegistry,
                           public ports::OrderBook,
-                          public ports::MessageLog {
+                          public ports::MessageLog,
+                          public ports::PatientDirectory {
  public:
   Result<ports::AddResult> AddInstance(const domain::InstanceRecord& record, bool replace) override;
   Status ForEachInstance(const std::function<void(const domain::StoredInstance&)>& visit) override;
@@ -32,6 +34,7 @@ class MemoryIndex final : public ports::InstanceIndex,
   Result<std::vector<domain::ScheduledStep>> ListSteps(bool active_only) override;
   Status RecordMessage(const domain::InboundMessage& message) override;
   std::vector<domain::InboundMessage> messages() const;
+  Result<std::vector<domain::Patient>> FindPatients(const ports::PatientLookup& lookup) override;  // memory_patients.cpp
 
  private:
   // Caller holds mutex_.

@@ -10,6 +10,7 @@
 #include "ports/identity_index.h"
 #include "ports/measurement_store.h"
 #include "ports/reconciliation.h"
+#include "ports/patient_directory.h"
 #include "ports/study_index.h"
 
 namespace systole::adapters {
@@ -22,7 +23,8 @@ class SqliteIndex final : public ports::InstanceIndex,
                           public ports::OrderBook,
                           public ports::MessageLog,
                           public ports::MeasurementStore,
-                          public ports::ReconciliationStore {
+                          public ports::ReconciliationStore,
+                          public ports::PatientDirectory {
  public:
   // Opens (creating if needed) the database at `path` and migrates it.
   static Result<std::unique_ptr<SqliteIndex>> Open(const std::filesystem::path& path, std::size_t max_connections);
@@ -44,6 +46,8 @@ class SqliteIndex final : public ports::InstanceIndex,
   Result<std::size_t> SetOrderStatus(std::string_view accession_number, std::string_view status) override;
   Result<std::vector<domain::ScheduledStep>> ListSteps(bool active_only) override;
   Status RecordMessage(const domain::InboundMessage& message) override;
+  // PatientDirectory (sqlite_patients.cpp).
+  Result<std::vector<domain::Patient>> FindPatients(const ports::PatientLookup& lookup) override;
 
   // Reconciliation port (sqlite_reconciliation.cpp).
   Result<std::map<std::string, domain::Patient>> CorrectedPatients(const std::vector<std::string>& study_uids) override;

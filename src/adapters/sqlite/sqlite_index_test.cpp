@@ -9,6 +9,7 @@
 
 #include "adapters/index_contract_test.h"
 #include "adapters/measurement_store_contract_test.h"
+#include "adapters/patient_directory_contract_test.h"
 
 namespace systole::adapters::contract {
 namespace {
@@ -38,6 +39,15 @@ std::shared_ptr<ports::MeasurementStore> MakeSqliteMeasurements() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, MeasurementStoreContractTest, ::testing::Values(&MakeSqliteMeasurements));
+
+PatientsUnderTest MakeSqlitePatients() {
+  auto index = SqliteIndex::Open(FreshDbPath(), 4);
+  EXPECT_TRUE(index);
+  std::shared_ptr<SqliteIndex> shared(std::move(*index));
+  return {shared, shared, shared};
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, PatientDirectoryContractTest, ::testing::Values(&MakeSqlitePatients));
 
 TEST(SqliteIndexTest, MeasurementsSurviveReopening) {
   auto path = FreshDbPath();

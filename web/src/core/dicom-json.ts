@@ -26,6 +26,7 @@ export const Tag = {
   RecommendedDisplayFrameRate: '00082144',
   PatientName: '00100010',
   PatientID: '00100020',
+  IssuerOfPatientID: '00100021',
   PatientBirthDate: '00100030',
   CineRate: '00180040',
   FrameTime: '00181063',

@@ -2,7 +2,7 @@
 // rendered resources), same origin. Errors are thrown as DicomWebError with
 // the HTTP status and the server's message.
 
-import type { DicomJson } from './dicom-json';
+import { Tag, str, type DicomJson } from './dicom-json';
 
 export class DicomWebError extends Error {
   constructor(
@@ -16,6 +16,7 @@ export class DicomWebError extends Error {
 export interface StudySearch {
   patientName?: string;
   patientId?: string;
+  issuer?: string; // IssuerOfPatientID: with patientId, only that assigning authority's patient (EHR launch)
   accessionNumber?: string;
   dateFrom?: string; // YYYY-MM-DD or YYYYMMDD
   dateTo?: string;
@@ -24,7 +25,7 @@ export interface StudySearch {
 }
 
 export const STUDY_FIELDS = [
-  'StudyInstanceUID', 'PatientName', 'PatientID', 'PatientBirthDate', 'StudyDate', 'StudyTime', 'AccessionNumber',
+  'StudyInstanceUID', 'PatientName', 'PatientID', 'IssuerOfPatientID', 'PatientBirthDate', 'StudyDate', 'StudyTime', 'AccessionNumber',
   'StudyDescription', 'ModalitiesInStudy', 'NumberOfStudyRelatedSeries', 'NumberOfStudyRelatedInstances', 'StudyID',
 ];
 const SERIES_FIELDS = ['SeriesInstanceUID', 'SeriesNumber', 'SeriesDescription', 'Modality', 'NumberOfSeriesRelatedInstances'];
@@ -39,6 +40,7 @@ export class DicomWebClient {
     // Names match as C-FIND does: a trailing * makes "DOE" find "DOE^JOHN".
     if (search.patientName?.trim()) q.set('PatientName', wildcard(search.patientName.trim()));
     if (search.patientId?.trim()) q.set('PatientID', search.patientId.trim());
+    if (search.issuer?.trim()) q.set('IssuerOfPatientID', search.issuer.trim());
     if (search.accessionNumber?.trim()) q.set('AccessionNumber', search.accessionNumber.trim());
     const from = dicomDate(search.dateFrom);
     const to = dicomDate(search.dateTo);
@@ -49,10 +51,13 @@ export class DicomWebClient {
     return this.getJson(`${this.root}/studies?${q}`);
   }
 
-  // Every study of a patient (for priors).
-  studiesOfPatient(patientId: string): Promise<DicomJson[]> {
+  // Every study of a patient (for priors): the same PatientID in the same issuer only (an empty
+  // IssuerOfPatientID matches any issuer in QIDO-RS, so the issuer is also compared here).
+  async studiesOfPatient(patientId: string, issuer = ''): Promise<DicomJson[]> {
     const q = new URLSearchParams({ PatientID: patientId, includefield: STUDY_FIELDS.join(','), limit: '100' });
-    return this.getJson(`${this.root}/studies?${q}`);
+    if (issuer) q.set('IssuerOfPatientID', issuer);
+    const found: DicomJson[] = await this.getJson(`${this.root}/studies?${q}`);
+    return found.filter((ds) => str(ds, Tag.IssuerOfPatientID) === issuer);
   }
 
   study(studyUid: string): Promise<DicomJson[]> {

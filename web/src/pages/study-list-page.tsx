@@ -11,6 +11,7 @@ interface StudyRow {
   studyUid: string;
   patientName: string;
   patientId: string;
+  issuer: string; // IssuerOfPatientID: with patientId, who the patient is
   birthDate: string;
   date: string; // YYYYMMDD
   time: string;
@@ -39,6 +40,7 @@ function toRow(ds: DicomJson): StudyRow {
     studyUid: str(ds, Tag.StudyInstanceUID),
     patientName: formatPersonName(str(ds, Tag.PatientName)),
     patientId: str(ds, Tag.PatientID),
+    issuer: str(ds, Tag.IssuerOfPatientID),
     birthDate: str(ds, Tag.PatientBirthDate),
     date: str(ds, Tag.StudyDate),
     time: str(ds, Tag.StudyTime),
@@ -58,7 +60,7 @@ function compareRows(a: StudyRow, b: StudyRow, key: SortKey): number {
   return String(x).localeCompare(String(y));
 }
 
-const FIELDS = ['patientName', 'patientId', 'accessionNumber', 'dateFrom', 'dateTo', 'modality'] as const;
+const FIELDS = ['patientName', 'patientId', 'issuer', 'accessionNumber', 'dateFrom', 'dateTo', 'modality'] as const;
 
 export function StudyListPage({ client, initialQuery }: { client: DicomWebClient; initialQuery: URLSearchParams }) {
   const [form, setForm] = useState<StudySearch>(() => {
@@ -74,7 +76,7 @@ export function StudyListPage({ client, initialQuery }: { client: DicomWebClient
   const [loading, setLoading] = useState(false);
   const [sort, setSort] = useState<{ key: SortKey; descending: boolean }>({ key: 'date', descending: true });
   const [selected, setSelected] = useState(0);
-  const [priors, setPriors] = useState<{ patientId: string; rows: StudyRow[] } | null>(null);
+  const [priors, setPriors] = useState<{ patientKey: string; rows: StudyRow[] } | null>(null);
   const tableRef = useRef<HTMLTableElement>(null);
 
   const search = useCallback(
@@ -109,20 +111,21 @@ export function StudyListPage({ client, initialQuery }: { client: DicomWebClient
 
   const current = sorted[Math.min(selected, sorted.length - 1)];
 
-  // Priors: every study of the selected patient.
+  // Priors: every study of the selected patient (same ID, same issuer).
+  const patientKey = current?.patientId ? `${current.patientId}\\${current.issuer}` : '';
   useEffect(() => {
     if (!current?.patientId) {
       setPriors(null);
       return;
     }
-    if (priors?.patientId === current.patientId) return;
+    if (priors?.patientKey === patientKey) return;
     let cancelled = false;
     client
-      .studiesOfPatient(current.patientId)
+      .studiesOfPatient(current.patientId, current.issuer)
       .then((found) => {
         if (!cancelled)
           setPriors({
-            patientId: current.patientId,
+            patientKey,
             rows: found.map(toRow).sort((a, b) => compareRows(b, a, 'date')),
           });
       })
@@ -130,7 +133,7 @@ export function StudyListPage({ client, initialQuery }: { client: DicomWebClient
     return () => {
       cancelled = true;
     };
-  }, [current?.patientId, client]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [patientKey, client]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const open = (row: StudyRow | undefined) => row && navigate(viewerUrl(row.studyUid));
 
@@ -172,6 +175,7 @@ export function StudyListPage({ client, initialQuery }: { client: DicomWebClient
       <form class="search" onSubmit={onSubmit} role="search">
         {input('patientName', 'Patient name', 'text', 'DOE^J or DOE')}
         {input('patientId', 'Patient ID')}
+        {form.issuer !== undefined && input('issuer', 'Issuer')}
         {input('accessionNumber', 'Accession')}
         {input('dateFrom', 'From', 'date')}
         {input('dateTo', 'To', 'date')}
@@ -248,7 +252,7 @@ export function StudyListPage({ client, initialQuery }: { client: DicomWebClient
                 {current.patientName || '—'} <span>{current.patientId}</span>
               </p>
               <ul>
-                {(priors?.patientId === current.patientId ? priors.rows : []).map((p) => (
+                {(priors?.patientKey === patientKey ? priors.rows : []).map((p) => (
                   <li class={p.studyUid === current.studyUid ? 'this' : ''}>
                     <a
                       href={viewerUrl(p.studyUid)}
