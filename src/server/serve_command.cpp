@@ -3,6 +3,7 @@
 
 #include "base/log.h"
 #include "protocols/api/api_routes.h"
+#include "protocols/api/report_routes.h"
 #include "protocols/dicomweb/dicomweb.h"
 #include "protocols/dimse/dimse_server.h"
 #include "protocols/hl7/hl7_receiver.h"
@@ -87,6 +88,7 @@ int RunServe(const Config& config) {
   AddServerRoutes(router);
   dicomweb::AddRoutes(router, {(*archive)->ingest(), (*archive)->query(), (*archive)->cine()});
   api::AddRoutes(router, {(*archive)->measurements()});
+  api::AddReportRoutes(router, (*archive)->reports());
   std::error_code exe_error;
   const http::StaticFiles site(ResolveWebRoot(config, std::filesystem::read_symlink("/proc/self/exe", exe_error)));
   if (!std::filesystem::is_regular_file(site.root() / "index.html", exe_error))

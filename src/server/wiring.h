@@ -10,6 +10,8 @@
 #include "services/ingest/ingest_service.h"
 #include "services/measurements/measurement_service.h"
 #include "services/query/query_service.h"
+#include "services/reporting/report_service.h"
+#include "services/reporting/signed_report_catalog.h"
 
 namespace systole::server {
 
@@ -25,6 +27,8 @@ class Archive {
   services::CineService& cine() { return *cine_; }
   services::IdentityService& identity() { return *identity_; }
   services::MeasurementService& measurements() { return *measurements_; }
+  services::ReportService& reports() { return *reports_; }
+  ports::ReportCatalog& report_catalog() { return *report_catalog_; }
   ports::InstanceIndex& index();
   ports::BlobStore& blobs();
 
@@ -38,6 +42,8 @@ class Archive {
   std::unique_ptr<services::CineService> cine_;
   std::unique_ptr<services::IdentityService> identity_;
   std::unique_ptr<services::MeasurementService> measurements_;
+  std::unique_ptr<services::ReportService> reports_;
+  std::unique_ptr<services::SignedReportCatalog> report_catalog_;
 };
 
 }  // namespace systole::server

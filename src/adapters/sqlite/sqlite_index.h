@@ -1,6 +1,7 @@
 // SqliteIndex: the index ports on an embedded SQLite database (WAL mode,
 // synchronous=FULL, migrations applied at open, prepared statements only).
-// Also the MeasurementStore (table `measurements`, same database).
+// Also the MeasurementStore (table `measurements`) and the ReportStore
+// (tables `reports`, `report_versions`), same database.
 // Thread-safe: a bounded pool of connections serves concurrent callers.
 #pragma once
 
@@ -9,6 +10,7 @@
 
 #include "ports/identity_index.h"
 #include "ports/measurement_store.h"
+#include "ports/report_store.h"
 #include "ports/study_index.h"
 
 namespace systole::adapters {
@@ -20,7 +22,8 @@ class SqliteIndex final : public ports::InstanceIndex,
                           public ports::PatientRegistry,
                           public ports::OrderBook,
                           public ports::MessageLog,
-                          public ports::MeasurementStore {
+                          public ports::MeasurementStore,
+                          public ports::ReportStore {
  public:
   // Opens (creating if needed) the database at `path` and migrates it.
   static Result<std::unique_ptr<SqliteIndex>> Open(const std::filesystem::path& path, std::size_t max_connections);
@@ -42,6 +45,14 @@ class SqliteIndex final : public ports::InstanceIndex,
   Result<std::size_t> SetOrderStatus(std::string_view accession_number, std::string_view status) override;
   Result<std::vector<domain::ScheduledStep>> ListSteps(bool active_only) override;
   Status RecordMessage(const domain::InboundMessage& message) override;
+
+  // Report store (sqlite_reports.cpp).
+  Status CreateReport(const ports::ReportRow& row) override;
+  Result<ports::ReportRow> GetReport(const std::string& id) override;
+  Result<std::vector<ports::ReportRow>> StudyReports(const std::string& study_instance_uid) override;
+  Status UpdateReport(const ports::ReportRow& row, const ports::SignedVersion* signed_version) override;
+  Result<std::vector<ports::SignedVersion>> Versions(const std::string& report_id) override;
+  Result<std::vector<ports::SignedVersion>> LatestSigned(const ports::ReportFilter& filter) override;
 
  private:
   explicit SqliteIndex(std::unique_ptr<sqlite::ConnectionPool> pool);

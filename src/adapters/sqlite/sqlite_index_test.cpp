@@ -9,6 +9,7 @@
 
 #include "adapters/index_contract_test.h"
 #include "adapters/measurement_store_contract_test.h"
+#include "adapters/report_store_contract_test.h"
 
 namespace systole::adapters::contract {
 namespace {
@@ -38,6 +39,14 @@ std::shared_ptr<ports::MeasurementStore> MakeSqliteMeasurements() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, MeasurementStoreContractTest, ::testing::Values(&MakeSqliteMeasurements));
+
+std::shared_ptr<ports::ReportStore> MakeSqliteReports() {
+  auto index = SqliteIndex::Open(FreshDbPath(), 4);
+  EXPECT_TRUE(index);
+  return std::shared_ptr<SqliteIndex>(std::move(*index));
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, ReportStoreContractTest, ::testing::Values(&MakeSqliteReports));
 
 TEST(SqliteIndexTest, MeasurementsSurviveReopening) {
   auto path = FreshDbPath();

@@ -13,7 +13,7 @@ namespace {
 // Column names are the DICOM keywords of domain::Attribute, so queries are
 // built from the attribute table; derived values (counts, ModalitiesInStudy as
 // "\US\SR\") are maintained by AddInstance.
-constexpr std::array<const char*, 3> kMigrations{{
+constexpr std::array<const char*, 4> kMigrations{{
     R"sql(
 CREATE TABLE patients (
   pk INTEGER PRIMARY KEY,
@@ -186,6 +186,36 @@ CREATE TABLE measurements (
 CREATE INDEX measurements_sr ON measurements (sr_sop_instance_uid);
 CREATE INDEX measurements_study ON measurements (study_instance_uid, pk);
 CREATE INDEX measurements_concept ON measurements (canonical_scheme, canonical_code);
+)sql",
+    // 4: reports (services/reporting): the working copy of each report and
+    // every signed version (immutable; written with the working copy).
+    R"sql(
+CREATE TABLE reports (
+  id TEXT PRIMARY KEY,
+  study_instance_uid TEXT NOT NULL,
+  template_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  revision INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  created_pk INTEGER NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX reports_study ON reports (study_instance_uid, created_pk);
+CREATE TABLE report_versions (
+  report_id TEXT NOT NULL REFERENCES reports (id),
+  version INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  signer TEXT NOT NULL,
+  signed_at TEXT NOT NULL,
+  content_sha256 TEXT NOT NULL,
+  patient_id TEXT NOT NULL,
+  patient_issuer TEXT NOT NULL,
+  study_instance_uid TEXT NOT NULL,
+  accession_number TEXT NOT NULL,
+  document TEXT NOT NULL,
+  PRIMARY KEY (report_id, version)
+);
+CREATE INDEX report_versions_signed ON report_versions (signed_at);
 )sql",
 }};
 
