@@ -11,21 +11,26 @@ namespace {
 using nlohmann::json;
 using services::ReportService;
 
+// The reporting contract's error body: {"error": "<why>", "status": <code>}.
+http::HttpResponse Problem(int status, const std::string& message) {
+  return http::HttpResponse::Json(status, json{{"error", message}, {"status", status}}.dump());
+}
+
 http::HttpResponse Refusal(const Error& error) {
   switch (error.code) {
     case ErrorCode::kInvalidArgument:
-      return http::HttpResponse::Error(400, error.message);
+      return Problem(400, error.message);
     case ErrorCode::kNotFound:
-      return http::HttpResponse::Error(404, error.message);
+      return Problem(404, error.message);
     case ErrorCode::kPermissionDenied:
-      return http::HttpResponse::Error(403, error.message);
+      return Problem(403, error.message);
     case ErrorCode::kAlreadyExists:  // a final report, or a concurrent change
-      return http::HttpResponse::Error(409, error.message);
+      return Problem(409, error.message);
     case ErrorCode::kUnavailable:
-      return http::HttpResponse::Error(503, error.message);
+      return Problem(503, error.message);
     default:
       LOG_ERROR("api", "reporting: {}", error.message);
-      return http::HttpResponse::Error(500, error.message);
+      return Problem(500, error.message);
   }
 }
 
@@ -131,7 +136,7 @@ json ReportJson(const ReportService& service, const services::Report& r) {
 std::optional<http::HttpResponse> ParseBody(const http::HttpRequest& request, json& body) {
   body = json::parse(request.body, nullptr, false);
   if (body.is_discarded() || !body.is_object())
-    return http::HttpResponse::Error(400, "the request body must be a JSON object");
+    return Problem(400, "the request body must be a JSON object");
   return std::nullopt;
 }
 
@@ -164,7 +169,7 @@ void AddReportRoutes(http::Router& router, ReportService& reports) {
               "normal ranges by sex, choices, concept code, sentence rule) and derivations. 404 when unknown."},
              [&reports](const http::HttpRequest& request) {
                const auto* t = reports.FindTemplate(request.PathParam("id"));
-               if (!t) return http::HttpResponse::Error(404, "no report template \"" + request.PathParam("id") + "\"");
+               if (!t) return Problem(404, "no report template \"" + request.PathParam("id") + "\"");
                return http::HttpResponse::Json(200, TemplateJson(*t).dump());
              });
   router.Add({"POST", "/api/studies/{StudyInstanceUID}/reports", "Create a report for a study",
@@ -174,7 +179,7 @@ void AddReportRoutes(http::Router& router, ReportService& reports) {
                json body;
                if (auto refused = ParseBody(request, body)) return *refused;
                if (!body.contains("template") || !body["template"].is_string())
-                 return http::HttpResponse::Error(400, "body needs \"template\": a template id (GET /api/templates)");
+                 return Problem(400, "body needs \"template\": a template id (GET /api/templates)");
                return ReportAnswer(reports,
                                    reports.Create(request.PathParam("StudyInstanceUID"),
                                                   body["template"].get<std::string>(), request.user),
@@ -207,16 +212,16 @@ void AddReportRoutes(http::Router& router, ReportService& reports) {
                if (auto refused = ParseBody(request, body)) return *refused;
                services::FieldEdit edit;
                if (body.contains("accept")) {
-                 if (body["accept"] != true) return http::HttpResponse::Error(400, "\"accept\" must be true");
+                 if (body["accept"] != true) return Problem(400, "\"accept\" must be true");
                  edit.accept = true;
                } else if (!body.contains("value")) {
-                 return http::HttpResponse::Error(400, "body needs \"value\" (a string or null) or \"accept\": true");
+                 return Problem(400, "body needs \"value\" (a string or null) or \"accept\": true");
                } else if (body["value"].is_string()) {
                  edit.value = body["value"].get<std::string>();
                } else if (body["value"].is_number()) {
                  edit.value = body["value"].dump();
                } else if (!body["value"].is_null()) {
-                 return http::HttpResponse::Error(400, "\"value\" must be a string, a number or null");
+                 return Problem(400, "\"value\" must be a string, a number or null");
                }
                return ReportAnswer(
                    reports, reports.SetField(request.PathParam("id"), request.PathParam("field_id"), edit, request.user),
@@ -231,7 +236,7 @@ void AddReportRoutes(http::Router& router, ReportService& reports) {
                bool bad = false;
                auto findings = OptionalText(body, "findings", bad);
                auto impression = OptionalText(body, "impression", bad);
-               if (bad) return http::HttpResponse::Error(400, "\"findings\" and \"impression\" must be strings");
+               if (bad) return Problem(400, "\"findings\" and \"impression\" must be strings");
                return ReportAnswer(reports, reports.SetText(request.PathParam("id"), findings, impression, request.user),
                                    200);
              });
@@ -243,7 +248,7 @@ void AddReportRoutes(http::Router& router, ReportService& reports) {
                json body;
                if (auto refused = ParseBody(request, body)) return *refused;
                if (!body.contains("status") || !body["status"].is_string())
-                 return http::HttpResponse::Error(400, "body needs \"status\": draft, preliminary or final");
+                 return Problem(400, "body needs \"status\": draft, preliminary or final");
                return ReportAnswer(
                    reports, reports.SetStatus(request.PathParam("id"), body["status"].get<std::string>(), request.user),
                    200);
@@ -255,7 +260,7 @@ void AddReportRoutes(http::Router& router, ReportService& reports) {
                json body;
                if (auto refused = ParseBody(request, body)) return *refused;
                if (!body.contains("text") || !body["text"].is_string())
-                 return http::HttpResponse::Error(400, "body needs \"text\"");
+                 return Problem(400, "body needs \"text\"");
                return ReportAnswer(
                    reports, reports.AddAddendum(request.PathParam("id"), body["text"].get<std::string>(), request.user),
                    201);
@@ -278,7 +283,7 @@ void AddReportRoutes(http::Router& router, ReportService& reports) {
                const std::string& n = request.PathParam("n");
                for (const auto& d : *versions)
                  if (std::to_string(d.version) == n) return http::HttpResponse::Json(200, services::DocumentJson(d).dump());
-               return http::HttpResponse::Error(404, "report " + request.PathParam("id") + " has no signed version " + n);
+               return Problem(404, "report " + request.PathParam("id") + " has no signed version " + n);
              });
 }
 

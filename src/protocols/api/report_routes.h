@@ -12,8 +12,9 @@
 //   POST /api/reports/{id}/addenda               {"text":"…"}, signed by the caller
 //   GET  /api/reports/{id}/versions[/{n}]        every signed version (ReportDocument JSON)
 //
-// Errors: 400 bad JSON or field, 403 signing without the signing role, 404
-// unknown study/report/template/version, 409 editing a final report.
+// Errors ({"error": "<why>", "status": n}): 400 bad JSON or field, 403 signing
+// without the signing role, 404 unknown study/report/template/version, 409
+// editing a final report.
 #pragma once
 
 #include "protocols/http/router.h"

@@ -138,10 +138,11 @@ std::optional<double> ConvertUnit(double value, const std::string& from, const s
     const char* to;
     double factor;
   };
-  static constexpr std::array<Factor, 12> kFactors{{
+  static constexpr std::array<Factor, 13> kFactors{{
       {"mm", "cm", 0.1},     {"cm", "mm", 10},       {"m", "cm", 100},        {"cm", "m", 0.01},
       {"cm/s", "m/s", 0.01}, {"m/s", "cm/s", 100},   {"mm/s", "cm/s", 0.1},   {"ml", "mL", 1},
       {"mL", "ml", 1},       {"g", "kg", 0.001},     {"{beats}/min", "/min", 1}, {"s", "ms", 1000},
+      {"{H.B.}/min", "/min", 1},
   }};
   for (const auto& f : kFactors)
     if (from == f.from && to == f.to) return value * f.factor;
