@@ -9,7 +9,9 @@ namespace systole::api {
 namespace {
 
 using nlohmann::json;
+using services::CodeJson;
 using services::ReportService;
+using services::SignatureJson;
 
 // The reporting contract's error body: {"error": "<why>", "status": <code>}.
 http::HttpResponse Problem(int status, const std::string& message) {
@@ -32,11 +34,6 @@ http::HttpResponse Refusal(const Error& error) {
       LOG_ERROR("api", "reporting: {}", error.message);
       return Problem(500, error.message);
   }
-}
-
-json CodeJson(const domain::Code& c) {
-  if (c.empty()) return nullptr;
-  return {{"code", c.value}, {"scheme", c.scheme}, {"meaning", c.meaning}};
 }
 
 json TemplateJson(const services::ReportTemplate& t) {
@@ -67,11 +64,6 @@ json TemplateJson(const services::ReportTemplate& t) {
   json derived = json::array();
   for (const auto& d : t.derivations) derived.push_back({{"field", d.field}, {"formula", d.formula}, {"inputs", d.inputs}});
   return {{"id", t.id}, {"title", t.title}, {"sections", sections}, {"derived", derived}};
-}
-
-json SignatureJson(const domain::ReportSignature& s) {
-  return {{"signer", s.signer}, {"signer_display", s.signer_display}, {"signed_at", s.signed_at},
-          {"content_sha256", s.content_sha256}};
 }
 
 json SummaryJson(const services::Report& r) {
@@ -114,9 +106,7 @@ json ReportJson(const ReportService& service, const services::Report& r) {
   out["findings"] = document.findings;
   out["impression"] = r.impression;
   out["signature"] = r.signature ? SignatureJson(*r.signature) : json(nullptr);
-  json addenda = json::array();
-  for (const auto& a : r.addenda) addenda.push_back({{"text", a.text}, {"signature", SignatureJson(a.signature)}});
-  out["addenda"] = std::move(addenda);
+  out["addenda"] = services::AddendaJson(r.addenda);
   json history = json::array();
   for (const auto& t : r.history)
     history.push_back({{"from", t.from.empty() ? json(nullptr) : json(t.from)}, {"to", t.to}, {"user", t.user},

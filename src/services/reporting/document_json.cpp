@@ -8,14 +8,16 @@ namespace {
 
 using nlohmann::json;
 
-json CodeJson(const domain::Code& c) {
-  if (c.empty()) return nullptr;
-  return {{"code", c.value}, {"scheme", c.scheme}, {"meaning", c.meaning}};
-}
-
 domain::Code ParseCode(const json& j) {
   if (!j.is_object()) return {};
   return {j.value("code", ""), j.value("scheme", ""), j.value("meaning", "")};
+}
+
+}  // namespace
+
+json CodeJson(const domain::Code& c) {
+  if (c.empty()) return nullptr;
+  return {{"code", c.value}, {"scheme", c.scheme}, {"meaning", c.meaning}};
 }
 
 json SignatureJson(const domain::ReportSignature& s) {
@@ -25,13 +27,17 @@ json SignatureJson(const domain::ReportSignature& s) {
           {"content_sha256", s.content_sha256}};
 }
 
+json AddendaJson(const std::vector<domain::ReportAddendum>& addenda) {
+  json out = json::array();
+  for (const auto& a : addenda) out.push_back({{"text", a.text}, {"signature", SignatureJson(a.signature)}});
+  return out;
+}
+
 domain::ReportSignature ParseSignature(const json& j) {
   if (!j.is_object()) return {};
   return {j.value("signer", ""), j.value("signer_display", ""), j.value("signed_at", ""),
           j.value("content_sha256", "")};
 }
-
-}  // namespace
 
 json DocumentJson(const domain::ReportDocument& d) {
   json sections = json::array();
@@ -46,8 +52,6 @@ json DocumentJson(const domain::ReportDocument& d) {
                         {"source_detail", v.source_detail}});
     sections.push_back({{"id", s.id}, {"title", s.title}, {"values", values}});
   }
-  json addenda = json::array();
-  for (const auto& a : d.addenda) addenda.push_back({{"text", a.text}, {"signature", SignatureJson(a.signature)}});
   return {
       {"report_id", d.report_id},
       {"version", d.version},
@@ -72,7 +76,7 @@ json DocumentJson(const domain::ReportDocument& d) {
       {"findings", d.findings},
       {"impression", d.impression},
       {"signature", SignatureJson(d.signature)},
-      {"addenda", addenda},
+      {"addenda", AddendaJson(d.addenda)},
       {"created_at", d.created_at},
   };
 }

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "domain/report.h"
@@ -12,6 +13,13 @@
 namespace systole::services {
 
 nlohmann::json DocumentJson(const domain::ReportDocument& document);
+
+// The pieces, shared with the working copy's serialisation and the API:
+// a code as {code, scheme, meaning} (null when empty), a signature object.
+nlohmann::json CodeJson(const domain::Code& code);
+nlohmann::json SignatureJson(const domain::ReportSignature& signature);
+domain::ReportSignature ParseSignature(const nlohmann::json& object);  // empty when not an object
+nlohmann::json AddendaJson(const std::vector<domain::ReportAddendum>& addenda);  // [{text, signature}]
 Result<domain::ReportDocument> ParseDocument(const std::string& text);
 
 // The canonical serialisation of what is signed: the document as JSON with

@@ -4,22 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "services/reporting/document_json.h"
+
 namespace systole::services {
-namespace {
-
 using nlohmann::json;
-
-json SignatureJson(const domain::ReportSignature& s) {
-  return {{"signer", s.signer}, {"signer_display", s.signer_display}, {"signed_at", s.signed_at},
-          {"content_sha256", s.content_sha256}};
-}
-
-domain::ReportSignature ParseSignature(const json& j) {
-  return {j.at("signer").get<std::string>(), j.at("signer_display").get<std::string>(),
-          j.at("signed_at").get<std::string>(), j.at("content_sha256").get<std::string>()};
-}
-
-}  // namespace
 
 std::string SerializeReport(const Report& r) {
   json fields = json::object();
@@ -28,8 +16,6 @@ std::string SerializeReport(const Report& r) {
                   {"note", f.note}, {"accepted", f.accepted}};
   json history = json::array();
   for (const auto& t : r.history) history.push_back({{"from", t.from}, {"to", t.to}, {"user", t.user}, {"at", t.at}});
-  json addenda = json::array();
-  for (const auto& a : r.addenda) addenda.push_back({{"text", a.text}, {"signature", SignatureJson(a.signature)}});
   const auto& c = r.context;
   return json{
       {"id", r.id},
@@ -57,7 +43,7 @@ std::string SerializeReport(const Report& r) {
       {"history", history},
       {"version", r.version},
       {"signature", r.signature ? SignatureJson(*r.signature) : json(nullptr)},
-      {"addenda", addenda},
+      {"addenda", AddendaJson(r.addenda)},
   }
       .dump();
 }
