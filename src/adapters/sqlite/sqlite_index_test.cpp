@@ -62,6 +62,25 @@ TEST(SqliteIndexTest, MeasurementsSurviveReopening) {
   EXPECT_EQ(got->size(), 1u);
 }
 
+TEST(SqliteIndexTest, ReportsAndSignedVersionsSurviveReopening) {
+  auto path = FreshDbPath();
+  {
+    auto index = SqliteIndex::Open(path, 2);
+    ASSERT_TRUE(index);
+    ASSERT_TRUE((*index)->CreateReport(MakeReportRow("r1", "1.2")));
+    auto row = *(*index)->GetReport("r1");
+    auto v1 = MakeSignedVersion("r1", 1, "2026-11-23T02:00:00Z");
+    ASSERT_TRUE((*index)->UpdateReport(row, &v1));
+  }
+  auto index = SqliteIndex::Open(path, 2);
+  ASSERT_TRUE(index);
+  EXPECT_EQ((*index)->GetReport("r1")->revision, 2);
+  auto versions = (*index)->Versions("r1");
+  ASSERT_TRUE(versions);
+  ASSERT_EQ(versions->size(), 1u);
+  EXPECT_EQ((*versions)[0].document, "{\"v\":1}");
+}
+
 TEST(SqliteIndexTest, ReopensAnExistingDatabaseAndKeepsItsData) {
   auto path = FreshDbPath();
   {

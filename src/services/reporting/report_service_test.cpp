@@ -271,6 +271,26 @@ TEST_F(ReportServiceTest, DraftsAreNotInTheCatalog) {
   EXPECT_TRUE(catalog.SignedReports({})->empty());
 }
 
+// FIPS 180-2 appendix B.1 test vector, and the canonical content's independence from signatures.
+TEST(DocumentJsonTest, CanonicalContentAndSha256) {
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  domain::ReportDocument d;
+  d.report_id = "r1";
+  d.status = "final";
+  d.sections.push_back({"lv", "Left ventricle", {{"lv.ef", "LVEF", {"18043-0", "LN", "LVEF"}, "number", "55", {}, "%",
+                                                  "52-72", "", "device", "1.2.3"}}});
+  const std::string unsigned_content = CanonicalContent(d);
+  d.signature = {"demo", "demo", "2026-11-23T02:00:00Z", "abc"};
+  EXPECT_EQ(CanonicalContent(d), unsigned_content);  // who signed is not part of what was signed
+  EXPECT_EQ(unsigned_content.find("\": "), std::string::npos);  // no insignificant whitespace
+  d.sections[0].values[0].value = "56";
+  EXPECT_NE(CanonicalContent(d), unsigned_content);
+  auto round_trip = ParseDocument(DocumentJson(d).dump());
+  ASSERT_TRUE(round_trip);
+  EXPECT_EQ(DocumentJson(*round_trip), DocumentJson(d));
+  EXPECT_EQ(ParseDocument("{\"x\":1}").error().code, ErrorCode::kInternal);
+}
+
 TEST(AutoPopulateTest, AgeAndUnits) {
   EXPECT_EQ(AgeInYears("19600101", "20240115"), 64);
   EXPECT_EQ(AgeInYears("19600116", "20240115"), 63);
