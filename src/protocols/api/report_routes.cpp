@@ -130,6 +130,13 @@ std::optional<http::HttpResponse> ParseBody(const http::HttpRequest& request, js
   return std::nullopt;
 }
 
+// The string member `key` of the body; nullopt when absent or not a string.
+std::optional<std::string> StringMember(const json& body, const char* key) {
+  auto it = body.find(key);
+  if (it == body.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
 std::optional<std::string> OptionalText(const json& body, const char* key, bool& bad) {
   auto it = body.find(key);
   if (it == body.end() || it->is_null()) return std::nullopt;
@@ -168,12 +175,10 @@ void AddReportRoutes(http::Router& router, ReportService& reports) {
              [&reports](const http::HttpRequest& request) {
                json body;
                if (auto refused = ParseBody(request, body)) return *refused;
-               if (!body.contains("template") || !body["template"].is_string())
-                 return Problem(400, "body needs \"template\": a template id (GET /api/templates)");
-               return ReportAnswer(reports,
-                                   reports.Create(request.PathParam("StudyInstanceUID"),
-                                                  body["template"].get<std::string>(), request.user),
-                                   201);
+               auto template_id = StringMember(body, "template");
+               if (!template_id) return Problem(400, "body needs \"template\": a template id (GET /api/templates)");
+               return ReportAnswer(
+                   reports, reports.Create(request.PathParam("StudyInstanceUID"), *template_id, request.user), 201);
              });
   router.Add({"GET", "/api/studies/{StudyInstanceUID}/reports", "Reports of a study",
               "Answers {\"reports\":[{id, study_instance_uid, template, status, version, created_at, "
@@ -237,11 +242,9 @@ void AddReportRoutes(http::Router& router, ReportService& reports) {
              [&reports](const http::HttpRequest& request) {
                json body;
                if (auto refused = ParseBody(request, body)) return *refused;
-               if (!body.contains("status") || !body["status"].is_string())
-                 return Problem(400, "body needs \"status\": draft, preliminary or final");
-               return ReportAnswer(
-                   reports, reports.SetStatus(request.PathParam("id"), body["status"].get<std::string>(), request.user),
-                   200);
+               auto status = StringMember(body, "status");
+               if (!status) return Problem(400, "body needs \"status\": draft, preliminary or final");
+               return ReportAnswer(reports, reports.SetStatus(request.PathParam("id"), *status, request.user), 200);
              });
   router.Add({"POST", "/api/reports/{id}/addenda", "Add a signed addendum to a final report",
               "Body {\"text\":\"…\"}; signed at once by the caller (a new version; earlier versions unchanged). "
@@ -249,11 +252,9 @@ void AddReportRoutes(http::Router& router, ReportService& reports) {
              [&reports](const http::HttpRequest& request) {
                json body;
                if (auto refused = ParseBody(request, body)) return *refused;
-               if (!body.contains("text") || !body["text"].is_string())
-                 return Problem(400, "body needs \"text\"");
-               return ReportAnswer(
-                   reports, reports.AddAddendum(request.PathParam("id"), body["text"].get<std::string>(), request.user),
-                   201);
+               auto text = StringMember(body, "text");
+               if (!text) return Problem(400, "body needs \"text\"");
+               return ReportAnswer(reports, reports.AddAddendum(request.PathParam("id"), *text, request.user), 201);
              });
   router.Add({"GET", "/api/reports/{id}/versions", "Every signed version of a report",
               "Answers {\"versions\":[ReportDocument…]} oldest first (version 1 = the final, then one per addendum), "
