@@ -16,6 +16,8 @@ packages=(
   ffmpeg curl orthanc orthanc-dicomweb chromium
   # validation of the SR objects the viewer writes (dciodvfy)
   dicom3tools
+  # SHA-256 of signed reports (libcrypto)
+  libssl-dev
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(iperf3)

@@ -887,7 +887,7 @@ def generate(out, seed, quiet=False):
                               meas["lvidd"], ("mm", "UCUM", "mm"), still_ref))
         items.append(num_item(("29438-9", "LN", "Left Ventricle Internal Systolic Dimension"),
                               meas["lvids"], ("mm", "UCUM", "mm")))
-        items.append(num_item(("18154-8", "LN", "Interventricular Septum Diastolic Thickness"),
+        items.append(num_item(("18154-5", "LN", "Interventricular Septum Diastolic Thickness"),
                               meas["ivsd"], ("mm", "UCUM", "mm"), still_ref))
         items.append(num_item(("8867-4", "LN", "Heart rate"),
                               meas["hr"], ("{H.B.}/min", "UCUM", "BPM")))

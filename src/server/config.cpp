@@ -125,6 +125,17 @@ const std::vector<Key>& Keys() {
       {"query.max_results", false, SCALAR(auto n = ParseInt<std::size_t>("query.max_results", s, 0, 100000000); if (!n) return std::unexpected(n.error()); c.query_max_results = *n; return {};)},
       {"cine.decoded_cache_mb", false, SCALAR(auto n = ParseInt<std::size_t>("cine.decoded_cache_mb", s, 0, 1 << 20); if (!n) return std::unexpected(n.error()); c.cine.decoded_bytes = *n << 20; return {};)},
       {"cine.rendered_cache_mb", false, SCALAR(auto n = ParseInt<std::size_t>("cine.rendered_cache_mb", s, 0, 1 << 20); if (!n) return std::unexpected(n.error()); c.cine.rendered_bytes = *n << 20; return {};)},
+      {"reporting.signers", true, [](Config& c, const std::vector<std::string>& values) -> Status {
+         c.reporting.signers.clear();
+         for (const auto& v : values) {
+           if (v.empty() || v.find_first_of(" \t,") != std::string::npos)
+             return std::unexpected(Invalid("reporting.signers", v, "expected a user name (no spaces or commas)"));
+           c.reporting.signers.push_back(v);
+         }
+         return {};
+       }},
+      {"reporting.institution", false, SCALAR(if (s.empty()) return std::unexpected(Invalid("reporting.institution", s, "expected the institution's name")); c.reporting.institution = s; return {};)},
+      {"reporting.templates_dir", false, SCALAR(c.templates_dir = s; return {};)},
   };
   return keys;
 }
@@ -229,6 +240,11 @@ Result<Config> LoadConfig(const std::filesystem::path& file, const Overrides& fl
 std::filesystem::path ResolveWebRoot(const Config& config, const std::filesystem::path& executable) {
   if (!config.web_root.empty()) return config.web_root;
   return (executable.parent_path() / ".." / "web" / "dist").lexically_normal();
+}
+
+std::filesystem::path ResolveTemplatesDir(const Config& config, const std::filesystem::path& executable) {
+  if (!config.templates_dir.empty()) return config.templates_dir;
+  return (executable.parent_path() / ".." / "templates").lexically_normal();
 }
 
 std::vector<std::string> ConfigKeys() {

@@ -18,6 +18,7 @@
 #include "protocols/dimse/dimse_server.h"
 #include "services/cine/cine_service.h"
 #include "services/ingest/ingest_service.h"
+#include "services/reporting/report_service.h"
 
 namespace systole::server {
 
@@ -39,6 +40,10 @@ struct Config {
   std::size_t index_max_connections = 8;
   std::size_t query_max_results = 10000;
   services::CineLimits cine;
+  services::ReportingConfig reporting;  // reporting.signers, reporting.institution
+  // Report templates (*.json) and concept_map.csv. Empty: <directory of the
+  // systole binary>/../templates, i.e. templates/ of the source tree for build/systole.
+  std::filesystem::path templates_dir;
 };
 
 // Key/value overrides given on the command line, as "section.key" → value
@@ -52,6 +57,9 @@ Result<Config> LoadConfig(const std::filesystem::path& file, const Overrides& fl
 // http.web_root, or the default beside the binary when it is empty.
 // `executable` is the running binary's path (/proc/self/exe).
 std::filesystem::path ResolveWebRoot(const Config& config, const std::filesystem::path& executable);
+
+// reporting.templates_dir, or the default beside the binary when it is empty.
+std::filesystem::path ResolveTemplatesDir(const Config& config, const std::filesystem::path& executable);
 
 // Every key as "section.key", for documentation checks.
 std::vector<std::string> ConfigKeys();

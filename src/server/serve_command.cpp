@@ -4,6 +4,7 @@
 #include "base/log.h"
 #include "protocols/api/api_routes.h"
 #include "protocols/api/reconciliation_routes.h"
+#include "protocols/api/report_routes.h"
 #include "protocols/dicomweb/dicomweb.h"
 #include "protocols/dimse/dimse_server.h"
 #include "protocols/fhir/fhir.h"
@@ -94,6 +95,7 @@ int RunServe(const Config& config) {
   const fhir::Context fhir_context{(*archive)->query(), (*archive)->patients(), (*archive)->orders(), nullptr};
   fhir::AddRoutes(router, fhir_context);
   fhir::AddLaunchRoutes(router, fhir_context);
+  api::AddReportRoutes(router, (*archive)->reports());
   std::error_code exe_error;
   const http::StaticFiles site(ResolveWebRoot(config, std::filesystem::read_symlink("/proc/self/exe", exe_error)));
   if (!std::filesystem::is_regular_file(site.root() / "index.html", exe_error))

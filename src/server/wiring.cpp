@@ -4,6 +4,7 @@
 #include "adapters/sqlite/sqlite_index.h"
 #include "base/log.h"
 #include "dicom/instance_reader.h"
+#include "services/reporting/study_body_reader.h"
 
 namespace systole::server {
 namespace {
@@ -68,6 +69,17 @@ Result<std::unique_ptr<Archive>> Archive::Open(const Config& config) {
   });
   archive->measurements_ =
       std::make_unique<services::MeasurementService>(*archive->adapters_->index, *archive->adapters_->index);
+  // Reporting: templates and the concept map are data, validated here (a bad file stops start-up).
+  std::error_code exe_error;
+  const auto templates_dir = ResolveTemplatesDir(config, std::filesystem::read_symlink("/proc/self/exe", exe_error));
+  auto templates = services::LoadTemplates(templates_dir);
+  if (!templates) return std::unexpected(templates.error());
+  auto concept_map = services::ConceptMap::Load(templates_dir / "concept_map.csv");
+  if (!concept_map) return std::unexpected(concept_map.error());
+  archive->reports_ = std::make_unique<services::ReportService>(
+      index_ref, index_ref, index_ref, *archive->measurements_, std::move(*templates), std::move(*concept_map),
+      services::MakeStudyBodyReader(index_ref, *archive->adapters_->blobs), archive->clock_, config.reporting);
+  archive->report_catalog_ = std::make_unique<services::SignedReportCatalog>(index_ref);
   return archive;
 }
 

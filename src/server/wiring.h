@@ -12,6 +12,8 @@
 #include "services/measurements/measurement_service.h"
 #include "services/query/query_service.h"
 #include "services/reconciliation/reconciliation_service.h"
+#include "services/reporting/report_service.h"
+#include "services/reporting/signed_report_catalog.h"
 
 namespace systole::server {
 
@@ -28,6 +30,8 @@ class Archive {
   services::IdentityService& identity() { return *identity_; }
   services::MeasurementService& measurements() { return *measurements_; }
   services::ReconciliationService& reconciliation() { return *reconciliation_; }
+  services::ReportService& reports() { return *reports_; }
+  ports::ReportCatalog& report_catalog() { return *report_catalog_; }
   ports::InstanceIndex& index();
   ports::BlobStore& blobs();
   ports::PatientDirectory& patients();
@@ -44,6 +48,8 @@ class Archive {
   std::unique_ptr<services::IdentityService> identity_;
   std::unique_ptr<services::MeasurementService> measurements_;
   std::unique_ptr<services::ReconciliationService> reconciliation_;
+  std::unique_ptr<services::ReportService> reports_;
+  std::unique_ptr<services::SignedReportCatalog> report_catalog_;
 };
 
 }  // namespace systole::server

@@ -1,6 +1,7 @@
 // SqliteIndex: the index ports on an embedded SQLite database (WAL mode,
 // synchronous=FULL, migrations applied at open, prepared statements only).
-// Also the MeasurementStore (table `measurements`, same database).
+// Also the MeasurementStore (table `measurements`) and the ReportStore
+// (tables `reports`, `report_versions`), same database.
 // Thread-safe: a bounded pool of connections serves concurrent callers.
 #pragma once
 
@@ -11,6 +12,7 @@
 #include "ports/measurement_store.h"
 #include "ports/reconciliation.h"
 #include "ports/patient_directory.h"
+#include "ports/report_store.h"
 #include "ports/study_index.h"
 
 namespace systole::adapters {
@@ -24,7 +26,8 @@ class SqliteIndex final : public ports::InstanceIndex,
                           public ports::MessageLog,
                           public ports::MeasurementStore,
                           public ports::ReconciliationStore,
-                          public ports::PatientDirectory {
+                          public ports::PatientDirectory,
+                          public ports::ReportStore {
  public:
   // Opens (creating if needed) the database at `path` and migrates it.
   static Result<std::unique_ptr<SqliteIndex>> Open(const std::filesystem::path& path, std::size_t max_connections);
@@ -59,6 +62,14 @@ class SqliteIndex final : public ports::InstanceIndex,
   Result<domain::Patient> StudyPatient(const std::string& study_uid) override;
   Status RefileStudy(const std::string& study_uid, const domain::Patient& patient) override;
   Result<std::vector<domain::DuplicateCandidates>> DuplicatePatients() override;
+
+  // Report store (sqlite_reports.cpp).
+  Status CreateReport(const ports::ReportRow& row) override;
+  Result<ports::ReportRow> GetReport(const std::string& id) override;
+  Result<std::vector<ports::ReportRow>> StudyReports(const std::string& study_instance_uid) override;
+  Status UpdateReport(const ports::ReportRow& row, const ports::SignedVersion* signed_version) override;
+  Result<std::vector<ports::SignedVersion>> Versions(const std::string& report_id) override;
+  Result<std::vector<ports::SignedVersion>> LatestSigned(const ports::ReportFilter& filter) override;
 
  private:
   explicit SqliteIndex(std::unique_ptr<sqlite::ConnectionPool> pool);

@@ -10,6 +10,7 @@
 #include "adapters/index_contract_test.h"
 #include "adapters/measurement_store_contract_test.h"
 #include "adapters/patient_directory_contract_test.h"
+#include "adapters/report_store_contract_test.h"
 
 namespace systole::adapters::contract {
 namespace {
@@ -49,6 +50,14 @@ PatientsUnderTest MakeSqlitePatients() {
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, PatientDirectoryContractTest, ::testing::Values(&MakeSqlitePatients));
 
+std::shared_ptr<ports::ReportStore> MakeSqliteReports() {
+  auto index = SqliteIndex::Open(FreshDbPath(), 4);
+  EXPECT_TRUE(index);
+  return std::shared_ptr<SqliteIndex>(std::move(*index));
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, ReportStoreContractTest, ::testing::Values(&MakeSqliteReports));
+
 TEST(SqliteIndexTest, MeasurementsSurviveReopening) {
   auto path = FreshDbPath();
   {
@@ -61,6 +70,25 @@ TEST(SqliteIndexTest, MeasurementsSurviveReopening) {
   auto got = (*index)->StudyMeasurements("1.2");
   ASSERT_TRUE(got);
   EXPECT_EQ(got->size(), 1u);
+}
+
+TEST(SqliteIndexTest, ReportsAndSignedVersionsSurviveReopening) {
+  auto path = FreshDbPath();
+  {
+    auto index = SqliteIndex::Open(path, 2);
+    ASSERT_TRUE(index);
+    ASSERT_TRUE((*index)->CreateReport(MakeReportRow("r1", "1.2")));
+    auto row = *(*index)->GetReport("r1");
+    auto v1 = MakeSignedVersion("r1", 1, "2026-11-23T02:00:00Z");
+    ASSERT_TRUE((*index)->UpdateReport(row, &v1));
+  }
+  auto index = SqliteIndex::Open(path, 2);
+  ASSERT_TRUE(index);
+  EXPECT_EQ((*index)->GetReport("r1")->revision, 2);
+  auto versions = (*index)->Versions("r1");
+  ASSERT_TRUE(versions);
+  ASSERT_EQ(versions->size(), 1u);
+  EXPECT_EQ((*versions)[0].document, "{\"v\":1}");
 }
 
 TEST(SqliteIndexTest, ReopensAnExistingDatabaseAndKeepsItsData) {

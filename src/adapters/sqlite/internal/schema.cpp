@@ -13,7 +13,8 @@ namespace {
 // Column names are the DICOM keywords of domain::Attribute, so queries are
 // built from the attribute table; derived values (counts, ModalitiesInStudy as
 // "\US\SR\") are maintained by AddInstance.
-constexpr std::array<const char*, 6> kMigrations{{
+constexpr std::array<const char*, 7> kMigrations{{
+
     R"sql(
 CREATE TABLE patients (
   pk INTEGER PRIMARY KEY,
@@ -187,10 +188,61 @@ CREATE INDEX measurements_sr ON measurements (sr_sop_instance_uid);
 CREATE INDEX measurements_study ON measurements (study_instance_uid, pk);
 CREATE INDEX measurements_concept ON measurements (canonical_scheme, canonical_code);
 )sql",
-    // 4: reserved for another branch (the lead fixes the merge).
-    "SELECT 1;",
-    // 5: reserved for another branch (the lead fixes the merge).
-    "SELECT 1;",
+    // 4: reports (services/reporting): the working copy of each report and
+    // every signed version (immutable; written with the working copy).
+    R"sql(
+CREATE TABLE reports (
+  id TEXT PRIMARY KEY,
+  study_instance_uid TEXT NOT NULL,
+  template_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  revision INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  created_pk INTEGER NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX reports_study ON reports (study_instance_uid, created_pk);
+CREATE TABLE report_versions (
+  report_id TEXT NOT NULL REFERENCES reports (id),
+  version INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  signer TEXT NOT NULL,
+  signed_at TEXT NOT NULL,
+  content_sha256 TEXT NOT NULL,
+  patient_id TEXT NOT NULL,
+  patient_issuer TEXT NOT NULL,
+  study_instance_uid TEXT NOT NULL,
+  accession_number TEXT NOT NULL,
+  document TEXT NOT NULL,
+  PRIMARY KEY (report_id, version)
+);
+CREATE INDEX report_versions_signed ON report_versions (signed_at);
+)sql",
+    // 5: report deliveries (ports::DeliveryQueue): one job per signed report
+    // version x destination, the document as delivered, and every attempt.
+    R"sql(
+CREATE TABLE delivery_jobs (
+  pk INTEGER PRIMARY KEY AUTOINCREMENT,
+  report_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  destination TEXT NOT NULL,
+  state TEXT NOT NULL,              -- pending, in_flight, delivered, failed
+  document TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  next_attempt_at TEXT NOT NULL DEFAULT '',
+  UNIQUE (report_id, version, destination)
+);
+CREATE INDEX delivery_jobs_due ON delivery_jobs (state, next_attempt_at);
+CREATE TABLE delivery_attempts (
+  pk INTEGER PRIMARY KEY AUTOINCREMENT,
+  job_pk INTEGER NOT NULL REFERENCES delivery_jobs (pk),
+  at TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  ack_code TEXT NOT NULL DEFAULT '',
+  detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX delivery_attempts_job ON delivery_attempts (job_pk, pk);
+)sql",
     // 6: reconciliation of studies with orders (ports::Reconciliation): the
     // patient module as the study's first instance carried it (served headers
     // are corrected when the index differs), its state and order context, and
@@ -224,6 +276,44 @@ CREATE TABLE reconciliation_log (
   before TEXT NOT NULL DEFAULT '',
   after TEXT NOT NULL DEFAULT ''
 );
+)sql",
+    // 7: security (adapters/sqlite/sqlite_security.cpp): users, sign-ins (only the
+    // SHA-256 of a token), and the append-only, hash-chained audit log.
+    R"sql(
+CREATE TABLE users (
+  name TEXT PRIMARY KEY,
+  role TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  failed_logins INTEGER NOT NULL DEFAULT 0,
+  locked_until INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE sessions (
+  token_hash TEXT PRIMARY KEY,
+  user TEXT NOT NULL REFERENCES users (name),
+  kind TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_seen_at INTEGER NOT NULL,
+  label TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE audit_log (
+  seq INTEGER PRIMARY KEY,
+  recorded_at INTEGER NOT NULL,
+  user TEXT NOT NULL,
+  patient TEXT NOT NULL,
+  study TEXT NOT NULL,
+  message TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX audit_log_user ON audit_log (user, recorded_at);
+CREATE INDEX audit_log_patient ON audit_log (patient, recorded_at);
+CREATE INDEX audit_log_study ON audit_log (study, recorded_at);
+CREATE INDEX audit_log_time ON audit_log (recorded_at);
+-- Append-only through Systole; tampering with sqlite3 (dropping these) is what
+-- the hash chain and `systole admin audit verify` detect.
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 )sql",
 }};
 
