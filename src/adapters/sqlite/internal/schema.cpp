@@ -13,7 +13,7 @@ namespace {
 // Column names are the DICOM keywords of domain::Attribute, so queries are
 // built from the attribute table; derived values (counts, ModalitiesInStudy as
 // "\US\SR\") are maintained by AddInstance.
-constexpr std::array<const char*, 3> kMigrations{{
+constexpr std::array<const char*, 5> kMigrations{{
     R"sql(
 CREATE TABLE patients (
   pk INTEGER PRIMARY KEY,
@@ -186,6 +186,33 @@ CREATE TABLE measurements (
 CREATE INDEX measurements_sr ON measurements (sr_sop_instance_uid);
 CREATE INDEX measurements_study ON measurements (study_instance_uid, pk);
 CREATE INDEX measurements_concept ON measurements (canonical_scheme, canonical_code);
+)sql",
+    // 4: reserved for the reporting branch (replaced at merge).
+    "SELECT 1;",
+    // 5: report deliveries (ports::DeliveryQueue): one job per signed report
+    // version x destination, the document as delivered, and every attempt.
+    R"sql(
+CREATE TABLE delivery_jobs (
+  pk INTEGER PRIMARY KEY AUTOINCREMENT,
+  report_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  destination TEXT NOT NULL,
+  state TEXT NOT NULL,              -- pending, in_flight, delivered, failed
+  document TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  next_attempt_at TEXT NOT NULL DEFAULT '',
+  UNIQUE (report_id, version, destination)
+);
+CREATE INDEX delivery_jobs_due ON delivery_jobs (state, next_attempt_at);
+CREATE TABLE delivery_attempts (
+  pk INTEGER PRIMARY KEY AUTOINCREMENT,
+  job_pk INTEGER NOT NULL REFERENCES delivery_jobs (pk),
+  at TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  ack_code TEXT NOT NULL DEFAULT '',
+  detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX delivery_attempts_job ON delivery_attempts (job_pk, pk);
 )sql",
 }};
 
