@@ -16,6 +16,8 @@ packages=(
   ffmpeg curl orthanc orthanc-dicomweb chromium
   # validation of the SR objects the viewer writes (dciodvfy)
   dicom3tools
+  # report delivery: PDF (libharu + a Unicode TTF), checked with poppler's pdftoppm/pdftotext
+  libhpdf-dev fonts-dejavu-core poppler-utils
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(iperf3)
