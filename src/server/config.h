@@ -16,7 +16,9 @@
 #include "base/log.h"
 #include "base/result.h"
 #include "protocols/dimse/dimse_server.h"
+#include "protocols/hl7/oru_sender.h"
 #include "services/cine/cine_service.h"
+#include "services/delivery/delivery_service.h"
 #include "services/ingest/ingest_service.h"
 
 namespace systole::server {
@@ -39,6 +41,12 @@ struct Config {
   std::size_t index_max_connections = 8;
   std::size_t query_max_results = 10000;
   services::CineLimits cine;
+  // Report delivery ([delivery]): retries, and the HL7 receivers of every signed report (ORU^R01).
+  services::DeliveryPolicy delivery;
+  std::vector<hl7::Hl7Destination> delivery_hl7_destinations;
+  std::string delivery_sending_application = "SYSTOLE";  // MSH-3
+  std::string delivery_receiving_application;            // MSH-5; empty: the destination's name
+  std::string delivery_receiving_facility;               // MSH-6
 };
 
 // Key/value overrides given on the command line, as "section.key" → value

@@ -3,6 +3,7 @@
 
 #include "base/log.h"
 #include "protocols/api/api_routes.h"
+#include "protocols/api/delivery_routes.h"
 #include "protocols/dicomweb/dicomweb.h"
 #include "protocols/dimse/dimse_server.h"
 #include "protocols/hl7/hl7_receiver.h"
@@ -87,6 +88,8 @@ int RunServe(const Config& config) {
   AddServerRoutes(router);
   dicomweb::AddRoutes(router, {(*archive)->ingest(), (*archive)->query(), (*archive)->cine()});
   api::AddRoutes(router, {(*archive)->measurements()});
+  // TODO(merge): pass the reporting service's ports::ReportCatalog instead of nullptr (PDF route 404s until then).
+  api::AddDeliveryRoutes(router, {(*archive)->delivery(), nullptr, {}});
   std::error_code exe_error;
   const http::StaticFiles site(ResolveWebRoot(config, std::filesystem::read_symlink("/proc/self/exe", exe_error)));
   if (!std::filesystem::is_regular_file(site.root() / "index.html", exe_error))
@@ -115,6 +118,10 @@ int RunServe(const Config& config) {
     LOG_ERROR("serve", "{}", hl7_port.error().message);
     return 2;
   }
+  if (auto started = (*archive)->delivery().Start(); !started) {
+    LOG_ERROR("serve", "report delivery: {}", started.error().message);
+    return 2;
+  }
   if (config.hl7_allowed_senders.empty())
     LOG_WARN("serve", "no hl7.allowed_senders configured: any sending application may update patients and orders");
   if (config.http_no_auth)
@@ -130,6 +137,7 @@ int RunServe(const Config& config) {
   LOG_INFO("serve", "received {}, stopping", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
   mllp.Stop();
   web.Stop();
+  (*archive)->delivery().Stop();
   dimse.Stop();
   LOG_INFO("serve", "stopped cleanly");
   return 0;

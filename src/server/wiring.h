@@ -6,6 +6,7 @@
 #include "base/clock.h"
 #include "server/config.h"
 #include "services/cine/cine_service.h"
+#include "services/delivery/delivery_service.h"
 #include "services/identity/identity_service.h"
 #include "services/ingest/ingest_service.h"
 #include "services/measurements/measurement_service.h"
@@ -25,11 +26,13 @@ class Archive {
   services::CineService& cine() { return *cine_; }
   services::IdentityService& identity() { return *identity_; }
   services::MeasurementService& measurements() { return *measurements_; }
+  services::DeliveryService& delivery() { return *delivery_; }
   ports::InstanceIndex& index();
   ports::BlobStore& blobs();
 
  private:
   Archive() = default;
+  Status WireDelivery(const Config& config);
   struct Adapters;
   std::unique_ptr<Adapters> adapters_;
   SystemClock clock_;
@@ -38,6 +41,7 @@ class Archive {
   std::unique_ptr<services::CineService> cine_;
   std::unique_ptr<services::IdentityService> identity_;
   std::unique_ptr<services::MeasurementService> measurements_;
+  std::unique_ptr<services::DeliveryService> delivery_;  // after ingest_: its archive destination uses it
 };
 
 }  // namespace systole::server
