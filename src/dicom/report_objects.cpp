@@ -92,7 +92,18 @@ Status BuildTree(DSRDocumentTree& tree, const domain::ReportDocument& d) {
   SYSTOLE_RETURN_IF_ERROR(Check(tree.getCurrentContentItem().setConceptName(
                                     DSRCodedEntryValue("18748-4", "LN", "Diagnostic imaging report")),
                                 "root"));
-  auto mode = DSRTypes::AM_belowCurrent;  // the first child goes below the root, the rest after it
+  // Observation context (TID 1002): the signer, a person — so that the values of this SR, read back at
+  // ingest as measurements, are attributed to the reader who signed them, not to a device.
+  if (!tree.addContentItem(DSRTypes::RT_hasObsContext, DSRTypes::VT_Code, DSRTypes::AM_belowCurrent))
+    return Fail(ErrorCode::kInternal, "report SR: cannot add the observer type");
+  SYSTOLE_RETURN_IF_ERROR(Check(tree.getCurrentContentItem().setConceptName(DSRCodedEntryValue("121005", "DCM", "Observer Type")), "observer type"));
+  SYSTOLE_RETURN_IF_ERROR(Check(tree.getCurrentContentItem().setCodeValue(DSRCodedEntryValue("121006", "DCM", "Person")), "observer type"));
+  if (!tree.addContentItem(DSRTypes::RT_hasObsContext, DSRTypes::VT_PName, DSRTypes::AM_afterCurrent))
+    return Fail(ErrorCode::kInternal, "report SR: cannot add the observer name");
+  const auto& signer = d.signature.signer_display.empty() ? d.signature.signer : d.signature.signer_display;
+  SYSTOLE_RETURN_IF_ERROR(Check(tree.getCurrentContentItem().setConceptName(DSRCodedEntryValue("121008", "DCM", "Person Observer Name")), "observer name"));
+  SYSTOLE_RETURN_IF_ERROR(Check(tree.getCurrentContentItem().setStringValue(Truncate(signer, 64).c_str(), false), "observer name"));
+  auto mode = DSRTypes::AM_afterCurrent;  // the sections follow the observation context
   for (const auto& section : d.sections) {
     if (section.values.empty()) continue;
     if (!tree.addContentItem(DSRTypes::RT_contains, DSRTypes::VT_Container, mode))

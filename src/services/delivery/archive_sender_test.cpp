@@ -9,6 +9,7 @@
 
 #include "adapters/memory/memory_blob_store.h"
 #include "adapters/memory/memory_index.h"
+#include "adapters/memory/memory_measurement_store.h"
 #include "dicom/report_objects.h"
 #include "services/delivery/delivery_testing.h"
 
@@ -76,6 +77,26 @@ TEST(ArchiveSenderTest, StoresTheSrAndThePdfInTheStudyOnceAcrossRetries) {
   EXPECT_EQ(stored[uids.sr_instance].study_instance_uid, report.study_instance_uid);
   EXPECT_EQ(stored[uids.pdf_instance].study_instance_uid, report.study_instance_uid);
   EXPECT_NE(stored[uids.sr_instance].series_instance_uid, stored[uids.pdf_instance].series_instance_uid);
+}
+
+TEST(ArchiveSenderTest, TheSrValuesReadBackAtIngestAreTheSignersNotADevices) {
+  adapters::MemoryIndex index;
+  adapters::MemoryBlobStore blobs;
+  adapters::MemoryMeasurementStore measurements;
+  FakeClock clock(std::chrono::system_clock::time_point{});
+  IngestService ingest(index, blobs, clock, IngestPolicy{DuplicatePolicy::kKeepFirst, 0}, &measurements);
+  const auto report = testing::SampleTteReport();
+  auto outcome = ArchiveSender(ingest, {})(report, 1);
+  ASSERT_TRUE(outcome.delivered) << outcome.detail;
+  auto read = measurements.StudyMeasurements(report.study_instance_uid);
+  ASSERT_TRUE(read);
+  ASSERT_EQ(read->size(), 4u) << "one per NUM";
+  for (const auto& m : *read) {
+    EXPECT_EQ(m.source, domain::MeasurementSource::kReader) << m.concept_name.value;
+    EXPECT_EQ(m.observer, "Dr Jane Smith");
+  }
+  EXPECT_EQ(read->front().concept_name.value, "18043-0");
+  EXPECT_EQ(read->front().value.value_or(""), "55");
 }
 
 TEST(ArchiveSenderTest, AReportWithoutAStudyIsAnErrorNotAStoredObject) {
