@@ -112,7 +112,10 @@ class Layout {
   // A row of a section table: label, value + unit, normal range, flag.
   void ValueRow(const domain::ReportValue& v) {
     std::string value = v.value + (v.unit.empty() || v.unit == "1" ? "" : " " + v.unit);  // UCUM "1": no unit
-    Need(16);
+    if (y_ - 16 < kBottom) {  // the table goes on over the page: its header again
+      NewPage();
+      TableHeader();
+    }
     y_ -= 14;
     const bool flagged = !v.flag.empty();
     if (flagged) {

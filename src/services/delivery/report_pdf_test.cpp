@@ -74,6 +74,8 @@ TEST(ReportPdfTest, ALongReportFlowsOntoNumberedPages) {
   EXPECT_NE(text.find(fmt::format("Page {0} of {0}", pages)), std::string::npos);
   EXPECT_NE(text.find(fmt::format("Page 2 of {}", pages)), std::string::npos);
   EXPECT_NE(text.find("Extra measurement 79"), std::string::npos);
+  const std::string page2 = testing::RunCommand("pdftotext -f 2 -l 2 -layout " + path.string() + " -");
+  EXPECT_NE(page2.find("Normal range"), std::string::npos) << "the table header is repeated on a new page";
   EXPECT_NE(text.find("Sentence 59 of a long narrative."), std::string::npos);
   EXPECT_GT(DarkPixels(path, pages), 500u);
 }
