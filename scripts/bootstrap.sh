@@ -18,6 +18,8 @@ packages=(
   dicom3tools
   # SHA-256 of signed reports (libcrypto)
   libssl-dev
+  # report delivery: PDF (libharu + a Unicode TTF), checked with poppler's pdftoppm/pdftotext
+  libhpdf-dev fonts-dejavu-core poppler-utils
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(iperf3)

@@ -124,6 +124,23 @@ const std::vector<Key>& Keys() {
       {"index.max_connections", false, SCALAR(auto n = ParseInt<std::size_t>("index.max_connections", s, 2, 256); if (!n) return std::unexpected(n.error()); c.index_max_connections = *n; return {};)},
       {"query.max_results", false, SCALAR(auto n = ParseInt<std::size_t>("query.max_results", s, 0, 100000000); if (!n) return std::unexpected(n.error()); c.query_max_results = *n; return {};)},
       {"cine.decoded_cache_mb", false, SCALAR(auto n = ParseInt<std::size_t>("cine.decoded_cache_mb", s, 0, 1 << 20); if (!n) return std::unexpected(n.error()); c.cine.decoded_bytes = *n << 20; return {};)},
+      {"delivery.retry_initial_seconds", false, SCALAR(auto n = ParseInt<int>("delivery.retry_initial_seconds", s, 1, 86400); if (!n) return std::unexpected(n.error()); c.delivery.retry_initial = std::chrono::seconds(*n); return {};)},
+      {"delivery.retry_max_seconds", false, SCALAR(auto n = ParseInt<int>("delivery.retry_max_seconds", s, 1, 7 * 86400); if (!n) return std::unexpected(n.error()); c.delivery.retry_max = std::chrono::seconds(*n); return {};)},
+      {"delivery.max_attempts", false, SCALAR(auto n = ParseInt<int>("delivery.max_attempts", s, 1, 10000); if (!n) return std::unexpected(n.error()); c.delivery.max_attempts = *n; return {};)},
+      {"delivery.hl7_destinations", true, [](Config& c, const std::vector<std::string>& values) -> Status {
+         c.delivery_hl7_destinations.clear();
+         for (const auto& v : values) {
+           auto destination = hl7::ParseHl7Destination(v);
+           if (!destination) return std::unexpected(Invalid("delivery.hl7_destinations", v, destination.error().message));
+           if (v.starts_with(std::string(services::kArchiveDestination) + "="))
+             return std::unexpected(Invalid("delivery.hl7_destinations", v, "the name \"archive\" is taken"));
+           c.delivery_hl7_destinations.push_back(*destination);
+         }
+         return {};
+       }},
+      {"delivery.sending_application", false, SCALAR(if (s.empty() || s.find_first_of("|^~\\&") != std::string::npos) return std::unexpected(Invalid("delivery.sending_application", s, "expected a name without HL7 delimiters")); c.delivery_sending_application = s; return {};)},
+      {"delivery.receiving_application", false, SCALAR(c.delivery_receiving_application = s; return {};)},
+      {"delivery.receiving_facility", false, SCALAR(c.delivery_receiving_facility = s; return {};)},
       {"cine.rendered_cache_mb", false, SCALAR(auto n = ParseInt<std::size_t>("cine.rendered_cache_mb", s, 0, 1 << 20); if (!n) return std::unexpected(n.error()); c.cine.rendered_bytes = *n << 20; return {};)},
       {"reporting.signers", true, [](Config& c, const std::vector<std::string>& values) -> Status {
          c.reporting.signers.clear();

@@ -16,7 +16,9 @@
 #include "base/log.h"
 #include "base/result.h"
 #include "protocols/dimse/dimse_server.h"
+#include "protocols/hl7/oru_sender.h"
 #include "services/cine/cine_service.h"
+#include "services/delivery/delivery_service.h"
 #include "services/ingest/ingest_service.h"
 #include "services/reporting/report_service.h"
 
@@ -44,6 +46,12 @@ struct Config {
   // Report templates (*.json) and concept_map.csv. Empty: <directory of the
   // systole binary>/../templates, i.e. templates/ of the source tree for build/systole.
   std::filesystem::path templates_dir;
+  // Report delivery ([delivery]): retries, and the HL7 receivers of every signed report (ORU^R01).
+  services::DeliveryPolicy delivery;
+  std::vector<hl7::Hl7Destination> delivery_hl7_destinations;
+  std::string delivery_sending_application = "SYSTOLE";  // MSH-3
+  std::string delivery_receiving_application;            // MSH-5; empty: the destination's name
+  std::string delivery_receiving_facility;               // MSH-6
 };
 
 // Key/value overrides given on the command line, as "section.key" → value

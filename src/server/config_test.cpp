@@ -62,6 +62,25 @@ TEST(ConfigTest, WebRootDefaultsToWebDistBesideTheBuildDirectory) {
   EXPECT_EQ(ResolveWebRoot(*set, "/src/systole/build/systole"), "/srv/viewer");
 }
 
+TEST(ConfigTest, DeliveryDestinationsAndRetriesAreParsedAndChecked) {
+  auto config = LoadConfig({}, {{"delivery.hl7_destinations", {"EHR=ehr.example.org:2575", "RIS=10.0.0.7:6661"}},
+                                {"delivery.max_attempts", {"4"}}, {"delivery.retry_initial_seconds", {"5"}}},
+                           nullptr);
+  ASSERT_TRUE(config) << config.error().message;
+  ASSERT_EQ(config->delivery_hl7_destinations.size(), 2u);
+  EXPECT_EQ(config->delivery_hl7_destinations[0].name, "EHR");
+  EXPECT_EQ(config->delivery_hl7_destinations[0].host, "ehr.example.org");
+  EXPECT_EQ(config->delivery_hl7_destinations[1].port, 6661);
+  EXPECT_EQ(config->delivery.max_attempts, 4);
+  EXPECT_EQ(config->delivery.retry_initial, std::chrono::seconds(5));
+  for (const char* bad : {"EHR", "EHR=host", "=host:1", "EHR=host:0", "EHR=host:70000", "archive=host:1", "A|B=h:1"}) {
+    auto refused = LoadConfig({}, {{"delivery.hl7_destinations", {bad}}}, nullptr);
+    ASSERT_FALSE(refused) << bad;
+    EXPECT_NE(refused.error().message.find("delivery.hl7_destinations"), std::string::npos);
+  }
+  EXPECT_FALSE(LoadConfig({}, {{"delivery.max_attempts", {"0"}}}, nullptr));
+}
+
 TEST(ConfigTest, TheExampleFileDocumentsEveryKeyAndLoads) {
   const std::filesystem::path example = std::filesystem::path(SYSTOLE_SOURCE_DIR) / "config/systole.example.toml";
   std::ifstream in(example);

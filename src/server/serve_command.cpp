@@ -5,6 +5,7 @@
 #include "protocols/api/api_routes.h"
 #include "protocols/api/reconciliation_routes.h"
 #include "protocols/api/report_routes.h"
+#include "protocols/api/delivery_routes.h"
 #include "protocols/dicomweb/dicomweb.h"
 #include "protocols/dimse/dimse_server.h"
 #include "protocols/fhir/fhir.h"
@@ -96,6 +97,8 @@ int RunServe(const Config& config) {
   fhir::AddRoutes(router, fhir_context);
   fhir::AddLaunchRoutes(router, fhir_context);
   api::AddReportRoutes(router, (*archive)->reports());
+  // TODO(merge): pass the reporting service's ports::ReportCatalog instead of nullptr (PDF route 404s until then).
+  api::AddDeliveryRoutes(router, {(*archive)->delivery(), nullptr, {}});
   std::error_code exe_error;
   const http::StaticFiles site(ResolveWebRoot(config, std::filesystem::read_symlink("/proc/self/exe", exe_error)));
   if (!std::filesystem::is_regular_file(site.root() / "index.html", exe_error))
@@ -124,6 +127,10 @@ int RunServe(const Config& config) {
     LOG_ERROR("serve", "{}", hl7_port.error().message);
     return 2;
   }
+  if (auto started = (*archive)->delivery().Start(); !started) {
+    LOG_ERROR("serve", "report delivery: {}", started.error().message);
+    return 2;
+  }
   if (config.hl7_allowed_senders.empty())
     LOG_WARN("serve", "no hl7.allowed_senders configured: any sending application may update patients and orders");
   if (config.http_no_auth)
@@ -139,6 +146,7 @@ int RunServe(const Config& config) {
   LOG_INFO("serve", "received {}, stopping", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
   mllp.Stop();
   web.Stop();
+  (*archive)->delivery().Stop();
   dimse.Stop();
   LOG_INFO("serve", "stopped cleanly");
   return 0;

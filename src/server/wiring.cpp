@@ -1,10 +1,13 @@
 #include "server/wiring.h"
 
 #include "adapters/fs/fs_blob_store.h"
+#include "adapters/sqlite/sqlite_deliveries.h"
 #include "adapters/sqlite/sqlite_index.h"
 #include "base/log.h"
 #include "dicom/instance_reader.h"
 #include "services/reporting/study_body_reader.h"
+#include "protocols/hl7/oru_sender.h"
+#include "services/delivery/archive_sender.h"
 
 namespace systole::server {
 namespace {
@@ -29,6 +32,7 @@ Status Reconcile(services::ReconciliationService& recon, const std::string& stud
 struct Archive::Adapters {
   std::unique_ptr<adapters::FsBlobStore> blobs;
   std::unique_ptr<adapters::SqliteIndex> index;
+  std::unique_ptr<adapters::SqliteDeliveryQueue> deliveries;
 };
 
 Archive::~Archive() = default;
@@ -80,7 +84,25 @@ Result<std::unique_ptr<Archive>> Archive::Open(const Config& config) {
       index_ref, index_ref, index_ref, *archive->measurements_, std::move(*templates), std::move(*concept_map),
       services::MakeStudyBodyReader(index_ref, *archive->adapters_->blobs), archive->clock_, config.reporting);
   archive->report_catalog_ = std::make_unique<services::SignedReportCatalog>(index_ref);
+  SYSTOLE_RETURN_IF_ERROR(archive->WireDelivery(config));
   return archive;
+}
+
+// Report delivery: the durable queue (same database), the archive and every HL7 destination.
+Status Archive::WireDelivery(const Config& config) {
+  auto deliveries = adapters::SqliteDeliveryQueue::Open(config.data_dir / "index.db");
+  if (!deliveries) return std::unexpected(deliveries.error());
+  adapters_->deliveries = std::move(*deliveries);
+  delivery_ = std::make_unique<services::DeliveryService>(*adapters_->deliveries, clock_, config.delivery);
+  delivery_->AddDestination(services::kArchiveDestination, services::ArchiveSender(*ingest_, {}));
+  for (auto destination : config.delivery_hl7_destinations) {
+    if (destination.receiving_application.empty()) destination.receiving_application = config.delivery_receiving_application;
+    destination.receiving_facility = config.delivery_receiving_facility;
+    const std::string name = destination.name;
+    delivery_->AddDestination(name, hl7::Hl7Sender(std::move(destination), config.delivery_sending_application, clock_));
+  }
+  // TODO(merge): reporting_->OnSigned([d = delivery_.get()](const domain::ReportDocument& doc) { (void)d->Enqueue(doc); });
+  return {};
 }
 
 ports::InstanceIndex& Archive::index() { return *adapters_->index; }

@@ -7,6 +7,7 @@
 #include "ports/patient_directory.h"
 #include "server/config.h"
 #include "services/cine/cine_service.h"
+#include "services/delivery/delivery_service.h"
 #include "services/identity/identity_service.h"
 #include "services/ingest/ingest_service.h"
 #include "services/measurements/measurement_service.h"
@@ -32,6 +33,7 @@ class Archive {
   services::ReconciliationService& reconciliation() { return *reconciliation_; }
   services::ReportService& reports() { return *reports_; }
   ports::ReportCatalog& report_catalog() { return *report_catalog_; }
+  services::DeliveryService& delivery() { return *delivery_; }
   ports::InstanceIndex& index();
   ports::BlobStore& blobs();
   ports::PatientDirectory& patients();
@@ -39,6 +41,7 @@ class Archive {
 
  private:
   Archive() = default;
+  Status WireDelivery(const Config& config);
   struct Adapters;
   std::unique_ptr<Adapters> adapters_;
   SystemClock clock_;
@@ -50,6 +53,7 @@ class Archive {
   std::unique_ptr<services::ReconciliationService> reconciliation_;
   std::unique_ptr<services::ReportService> reports_;
   std::unique_ptr<services::SignedReportCatalog> report_catalog_;
+  std::unique_ptr<services::DeliveryService> delivery_;  // after ingest_: its archive destination uses it
 };
 
 }  // namespace systole::server
