@@ -13,7 +13,7 @@ namespace {
 // Column names are the DICOM keywords of domain::Attribute, so queries are
 // built from the attribute table; derived values (counts, ModalitiesInStudy as
 // "\US\SR\") are maintained by AddInstance.
-constexpr std::array<const char*, 3> kMigrations{{
+constexpr std::array<const char*, 7> kMigrations{{
     R"sql(
 CREATE TABLE patients (
   pk INTEGER PRIMARY KEY,
@@ -186,6 +186,48 @@ CREATE TABLE measurements (
 CREATE INDEX measurements_sr ON measurements (sr_sop_instance_uid);
 CREATE INDEX measurements_study ON measurements (study_instance_uid, pk);
 CREATE INDEX measurements_concept ON measurements (canonical_scheme, canonical_code);
+)sql",
+    // 4, 5, 6: reserved for other branches (placeholders keep the numbering stable).
+    "SELECT 1;",
+    "SELECT 1;",
+    "SELECT 1;",
+    // 7: security (adapters/sqlite/sqlite_security.cpp): users, sign-ins (only the
+    // SHA-256 of a token), and the append-only, hash-chained audit log.
+    R"sql(
+CREATE TABLE users (
+  name TEXT PRIMARY KEY,
+  role TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  failed_logins INTEGER NOT NULL DEFAULT 0,
+  locked_until INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE sessions (
+  token_hash TEXT PRIMARY KEY,
+  user TEXT NOT NULL REFERENCES users (name),
+  kind TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_seen_at INTEGER NOT NULL,
+  label TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE audit_log (
+  seq INTEGER PRIMARY KEY,
+  recorded_at INTEGER NOT NULL,
+  user TEXT NOT NULL,
+  patient TEXT NOT NULL,
+  study TEXT NOT NULL,
+  message TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX audit_log_user ON audit_log (user, recorded_at);
+CREATE INDEX audit_log_patient ON audit_log (patient, recorded_at);
+CREATE INDEX audit_log_study ON audit_log (study, recorded_at);
+CREATE INDEX audit_log_time ON audit_log (recorded_at);
+-- Append-only through Systole; tampering with sqlite3 (dropping these) is what
+-- the hash chain and `systole admin audit verify` detect.
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 )sql",
 }};
 
