@@ -106,6 +106,7 @@ const std::vector<Key>& Keys() {
          return {};
        }},
       {"http.no_auth", false, SCALAR(if (s != "true" && s != "false") return std::unexpected(Invalid("http.no_auth", s, "expected true or false")); c.http_no_auth = s == "true"; return {};)},
+      {"http.demo_user", false, SCALAR(c.http_demo_user = s; return {};)},
       {"http.port", false, SCALAR(auto p = ParseInt<std::uint16_t>("http.port", s, 0, 65535); if (!p) return std::unexpected(p.error()); c.http_port = *p; return {};)},
       {"http.web_root", false, SCALAR(c.web_root = s; return {};)},
       {"hl7.bind", false, SCALAR(c.hl7_bind = s; return {};)},
@@ -123,6 +124,11 @@ const std::vector<Key>& Keys() {
       {"storage.duplicate_policy", false, SCALAR(auto p = services::ParseDuplicatePolicy(s); if (!p) return std::unexpected(Invalid("storage.duplicate_policy", s, "expected keep-first, replace or refuse")); c.ingest.duplicates = *p; return {};)},
       {"index.max_connections", false, SCALAR(auto n = ParseInt<std::size_t>("index.max_connections", s, 2, 256); if (!n) return std::unexpected(n.error()); c.index_max_connections = *n; return {};)},
       {"query.max_results", false, SCALAR(auto n = ParseInt<std::size_t>("query.max_results", s, 0, 100000000); if (!n) return std::unexpected(n.error()); c.query_max_results = *n; return {};)},
+      {"security.permissions_file", false, SCALAR(c.permissions_file = s; return {};)},
+      {"security.lockout_failures", false, SCALAR(auto n = ParseInt<int>("security.lockout_failures", s, 1, 1000); if (!n) return std::unexpected(n.error()); c.lockout_failures = *n; return {};)},
+      {"security.lockout_minutes", false, SCALAR(auto n = ParseInt<int>("security.lockout_minutes", s, 1, 100000); if (!n) return std::unexpected(n.error()); c.lockout_minutes = *n; return {};)},
+      {"security.session_idle_minutes", false, SCALAR(auto n = ParseInt<int>("security.session_idle_minutes", s, 1, 100000); if (!n) return std::unexpected(n.error()); c.session_idle_minutes = *n; return {};)},
+      {"security.session_max_minutes", false, SCALAR(auto n = ParseInt<int>("security.session_max_minutes", s, 1, 1000000); if (!n) return std::unexpected(n.error()); c.session_max_minutes = *n; return {};)},
       {"cine.decoded_cache_mb", false, SCALAR(auto n = ParseInt<std::size_t>("cine.decoded_cache_mb", s, 0, 1 << 20); if (!n) return std::unexpected(n.error()); c.cine.decoded_bytes = *n << 20; return {};)},
       {"cine.rendered_cache_mb", false, SCALAR(auto n = ParseInt<std::size_t>("cine.rendered_cache_mb", s, 0, 1 << 20); if (!n) return std::unexpected(n.error()); c.cine.rendered_bytes = *n << 20; return {};)},
   };

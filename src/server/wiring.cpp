@@ -2,6 +2,7 @@
 
 #include "adapters/fs/fs_blob_store.h"
 #include "adapters/sqlite/sqlite_index.h"
+#include "adapters/sqlite/sqlite_security.h"
 
 namespace systole::server {
 
@@ -36,7 +37,38 @@ Result<std::unique_ptr<Archive>> Archive::Open(const Config& config) {
   archive->identity_ = std::make_unique<services::IdentityService>(index_ref, index_ref, index_ref, archive->clock_);
   archive->measurements_ =
       std::make_unique<services::MeasurementService>(*archive->adapters_->index, *archive->adapters_->index);
+  auto security = Security::Open(config);
+  if (!security) return std::unexpected(security.error());
+  archive->security_ = std::move(*security);
   return archive;
+}
+
+struct Security::Store {
+  std::unique_ptr<adapters::SqliteSecurityStore> sqlite;
+};
+
+Security::~Security() = default;
+
+Result<std::unique_ptr<Security>> Security::Open(const Config& config) {
+  std::unique_ptr<Security> opened(new Security);
+  std::error_code error;
+  const auto file = config.permissions_file.empty()
+                        ? security::DefaultPermissionsFile(std::filesystem::read_symlink("/proc/self/exe", error))
+                        : config.permissions_file;
+  auto permissions = security::PermissionTable::Load(file);
+  if (!permissions) return std::unexpected(permissions.error());
+  opened->permissions_ = std::make_unique<security::PermissionTable>(std::move(*permissions));
+  std::filesystem::create_directories(config.data_dir, error);
+  auto store = adapters::SqliteSecurityStore::Open(config.data_dir / "index.db");
+  if (!store) return std::unexpected(store.error());
+  opened->store_ = std::make_unique<Store>(Store{std::move(*store)});
+  auto& s = *opened->store_->sqlite;
+  security::SecurityPolicy policy{config.lockout_failures, std::chrono::minutes(config.lockout_minutes),
+                                  std::chrono::minutes(config.session_idle_minutes),
+                                  std::chrono::minutes(config.session_max_minutes)};
+  opened->auth_ = std::make_unique<security::AuthService>(s, s, *opened->permissions_, opened->clock_, policy);
+  opened->audit_ = std::make_unique<security::AuditTrail>(s, opened->clock_, config.dicom.ae_title);
+  return opened;
 }
 
 ports::InstanceIndex& Archive::index() { return *adapters_->index; }

@@ -14,11 +14,12 @@ class AuditTrailTest : public ::testing::Test {
   AuditTrailTest() : clock_(std::chrono::system_clock::time_point(std::chrono::milliseconds(1'800'000'000'123))),
                      trail_(store_, clock_, "SYSTOLE") {}
   void RecordThree() {
-    ASSERT_TRUE(trail_.Record({"query", true, false, "alice", "cardiologist", "10.0.0.7", "GET /dicomweb/studies",
-                               "PatientID=P1", "P1"}));
-    ASSERT_TRUE(trail_.Record({"read", true, false, "alice", "cardiologist", "10.0.0.7",
-                               "GET /dicomweb/studies/1.2/metadata", "", "", "1.2"}));
-    ASSERT_TRUE(trail_.Record({"login", false, false, "bob", "", "10.0.0.8", "POST /api/auth/login"}));
+    ASSERT_TRUE(trail_.Record({.event_class = "query", .user = "alice", .role = "cardiologist", .remote = "10.0.0.7",
+                               .action = "GET /dicomweb/studies", .query = "PatientID=P1", .patient = "P1"}));
+    ASSERT_TRUE(trail_.Record({.event_class = "read", .user = "alice", .role = "cardiologist", .remote = "10.0.0.7",
+                               .action = "GET /dicomweb/studies/1.2/metadata", .study = "1.2"}));
+    ASSERT_TRUE(trail_.Record({.event_class = "login", .success = false, .user = "bob", .remote = "10.0.0.8",
+                               .action = "POST /api/auth/login"}));
   }
   std::vector<domain::AuditRecord> All() {
     std::vector<domain::AuditRecord> all;
@@ -54,7 +55,7 @@ TEST_F(AuditTrailTest, EachRecordIsADicomAuditMessage) {
   EXPECT_EQ(login["EventIdentification"]["EventID"]["csd-code"], "110114");
   EXPECT_EQ(login["EventIdentification"]["EventOutcomeIndicator"], "4");
   EXPECT_EQ(all[2].user, "bob");
-  EXPECT_EQ(trail_.Record({"peek"}).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(trail_.Record({.event_class = "peek"}).error().code, ErrorCode::kInvalidArgument);
 }
 
 TEST_F(AuditTrailTest, RecordsChainOnePreviousHash) {
@@ -106,7 +107,7 @@ TEST_F(AuditTrailTest, VerifyFindsADeletedRecord) {
 TEST_F(AuditTrailTest, SearchFiltersByUserPatientStudyAndTime) {
   RecordThree();
   clock_.Advance(std::chrono::hours(1));
-  ASSERT_TRUE(trail_.Record({"read", true, false, "carol", "fellow", "::1", "GET x", "", "", "1.2"}));
+  ASSERT_TRUE(trail_.Record({.event_class = "read", .user = "carol", .remote = "::1", .action = "GET x", .study = "1.2"}));
   EXPECT_EQ(trail_.Search({.user = "alice"})->size(), 2u);
   EXPECT_EQ(trail_.Search({.patient = "P1"})->size(), 1u);
   EXPECT_EQ(trail_.Search({.study = "1.2"})->size(), 2u);
