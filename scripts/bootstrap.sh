@@ -11,6 +11,8 @@ packages=(
   dcmtk libdcmtk-dev libsqlite3-dev libtomlplusplus-dev libxxhash-dev libfmt-dev googletest libgtest-dev
   libboost-dev nlohmann-json3-dev zlib1g-dev libturbojpeg0-dev libpng-dev
   libopenjp2-7-dev libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
+  # security: Argon2id password hashing, random tokens, SHA-256 (libsodium)
+  libsodium-dev
   python3 python3-pydicom python3-numpy python3-pytest python3-pil python3-hl7
   # test peers: an independent video tool, Orthanc + DICOMweb for comparison, the browser
   ffmpeg curl orthanc orthanc-dicomweb chromium

@@ -11,6 +11,10 @@ commands:
   serve            run the archive (DICOM DIMSE) until SIGTERM
   import PATH...   store files and folders (recursively) through the ingest pipeline
   admin verify     check every stored file against its recorded hash
+  admin user add --name N --role R [--password-stdin]
+                   create a user (password: first line of stdin, else a random one printed once)
+  admin user list  list users and their roles
+  admin audit verify  walk the audit trail's hash chain; exit 1 at the first modified or deleted record
   version          print the version
 
 options (every command):
@@ -37,15 +41,22 @@ Result<CommandLine> ParseCommandLine(int argc, char** argv) {
   cli.command = argv[1];
   int i = 2;
   if (cli.command == "admin") {
-    if (argc < 3 || std::string(argv[2]) != "verify") return Fail(ErrorCode::kInvalidArgument, "admin: expected 'verify'");
-    cli.command = "admin-verify";
-    i = 3;
+    const std::string sub = argc >= 3 ? argv[2] : "", action = argc >= 4 ? argv[3] : "";
+    if (sub == "verify") {
+      cli.command = "admin-verify";
+      i = 3;
+    } else if ((sub == "user" && (action == "add" || action == "list")) || (sub == "audit" && action == "verify")) {
+      cli.command = "admin-" + sub + "-" + action;
+      i = 4;
+    } else {
+      return Fail(ErrorCode::kInvalidArgument, "admin: expected 'verify', 'user add', 'user list' or 'audit verify'");
+    }
   }
   if (cli.command == "--help" || cli.command == "-h" || cli.command == "help") {
     cli.command = "help";
     return cli;
   }
-  if (cli.command != "serve" && cli.command != "import" && cli.command != "version" && cli.command != "admin-verify")
+  if (cli.command != "serve" && cli.command != "import" && cli.command != "version" && !cli.command.starts_with("admin-"))
     return Fail(ErrorCode::kInvalidArgument, "unknown command '" + cli.command + "'");
   for (; i < argc; ++i) {
     std::string arg = argv[i];
@@ -54,12 +65,16 @@ Result<CommandLine> ParseCommandLine(int argc, char** argv) {
     if (arg.starts_with("--") && eq != std::string::npos) {
       value = arg.substr(eq + 1);
       arg = arg.substr(0, eq);
-    } else if (arg.starts_with("--") && arg != "--no-auth") {
+    } else if (arg.starts_with("--") && arg != "--no-auth" && arg != "--password-stdin") {
       if (i + 1 >= argc) return Fail(ErrorCode::kInvalidArgument, arg + " needs a value");
       value = argv[++i];
     }
     if (arg == "--config") {
       cli.config_file = value;
+    } else if (cli.command == "admin-user-add" && (arg == "--name" || arg == "--role")) {
+      (arg == "--name" ? cli.user_name : cli.user_role) = value;
+    } else if (cli.command == "admin-user-add" && arg == "--password-stdin") {
+      cli.password_stdin = true;
     } else if (arg == "--no-auth") {
       cli.overrides["http.no_auth"].push_back("true");
     } else if (auto it = kFlagKeys.find(arg); it != kFlagKeys.end()) {
@@ -71,6 +86,8 @@ Result<CommandLine> ParseCommandLine(int argc, char** argv) {
     }
   }
   if (cli.command == "import" && cli.paths.empty()) return Fail(ErrorCode::kInvalidArgument, "import: no PATH given");
+  if (cli.command == "admin-user-add" && (cli.user_name.empty() || cli.user_role.empty()))
+    return Fail(ErrorCode::kInvalidArgument, "admin user add: --name and --role are required");
   if (cli.config_file.empty()) {
     if (const char* env = std::getenv("SYSTOLE_CONFIG")) cli.config_file = env;
   }

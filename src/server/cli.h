@@ -11,10 +11,13 @@
 namespace systole::server {
 
 struct CommandLine {
-  std::string command;                      // serve, import, version, admin-verify, help
+  std::string command;                      // serve, import, version, admin-verify, admin-user-add,
+                                            // admin-user-list, admin-audit-verify, help
   std::filesystem::path config_file;        // --config
   Overrides overrides;                      // flags mapped to configuration keys
   std::vector<std::filesystem::path> paths; // import arguments
+  std::string user_name, user_role;         // admin user add --name --role
+  bool password_stdin = false;              // admin user add --password-stdin
 };
 
 Result<CommandLine> ParseCommandLine(int argc, char** argv);

@@ -30,6 +30,8 @@ struct Config {
   protocols::DimseConfig dicom;
   std::string http_bind = "127.0.0.1";
   bool http_no_auth = false;  // tests and benchmarks: requests are anonymous (loopback listeners only)
+  // Requests without credentials are this user, role admin (make run; loopback only). Empty: sign-in required.
+  std::string http_demo_user = "demo";
   std::uint16_t http_port = 8080;
   std::vector<std::string> http_cors_origins;
   // The built viewer (index.html + assets/). Empty: <directory of the
@@ -52,6 +54,12 @@ struct Config {
   std::string delivery_sending_application = "SYSTOLE";  // MSH-3
   std::string delivery_receiving_application;            // MSH-5; empty: the destination's name
   std::string delivery_receiving_facility;               // MSH-6
+  // Roles, permissions and the rule of every route. Empty: <binary dir>/../config/permissions.json.
+  std::filesystem::path permissions_file;
+  int lockout_failures = 5;
+  int lockout_minutes = 15;
+  int session_idle_minutes = 30;
+  int session_max_minutes = 720;
 };
 
 // Key/value overrides given on the command line, as "section.key" → value

@@ -33,5 +33,9 @@ int main(int argc, char** argv) {
   SetLogLevel(config->log_level);
   if (cli->command == "serve") return server::RunServe(*config);
   if (cli->command == "import") return server::RunImport(*config, cli->paths);
+  if (cli->command == "admin-user-add")
+    return server::RunUserAdd(*config, cli->user_name, cli->user_role, cli->password_stdin ? stdin : nullptr);
+  if (cli->command == "admin-user-list") return server::RunUserList(*config);
+  if (cli->command == "admin-audit-verify") return server::RunAuditVerify(*config);
   return server::RunVerify(*config);
 }

@@ -2,18 +2,13 @@
 #include <signal.h>
 
 #include "base/log.h"
-#include "protocols/api/api_routes.h"
-#include "protocols/api/reconciliation_routes.h"
-#include "protocols/api/report_routes.h"
-#include "protocols/api/delivery_routes.h"
-#include "protocols/dicomweb/dicomweb.h"
 #include "protocols/dimse/dimse_server.h"
-#include "protocols/fhir/fhir.h"
 #include "protocols/hl7/hl7_receiver.h"
 #include "protocols/hl7/mllp_server.h"
 #include "protocols/http/http_server.h"
 #include "protocols/http/static_files.h"
 #include "server/commands.h"
+#include "server/routes.h"
 #include "server/wiring.h"
 
 namespace systole::server {
@@ -23,25 +18,20 @@ bool IsLoopback(const std::string& address) {
   return address == "127.0.0.1" || address == "::1" || address == "localhost" || address.starts_with("127.");
 }
 
-// The viewer: the router's fallback, so every DICOMweb and API route wins.
-void AddViewerRoutes(http::Router& router, const http::StaticFiles& site) {
-  router.SetFallback(
-      {"GET", "/", "The viewer (single-page app) and its static files",
-       "Serves the built viewer from http.web_root. /, /studies and /viewer/{StudyInstanceUID} (any path without a "
-       "file extension outside /api, /dicomweb, /wado and /healthz) answer index.html (no-cache); files under "
-       "/assets/ are content-hashed and cached for a year (immutable); a missing file is 404; 503 when the viewer "
-       "was not built. The viewer's files hold no patient data: served without sign-in.",
-       true},
-      [&site](const http::HttpRequest& r) { return site.Serve(r); });
+// Every route needs a rule in the permission table: refuse to start otherwise.
+bool CheckRouteRules(const http::Router& router, Security& sec) {
+  std::vector<security::RouteKey> keys;
+  for (const auto& route : router.Routes()) keys.push_back({route.method, route.pattern, route.open});
+  auto problems = sec.permissions().Check(keys);
+  for (const auto& problem : problems) LOG_ERROR("serve", "permission table: {}", problem);
+  return problems.empty();
 }
 
-void AddServerRoutes(http::Router& router) {
-  router.Add({"GET", "/healthz", "Liveness: 200 once the server is ready", "Answers {\"status\":\"ok\"}.", true},
-             [](const http::HttpRequest&) { return http::HttpResponse::Json(200, R"({"status":"ok"})"); });
-  router.Add({"GET", "/api/openapi.json", "This document", "The OpenAPI 3 description of Systole's own API."},
-             [&router](const http::HttpRequest&) {
-               return http::HttpResponse::Json(200, router.OpenApiJson("Systole", SYSTOLE_VERSION));
-             });
+void LogFirstRun(Security& sec) {
+  auto users = sec.auth().ListUsers();
+  if (users && users->empty())
+    LOG_WARN("serve", "no user exists and the demo auto-login is off: nobody can sign in. Create the first "
+             "administrator with: systole admin user add --name NAME --role admin --password-stdin");
 }
 
 }  // namespace
@@ -64,11 +54,10 @@ int RunServe(const Config& config) {
     LOG_ERROR("serve", "cannot open the archive in {}: {}", config.data_dir.string(), archive.error().message);
     return 2;
   }
-  // Sign-in does not exist yet: HTTP serves patient data only on loopback,
-  // to the local demo user (see README, "Security").
-  if (!IsLoopback(config.http_bind)) {
-    LOG_ERROR("serve", "http.bind = {}: this build has no HTTP authentication yet, so HTTP is served on a loopback "
-                       "address only", config.http_bind);
+  // The demo auto-login and --no-auth serve whoever connects: loopback only.
+  if ((config.http_no_auth || !config.http_demo_user.empty()) && !IsLoopback(config.http_bind)) {
+    LOG_ERROR("serve", "http.bind = {}: the demo auto-login (http.demo_user) and --no-auth are for loopback only; "
+                       "set http.demo_user = \"\" to require sign-in", config.http_bind);
     return 2;
   }
   if (config.http_no_auth && !IsLoopback(config.hl7_bind)) {
@@ -82,28 +71,15 @@ int RunServe(const Config& config) {
     return 2;
   }
   http::Router router;
-  // Until sign-in exists (the security issue plugs it in here): the local demo user, or nobody
-  // with --no-auth. Either way only on loopback (checked above).
-  router.SetAuthenticator([anonymous = config.http_no_auth](http::HttpRequest& request) -> std::optional<http::HttpResponse> {
-    request.user = anonymous ? "" : "demo";
-    return std::nullopt;
-  });
-  AddServerRoutes(router);
-  dicomweb::AddRoutes(router, {(*archive)->ingest(), (*archive)->query(), (*archive)->cine()});
-  api::AddRoutes(router, {(*archive)->measurements()});
-  api::AddReconciliationRoutes(router, (*archive)->reconciliation());
-  // Reports: the lead wires the reporting service's ReportCatalog here (nullptr: no DiagnosticReport yet).
-  const fhir::Context fhir_context{(*archive)->query(), (*archive)->patients(), (*archive)->orders(), nullptr};
-  fhir::AddRoutes(router, fhir_context);
-  fhir::AddLaunchRoutes(router, fhir_context);
-  api::AddReportRoutes(router, (*archive)->reports());
-  // TODO(merge): pass the reporting service's ports::ReportCatalog instead of nullptr (PDF route 404s until then).
-  api::AddDeliveryRoutes(router, {(*archive)->delivery(), nullptr, {}});
+  const access::GateConfig gate_config{config.http_no_auth ? "" : config.http_demo_user, config.http_no_auth, false};
+  access::AccessGate gate((*archive)->security().auth(), (*archive)->security().audit(), gate_config);
+  gate.Install(router);
   std::error_code exe_error;
   const http::StaticFiles site(ResolveWebRoot(config, std::filesystem::read_symlink("/proc/self/exe", exe_error)));
   if (!std::filesystem::is_regular_file(site.root() / "index.html", exe_error))
     LOG_WARN("serve", "no viewer in {} (run make build): / answers 503", site.root().string());
-  AddViewerRoutes(router, site);
+  AddAllRoutes(router, **archive, site, gate_config);
+  if (!CheckRouteRules(router, (*archive)->security())) return 2;
   http::HttpConfig http_config;
   http_config.bind_address = config.http_bind;
   http_config.port = config.http_port;
@@ -135,9 +111,11 @@ int RunServe(const Config& config) {
     LOG_WARN("serve", "no hl7.allowed_senders configured: any sending application may update patients and orders");
   if (config.http_no_auth)
     LOG_WARN("serve", "--no-auth: HTTP requests are served without a user, on {} only", config.http_bind);
+  else if (!config.http_demo_user.empty())
+    LOG_WARN("serve", "demo auto-login: requests without credentials are served as \"{}\" (role admin), on {} only; "
+             "set http.demo_user = \"\" to require sign-in", config.http_demo_user, config.http_bind);
   else
-    LOG_WARN("serve", "HTTP has no sign-in yet: every request is served as the local demo user \"demo\", on {} only",
-             config.http_bind);
+    LogFirstRun((*archive)->security());
   LOG_INFO("serve", "Systole {} ready: data={} ae_title={} dicom_port={} http_port={} web_root={} hl7_port={}",
            SYSTOLE_VERSION, config.data_dir.string(), config.dicom.ae_title, *dicom_port, *http_port,
            site.root().string(), *hl7_port);

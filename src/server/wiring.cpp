@@ -8,6 +8,7 @@
 #include "services/reporting/study_body_reader.h"
 #include "protocols/hl7/oru_sender.h"
 #include "services/delivery/archive_sender.h"
+#include "adapters/sqlite/sqlite_security.h"
 
 namespace systole::server {
 namespace {
@@ -101,8 +102,42 @@ Status Archive::WireDelivery(const Config& config) {
     const std::string name = destination.name;
     delivery_->AddDestination(name, hl7::Hl7Sender(std::move(destination), config.delivery_sending_application, clock_));
   }
-  // TODO(merge): reporting_->OnSigned([d = delivery_.get()](const domain::ReportDocument& doc) { (void)d->Enqueue(doc); });
+  // Every signed version (final or addendum) goes to the archive and every HL7 destination.
+  reports_->OnSigned([d = delivery_.get()](const domain::ReportDocument& doc) {
+    if (auto queued = d->Enqueue(doc); !queued)
+      LOG_ERROR("delivery", "report {} v{} not queued for delivery: {}", doc.report_id, doc.version, queued.error().message);
+  });
   return {};
+  auto security = Security::Open(config);
+  if (!security) return std::unexpected(security.error());
+  archive->security_ = std::move(*security);
+
+struct Security::Store {
+  std::unique_ptr<adapters::SqliteSecurityStore> sqlite;
+};
+
+Security::~Security() = default;
+
+Result<std::unique_ptr<Security>> Security::Open(const Config& config) {
+  std::unique_ptr<Security> opened(new Security);
+  std::error_code error;
+  const auto file = config.permissions_file.empty()
+                        ? security::DefaultPermissionsFile(std::filesystem::read_symlink("/proc/self/exe", error))
+                        : config.permissions_file;
+  auto permissions = security::PermissionTable::Load(file);
+  if (!permissions) return std::unexpected(permissions.error());
+  opened->permissions_ = std::make_unique<security::PermissionTable>(std::move(*permissions));
+  std::filesystem::create_directories(config.data_dir, error);
+  auto store = adapters::SqliteSecurityStore::Open(config.data_dir / "index.db");
+  if (!store) return std::unexpected(store.error());
+  opened->store_ = std::make_unique<Store>(Store{std::move(*store)});
+  auto& s = *opened->store_->sqlite;
+  security::SecurityPolicy policy{config.lockout_failures, std::chrono::minutes(config.lockout_minutes),
+                                  std::chrono::minutes(config.session_idle_minutes),
+                                  std::chrono::minutes(config.session_max_minutes)};
+  opened->auth_ = std::make_unique<security::AuthService>(s, s, *opened->permissions_, opened->clock_, policy);
+  opened->audit_ = std::make_unique<security::AuditTrail>(s, opened->clock_, config.dicom.ae_title);
+  return opened;
 }
 
 ports::InstanceIndex& Archive::index() { return *adapters_->index; }

@@ -15,8 +15,34 @@
 #include "services/reconciliation/reconciliation_service.h"
 #include "services/reporting/report_service.h"
 #include "services/reporting/signed_report_catalog.h"
+#include "services/security/audit_trail.h"
+#include "services/security/auth_service.h"
 
 namespace systole::server {
+
+// Users, sign-ins, permissions and the audit trail (SQLite tables in the
+// index database): used by serve (inside Archive) and by the admin commands.
+class Security {
+ public:
+  // Loads and validates the permission table (security.permissions_file, else
+  // beside the binary) and opens the store. kInvalidArgument/kNotFound for a bad
+  // or missing table.
+  static Result<std::unique_ptr<Security>> Open(const Config& config);
+  ~Security();
+
+  security::AuthService& auth() { return *auth_; }
+  security::AuditTrail& audit() { return *audit_; }
+  const security::PermissionTable& permissions() const { return *permissions_; }
+
+ private:
+  Security() = default;
+  struct Store;
+  std::unique_ptr<Store> store_;
+  SystemClock clock_;
+  std::unique_ptr<security::PermissionTable> permissions_;
+  std::unique_ptr<security::AuthService> auth_;
+  std::unique_ptr<security::AuditTrail> audit_;
+};
 
 // The object graph of one Systole process on the embedded default
 // (SQLite index + filesystem blobs under data_dir).
@@ -38,6 +64,7 @@ class Archive {
   ports::BlobStore& blobs();
   ports::PatientDirectory& patients();
   ports::OrderBook& orders();
+  Security& security() { return *security_; }
 
  private:
   Archive() = default;
@@ -54,6 +81,7 @@ class Archive {
   std::unique_ptr<services::ReportService> reports_;
   std::unique_ptr<services::SignedReportCatalog> report_catalog_;
   std::unique_ptr<services::DeliveryService> delivery_;  // after ingest_: its archive destination uses it
+  std::unique_ptr<Security> security_;
 };
 
 }  // namespace systole::server

@@ -116,8 +116,10 @@ def dcmtk(tool, *args, timeout=120, check=True):
     return proc
 
 
-def systole(*args, timeout=300, check=False):
-    return subprocess.run([str(BINARY), *map(str, args)], capture_output=True, text=True, timeout=timeout, check=check)
+def systole(*args, timeout=300, check=False, input=None, env_extra=None):
+    env = dict(os.environ, **env_extra) if env_extra else None
+    return subprocess.run([str(BINARY), *map(str, args)], capture_output=True, text=True, timeout=timeout, check=check,
+                          input=input, env=env)
 
 
 def parse_find_output(text):

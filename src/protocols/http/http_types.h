@@ -23,6 +23,7 @@ struct HttpRequest {
   std::map<std::string, std::string> path_params;           // filled by the router
   std::string remote;                                       // peer address
   std::string user;                                         // who is asking, set by the router's authenticator
+  std::string role;                                         // the user's role (services/security), same
 
   std::string Header(std::string_view name) const;          // "" if absent
   std::optional<std::string> Param(std::string_view name) const;       // first query value

@@ -57,20 +57,31 @@ HttpResponse Router::Dispatch(HttpRequest& request) const {
     path_matched = true;
     if (route.info.method != request.method && !(route.info.method == "GET" && request.method == "HEAD")) continue;
     request.path_params = std::move(params);
-    if (authenticator_ && !route.info.open)
-      if (auto refused = authenticator_(request)) return std::move(*refused);
-    return route.handler(request);
+    return Run(route, request);
   }
   if (path_matched) return HttpResponse::Error(405, "method not allowed for " + request.path);
   if (fallback_) {
     if (request.method != "GET" && request.method != "HEAD")
       return HttpResponse::Error(405, "method not allowed for " + request.path);
     request.path_params.clear();
-    if (authenticator_ && !fallback_->info.open)
-      if (auto refused = authenticator_(request)) return std::move(*refused);
-    return fallback_->handler(request);
+    return Run(*fallback_, request);
   }
   return HttpResponse::Error(404, "no such resource: " + request.path);
+}
+
+HttpResponse Router::Run(const Route& route, HttpRequest& request) const {
+  std::optional<HttpResponse> refused;
+  if (authenticator_ && !route.info.open) refused = authenticator_(request, route.info);
+  HttpResponse response = refused ? std::move(*refused) : route.handler(request);
+  if (observer_) observer_(request, route.info, response);
+  return response;
+}
+
+std::vector<RouteInfo> Router::Routes() const {
+  std::vector<RouteInfo> infos;
+  for (const auto& route : routes_) infos.push_back(route.info);
+  if (fallback_) infos.push_back(fallback_->info);
+  return infos;
 }
 
 std::string Router::OpenApiJson(const std::string& title, const std::string& version) const {

@@ -23,10 +23,15 @@ struct RouteInfo {
   bool open = false;        // served without authentication (liveness, the viewer's static files)
 };
 
-// Decides who a request comes from before its handler runs: fills request.user and
+// Decides who a request comes from and whether it may use the matched route
+// (its method and pattern) before the handler runs: fills request.user/role and
 // returns nullopt, or returns the answer that refuses it (401/403). One place for
-// every route; the security issue plugs sign-in, tokens and roles in here.
-using Authenticator = std::function<std::optional<HttpResponse>(HttpRequest&)>;
+// every route (services/security's permission table behind it).
+using Authenticator = std::function<std::optional<HttpResponse>(HttpRequest&, const RouteInfo&)>;
+
+// Sees every request that matched a route (refused ones included) with the
+// answer given, after the handler ran: the one place that records the audit trail.
+using Observer = std::function<void(const HttpRequest&, const RouteInfo&, const HttpResponse&)>;
 
 class Router {
  public:
@@ -40,6 +45,11 @@ class Router {
 
   // Consulted for every route that is not `open` (and the fallback unless it is open).
   void SetAuthenticator(Authenticator authenticator) { authenticator_ = std::move(authenticator); }
+  void SetObserver(Observer observer) { observer_ = std::move(observer); }
+
+  // Every route added (and the fallback, last), for the permission check at
+  // start-up and the permission-matrix test.
+  std::vector<RouteInfo> Routes() const;
 
   // Finds the route, fills request.path_params, calls it. 404 when no pattern
   // matches, 405 when the path matches with another method, 400 for a path
@@ -58,6 +68,8 @@ class Router {
   std::vector<Route> routes_;
   std::optional<Route> fallback_;
   Authenticator authenticator_;
+  Observer observer_;
+  HttpResponse Run(const Route& route, HttpRequest& request) const;
 };
 
 std::vector<std::string> SplitPath(std::string_view path);

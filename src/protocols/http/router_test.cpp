@@ -59,8 +59,10 @@ TEST(RouterAuthTest, AuthenticatorRunsBeforeEveryRouteButOpenOnes) {
   router.Add({"GET", "/healthz", "", "", true}, [](const HttpRequest& r) { return HttpResponse::Json(200, "\"" + r.user + "\""); });
   router.Add({"GET", "/dicomweb/studies", "", ""}, [](const HttpRequest& r) { return HttpResponse::Json(200, "\"" + r.user + "\""); });
   int calls = 0;
-  router.SetAuthenticator([&](HttpRequest& r) -> std::optional<HttpResponse> {
+  std::string seen_pattern;
+  router.SetAuthenticator([&](HttpRequest& r, const RouteInfo& route) -> std::optional<HttpResponse> {
     ++calls;
+    seen_pattern = route.method + " " + route.pattern;
     if (r.Header("authorization").empty()) return HttpResponse::Error(401, "sign in");
     r.user = "alice";
     return std::nullopt;
@@ -78,6 +80,31 @@ TEST(RouterAuthTest, AuthenticatorRunsBeforeEveryRouteButOpenOnes) {
   health.path = "/healthz";
   EXPECT_EQ(router.Dispatch(health).status, 200);
   EXPECT_EQ(calls, 2);
+  EXPECT_EQ(seen_pattern, "GET /dicomweb/studies");
+}
+
+TEST(RouterAuthTest, ObserverSeesMatchedRoutesWithTheirAnswerRefusalsIncluded) {
+  Router router;
+  router.Add({"GET", "/dicomweb/studies/{study}", "", ""}, [](const HttpRequest&) { return HttpResponse::Json(200, "{}"); });
+  router.SetAuthenticator([](HttpRequest& r, const RouteInfo&) -> std::optional<HttpResponse> {
+    if (r.Header("authorization").empty()) return HttpResponse::Error(401, "sign in");
+    return std::nullopt;
+  });
+  std::vector<std::string> seen;
+  router.SetObserver([&](const HttpRequest& r, const RouteInfo& route, const HttpResponse& response) {
+    seen.push_back(route.pattern + " " + r.path_params.at("study") + " " + std::to_string(response.status));
+  });
+  HttpRequest request;
+  request.method = "GET";
+  request.path = "/dicomweb/studies/1.2.3";
+  router.Dispatch(request);
+  request.headers["authorization"] = "Bearer x";
+  router.Dispatch(request);
+  request.path = "/nowhere";
+  router.Dispatch(request);
+  EXPECT_EQ(seen, (std::vector<std::string>{"/dicomweb/studies/{study} 1.2.3 401", "/dicomweb/studies/{study} 1.2.3 200"}));
+  ASSERT_EQ(router.Routes().size(), 1u);
+  EXPECT_EQ(router.Routes()[0].pattern, "/dicomweb/studies/{study}");
 }
 
 }  // namespace

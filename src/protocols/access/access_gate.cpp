@@ -1,0 +1,131 @@
+#include "protocols/access/access.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "base/log.h"
+
+namespace systole::access {
+namespace {
+
+http::HttpResponse Unauthenticated(std::string_view message) {
+  return http::HttpResponse::Error(401, message).With("WWW-Authenticate", "Bearer realm=\"systole\"");
+}
+
+std::string CookieValue(const std::string& header, std::string_view name) {
+  std::size_t pos = 0;
+  while (pos < header.size()) {
+    std::size_t end = header.find(';', pos);
+    if (end == std::string::npos) end = header.size();
+    std::string_view part(header.data() + pos, end - pos);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    if (part.size() > name.size() && part.starts_with(name) && part[name.size()] == '=')
+      return std::string(part.substr(name.size() + 1));
+    pos = end + 1;
+  }
+  return "";
+}
+
+// The search parameters of a query, as sent (for the audit record's query object).
+std::string QueryText(const http::HttpRequest& request) {
+  std::string text;
+  for (const auto& [key, value] : request.query) text += (text.empty() ? "" : "&") + key + "=" + value;
+  return text;
+}
+
+std::string PathParam(const http::HttpRequest& request, const char* name) {
+  auto it = request.path_params.find(name);
+  return it == request.path_params.end() ? "" : it->second;
+}
+
+}  // namespace
+
+std::string RequestToken(const http::HttpRequest& request) {
+  const std::string authorization = request.Header("authorization");
+  if (authorization.size() > 7 && (authorization.starts_with("Bearer ") || authorization.starts_with("bearer ")))
+    return authorization.substr(7);
+  return CookieValue(request.Header("cookie"), kSessionCookie);
+}
+
+void AccessGate::Install(http::Router& router) {
+  router.SetAuthenticator(
+      [this](http::HttpRequest& request, const http::RouteInfo& route) { return Authenticate(request, route); });
+  router.SetObserver([this](const http::HttpRequest& request, const http::RouteInfo& route,
+                            const http::HttpResponse& response) { Observe(request, route, response); });
+}
+
+std::optional<http::HttpResponse> AccessGate::Authenticate(http::HttpRequest& request,
+                                                           const http::RouteInfo& route) const {
+  if (config_.no_auth) {
+    request.user.clear();
+    return std::nullopt;
+  }
+  const security::PermissionTable& permissions = auth_.permissions();
+  const std::string token = RequestToken(request);
+  if (!token.empty()) {
+    auto principal = auth_.Authenticate(token);
+    if (!principal) {
+      if (principal.error().code != ErrorCode::kPermissionDenied) {
+        LOG_ERROR("http", "authentication of {} {} failed: {}", request.method, request.path, principal.error().message);
+        return http::HttpResponse::Error(503, "sign-in is unavailable");
+      }
+      LOG_INFO("http", "{} {} from {}: refused ({})", request.method, request.path, request.remote,
+               principal.error().message);
+      return Unauthenticated("invalid or expired credentials");
+    }
+    request.user = principal->user;
+    request.role = principal->role;
+  } else if (!config_.demo_user.empty()) {
+    request.user = config_.demo_user;
+    request.role = "admin";
+  } else {
+    return Unauthenticated("sign-in required");
+  }
+  const security::RouteRule* rule = permissions.Rule(route.method, route.pattern);
+  if (!rule) {
+    // Serve refuses to start with such a route; fail closed all the same.
+    LOG_ERROR("http", "no permission rule for {} {}", route.method, route.pattern);
+    return http::HttpResponse::Error(403, "this route has no permission rule");
+  }
+  if (!permissions.Allows(request.role, rule->permission)) {
+    LOG_INFO("http", "{} {} from {}: user {} (role {}) lacks permission {}", request.method, request.path,
+             request.remote, request.user, request.role, rule->permission);
+    return http::HttpResponse::Error(403, fmt::format("role {} lacks the permission {}", request.role, rule->permission));
+  }
+  return std::nullopt;
+}
+
+void AccessGate::Observe(const http::HttpRequest& request, const http::RouteInfo& route,
+                         const http::HttpResponse& response) const {
+  if (config_.no_auth) return;
+  const security::RouteRule* rule = auth_.permissions().Rule(route.method, route.pattern);
+  if (!rule || rule->audit.empty()) return;
+  security::AuditEvent event;
+  event.event_class = rule->audit;
+  event.success = response.status < 400;
+  event.serious = response.status >= 500;
+  event.user = request.user;
+  event.role = request.role;
+  if (rule->audit == "login" || rule->audit == "admin") {
+    // The account concerned; for a sign-in nobody is signed in yet: the record names who tried.
+    auto body = nlohmann::json::parse(request.body, nullptr, false);
+    if (body.is_object() && body["user"].is_string()) event.subject = body["user"].get<std::string>();
+    if (rule->audit == "login") event.user = event.subject;
+  }
+  event.remote = request.remote;
+  event.action = request.method + " " + request.path;
+  event.query = QueryText(request);
+  event.patient = request.Param("PatientID").value_or(request.Param("patient").value_or(""));
+  if (rule->audit == "audit") event.patient.clear();  // an audit search is not about a patient
+  event.study = PathParam(request, "study");
+  if (event.study.empty()) event.study = PathParam(request, "StudyInstanceUID");
+  event.series = PathParam(request, "series");
+  event.instance = PathParam(request, "instance");
+  if (event.study.empty() && rule->audit != "audit")
+    event.study = request.Param("StudyInstanceUID").value_or(request.Param("studyUID").value_or(""));
+  if (auto recorded = audit_.Record(event); !recorded)
+    LOG_ERROR("audit", "cannot record {} by {}: {}", event.action, event.user, recorded.error().message);
+}
+
+}  // namespace systole::access

@@ -1,0 +1,41 @@
+#include "server/routes.h"
+
+#include "protocols/api/api_routes.h"
+#include "protocols/dicomweb/dicomweb.h"
+
+namespace systole::server {
+namespace {
+
+// The viewer: the router's fallback, so every DICOMweb and API route wins.
+void AddViewerRoutes(http::Router& router, const http::StaticFiles& site) {
+  router.SetFallback(
+      {"GET", "/", "The viewer (single-page app) and its static files",
+       "Serves the built viewer from http.web_root. /, /studies and /viewer/{StudyInstanceUID} (any path without a "
+       "file extension outside /api, /dicomweb, /wado and /healthz) answer index.html (no-cache); files under "
+       "/assets/ are content-hashed and cached for a year (immutable); a missing file is 404; 503 when the viewer "
+       "was not built. The viewer's files hold no patient data: served without sign-in.",
+       true},
+      [&site](const http::HttpRequest& r) { return site.Serve(r); });
+}
+
+void AddServerRoutes(http::Router& router) {
+  router.Add({"GET", "/healthz", "Liveness: 200 once the server is ready", "Answers {\"status\":\"ok\"}.", true},
+             [](const http::HttpRequest&) { return http::HttpResponse::Json(200, R"({"status":"ok"})"); });
+  router.Add({"GET", "/api/openapi.json", "This document", "The OpenAPI 3 description of Systole's own API."},
+             [&router](const http::HttpRequest&) {
+               return http::HttpResponse::Json(200, router.OpenApiJson("Systole", SYSTOLE_VERSION));
+             });
+}
+
+}  // namespace
+
+void AddAllRoutes(http::Router& router, Archive& archive, const http::StaticFiles& site,
+                  const access::GateConfig& gate) {
+  AddServerRoutes(router);
+  access::AddRoutes(router, archive.security().auth(), archive.security().audit(), gate);
+  dicomweb::AddRoutes(router, {archive.ingest(), archive.query(), archive.cine()});
+  api::AddRoutes(router, {archive.measurements()});
+  AddViewerRoutes(router, site);
+}
+
+}  // namespace systole::server
