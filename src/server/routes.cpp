@@ -1,7 +1,11 @@
 #include "server/routes.h"
 
 #include "protocols/api/api_routes.h"
+#include "protocols/api/delivery_routes.h"
+#include "protocols/api/reconciliation_routes.h"
+#include "protocols/api/report_routes.h"
 #include "protocols/dicomweb/dicomweb.h"
+#include "protocols/fhir/fhir.h"
 
 namespace systole::server {
 namespace {
@@ -35,6 +39,12 @@ void AddAllRoutes(http::Router& router, Archive& archive, const http::StaticFile
   access::AddRoutes(router, archive.security().auth(), archive.security().audit(), gate);
   dicomweb::AddRoutes(router, {archive.ingest(), archive.query(), archive.cine()});
   api::AddRoutes(router, {archive.measurements()});
+  api::AddReconciliationRoutes(router, archive.reconciliation());
+  api::AddReportRoutes(router, archive.reports());
+  api::AddDeliveryRoutes(router, {archive.delivery(), &archive.report_catalog(), {}});
+  const fhir::Context fhir_context{archive.query(), archive.patients(), archive.orders(), &archive.report_catalog()};
+  fhir::AddRoutes(router, fhir_context);
+  fhir::AddLaunchRoutes(router, fhir_context);
   AddViewerRoutes(router, site);
 }
 
