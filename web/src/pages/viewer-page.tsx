@@ -62,7 +62,7 @@ const SHORTCUTS: [string, string][] = [
   ['R, double-click', 'reset zoom, pan, window and invert'],
   ['click a thumbnail', 'show that loop in the active cell'],
   ['drag a thumbnail', 'show that loop in the cell it is dropped on'],
-  ['E', 'the study\'s report (create from a template, edit, sign)'],
+  ['O', 'open the study\'s report (create from a template, edit, sign)'],
   ['Esc', 'close help / back to the study list'],
   ['?', 'this help'],
 ];
@@ -306,8 +306,8 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
           else if (tool) setTool(null);
           else navigate('/');
           break;
-        case 'e':
-        case 'E':
+        case 'o':
+        case 'O':
           navigate(reportUrl(studyUid));
           break;
         case 'i':
@@ -498,7 +498,7 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
           <span class="save-state" data-testid="save-state">
             {saveState}
           </span>
-          <a class="button" href={reportUrl(studyUid)} data-testid="open-report" title="Report (E)" onClick={(e) => (e.preventDefault(), navigate(reportUrl(studyUid)))}>
+          <a class="button" href={reportUrl(studyUid)} data-testid="open-report" title="Report (O)" onClick={(e) => (e.preventDefault(), navigate(reportUrl(studyUid)))}>
             Report
           </a>
           <button onClick={() => setHelp(true)} title="Keyboard shortcuts (?)">
