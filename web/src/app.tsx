@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { DicomWebClient } from './core/dicomweb';
 import { parseRoute, type Route } from './core/router';
 import { StudyListPage } from './pages/study-list-page';
+import { ReportPage } from './pages/report-page';
 import { ViewerPage } from './pages/viewer-page';
 
 export function App() {
@@ -17,6 +18,8 @@ export function App() {
       return <StudyListPage client={client} initialQuery={route.query} />;
     case 'viewer':
       return <ViewerPage key={route.studyUid} client={client} studyUid={route.studyUid} />;
+    case 'report':
+      return <ReportPage key={route.studyUid + (route.reportId ?? '')} client={client} studyUid={route.studyUid} reportId={route.reportId} />;
     default:
       return (
         <main class="page">

@@ -5,7 +5,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Tag, formatDate, formatPersonName, str, type DicomJson } from '../core/dicom-json';
 import type { DicomWebClient } from '../core/dicomweb';
-import { navigate } from '../core/router';
+import { navigate, reportUrl } from '../core/router';
 import { systoleStats } from '../core/stats';
 import { isStructuredReport, loopsOfStudy, type Loop } from '../core/study-model';
 import { writePart10 } from '../core/dicom-writer';
@@ -62,6 +62,7 @@ const SHORTCUTS: [string, string][] = [
   ['R, double-click', 'reset zoom, pan, window and invert'],
   ['click a thumbnail', 'show that loop in the active cell'],
   ['drag a thumbnail', 'show that loop in the cell it is dropped on'],
+  ['O', 'open the study\'s report (create from a template, edit, sign)'],
   ['Esc', 'close help / back to the study list'],
   ['?', 'this help'],
 ];
@@ -305,6 +306,10 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
           else if (tool) setTool(null);
           else navigate('/');
           break;
+        case 'o':
+        case 'O':
+          navigate(reportUrl(studyUid));
+          break;
         case 'i':
         case 'I':
           activeCell()?.toggleInvert();
@@ -493,6 +498,9 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
           <span class="save-state" data-testid="save-state">
             {saveState}
           </span>
+          <a class="button" href={reportUrl(studyUid)} data-testid="open-report" title="Report (O)" onClick={(e) => (e.preventDefault(), navigate(reportUrl(studyUid)))}>
+            Report
+          </a>
           <button onClick={() => setHelp(true)} title="Keyboard shortcuts (?)">
             ?
           </button>
