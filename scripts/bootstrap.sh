@@ -13,7 +13,7 @@ packages=(
   libopenjp2-7-dev libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
   # security: Argon2id password hashing, random tokens, SHA-256 (libsodium)
   libsodium-dev
-  python3 python3-pydicom python3-numpy python3-pytest python3-pil python3-hl7
+  python3 python3-pydicom python3-numpy python3-pytest python3-pil python3-hl7 python3-jsonschema
   # test peers: an independent video tool, Orthanc + DICOMweb for comparison, the browser
   ffmpeg curl orthanc orthanc-dicomweb chromium
   # validation of the SR objects the viewer writes (dciodvfy)
