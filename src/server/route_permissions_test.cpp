@@ -20,6 +20,7 @@ class RoutePermissionsTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
     config_.data_dir = dir_;
     config_.permissions_file = std::filesystem::path(SYSTOLE_SOURCE_DIR) / "config/permissions.json";
+    config_.templates_dir = std::filesystem::path(SYSTOLE_SOURCE_DIR) / "templates";
     auto archive = Archive::Open(config_);
     ASSERT_TRUE(archive) << archive.error().message;
     archive_ = std::move(*archive);

@@ -86,6 +86,9 @@ Result<std::unique_ptr<Archive>> Archive::Open(const Config& config) {
       services::MakeStudyBodyReader(index_ref, *archive->adapters_->blobs), archive->clock_, config.reporting);
   archive->report_catalog_ = std::make_unique<services::SignedReportCatalog>(index_ref);
   SYSTOLE_RETURN_IF_ERROR(archive->WireDelivery(config));
+  auto security = Security::Open(config);
+  if (!security) return std::unexpected(security.error());
+  archive->security_ = std::move(*security);
   return archive;
 }
 
@@ -108,9 +111,7 @@ Status Archive::WireDelivery(const Config& config) {
       LOG_ERROR("delivery", "report {} v{} not queued for delivery: {}", doc.report_id, doc.version, queued.error().message);
   });
   return {};
-  auto security = Security::Open(config);
-  if (!security) return std::unexpected(security.error());
-  archive->security_ = std::move(*security);
+}
 
 struct Security::Store {
   std::unique_ptr<adapters::SqliteSecurityStore> sqlite;

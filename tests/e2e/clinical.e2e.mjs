@@ -137,6 +137,20 @@ test("Simpson's biplane on the LV phantom: EF within 3 points, volumes within 10
     figures.simpsonSrDciodvfy = { errors: check.errors.length, warnings: check.warnings.length };
     assert.deepEqual(check.errors, [], check.out);
   }
+  // Captured once: the viewer's SR feeds the measurement store, and a new report takes EF and volumes
+  // from it, marked as measured in the viewer.
+  const created = await fetch(`${base}/api/studies/${phantom.studyInstanceUID}/reports`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ template: 'tte' }),
+  });
+  assert.equal(created.status, 201);
+  const report = await created.json();
+  for (const [field, value] of [['lv.ef', measured.efPercent], ['lv.edv', measured.edvMl], ['lv.esv', measured.esvMl]]) {
+    const f = report.fields.find((x) => x.id === field);
+    assert.equal(f?.source, 'viewer', `${field} from the viewer's SR: ${JSON.stringify(f)}`);
+    assert.ok(Math.abs(Number(f.value) - value) <= 0.51, `${field} ${f.value} vs ${value}`);
+  }
   await page.reload();
   await page.locator('[data-testid="simpson"] [data-testid="ef"]').waitFor({ timeout: 15000 });
   assert.equal(await panelValue('ef'), measured.efPercent, 'the traces come back from the SR with their view and phase');

@@ -1,6 +1,7 @@
 """End to end, as a hospital runs it: ADT A04 → ORM new order → the cart sees the step with findscu -W →
 storescu sends the study with that accession → it is linked to its order (the API shows the order
-context) → ADT A40 merges the patient → QIDO-RS lists the study under the surviving patient, and
+context) → ADT A40 merges the patient → QIDO-RS and FHIR ImagingStudy search list the study under the
+surviving patient, and
 WADO-RS metadata, WADO-RS instance retrieve, WADO-URI and C-GET serve the surviving patient's ID while
 the stored file stays as received (IHE PIR). Unknown accessions land on the orphan list; a study whose
 birth date disagrees with the order is flagged, not linked; admin link/resolve/correct are logged.
@@ -13,6 +14,7 @@ import pydicom
 import pytest
 
 from conftest import DICOM, dcmtk, findscu, getscu, http_request, retrieved_by_uid
+from fhir_validation import structure_errors
 from test_dicomweb import parse_multipart
 from test_hl7 import MllpClient, ack_of, msh
 
@@ -113,6 +115,20 @@ def test_order_to_merge_end_to_end(site, tmp_path):
     assert qido.status == 200, qido
     assert [s["0020000D"]["Value"][0] for s in qido.json()] == [study]
     assert http_request(site.http_port, "GET", "/dicomweb/studies?PatientID=E2E001").body in (b"", b"[]")
+
+    # FHIR R4 sees the merge too: ImagingStudy by the surviving patient's identifier (the chained form EHRs
+    # use), with a subject that resolves to the surviving Patient; nothing left under the merged one.
+    fhir = http_request(site.http_port, "GET", "/fhir/ImagingStudy?patient.identifier=E2E900")
+    assert fhir.status == 200, fhir
+    bundle = fhir.json()
+    assert structure_errors(bundle) == []
+    assert [e["resource"]["id"] for e in bundle["entry"] if e.get("search", {}).get("mode") != "outcome"] == [study]
+    (entry,) = [e for e in bundle["entry"] if e["resource"]["resourceType"] == "ImagingStudy"]
+    subject = http_request(site.http_port, "GET", "/fhir/" + entry["resource"]["subject"]["reference"])
+    assert subject.status == 200 and structure_errors(subject.json()) == []
+    assert [i["value"] for i in subject.json()["identifier"]] == ["E2E900"]
+    merged = http_request(site.http_port, "GET", "/fhir/ImagingStudy?patient.identifier=E2E001").json()
+    assert [e for e in merged.get("entry", []) if e["resource"]["resourceType"] == "ImagingStudy"] == []
 
     # What is served carries the surviving patient; the stored file is untouched.
     metadata = http_request(site.http_port, "GET", f"/dicomweb/studies/{study}/metadata")

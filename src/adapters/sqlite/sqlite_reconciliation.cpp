@@ -29,12 +29,12 @@ std::vector<domain::IdentityDifference> ParseDifferences(const std::string& text
   std::vector<domain::IdentityDifference> out;
   auto list = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!list.is_array()) return out;
-  auto text = [](const nlohmann::json& d, const char* key) {
+  auto member = [](const nlohmann::json& d, const char* key) {
     auto it = d.find(key);
     return it != d.end() && it->is_string() ? it->get<std::string>() : std::string();
   };
   for (const auto& d : list)
-    if (d.is_object()) out.push_back({text(d, "attribute"), text(d, "header"), text(d, "order")});
+    if (d.is_object()) out.push_back({member(d, "attribute"), member(d, "header"), member(d, "order")});
   return out;
 }
 
