@@ -32,7 +32,7 @@ before(async () => {
   assert.ok(existsSync(binary), `no server binary at ${binary} (run make build)`);
   mkdirSync(artifacts, { recursive: true });
   work = mkdtempSync(join(tmpdir(), 'systole-e2e-report-'));
-  server = await startServer(binary, join(work, 'data'));
+  server = await startServer(binary, join(work, 'data'), { demoUser: true }); // signs as "demo"
   server.base = `http://127.0.0.1:${server.port}`;
   const srDir = join(work, 'sr');
   const gen = spawnSync('/usr/bin/python3', [join(repo, 'tools/make_echo_sr.py'), '--out', srDir, '--study-uid', STUDY, '--patient-id', 'E2EREPORT'], {

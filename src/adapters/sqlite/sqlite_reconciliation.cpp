@@ -9,6 +9,7 @@
 namespace systole::adapters {
 
 using sqlite::Connection;
+using sqlite::ReadAll;
 
 namespace {
 
@@ -52,17 +53,6 @@ domain::StudyReconciliation ReadRecord(const sqlite::Statement& stmt) {
   r.referring_physician = stmt.Text(13);
   r.updated_at = stmt.Text(14);
   return r;
-}
-
-template <typename Row, typename Read>
-Result<std::vector<Row>> ReadAll(sqlite::Statement& stmt, Read read) {
-  std::vector<Row> out;
-  while (true) {
-    auto row = stmt.Step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) return out;
-    out.push_back(read(stmt));
-  }
 }
 
 }  // namespace

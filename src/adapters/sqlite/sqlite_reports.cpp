@@ -8,6 +8,7 @@
 namespace systole::adapters {
 namespace {
 
+using sqlite::ReadAll;
 using sqlite::Statement;
 
 constexpr const char* kReportColumns = "id, study_instance_uid, template_id, status, revision, body, updated_at";
@@ -33,17 +34,6 @@ ports::SignedVersion ReadVersion(const Statement& stmt) {
   v.accession_number = stmt.Text(9);
   v.document = stmt.Text(10);
   return v;
-}
-
-template <typename Row, typename Read>
-Result<std::vector<Row>> ReadAll(Statement& stmt, Read read) {
-  std::vector<Row> out;
-  for (;;) {
-    auto row = stmt.Step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) return out;
-    out.push_back(read(stmt));
-  }
 }
 
 }  // namespace

@@ -83,10 +83,17 @@ json ReportJson(const ReportService& service, const services::Report& r) {
       const services::FieldState empty;
       const auto& state = it == r.fields.end() ? empty : it->second;
       auto range = f.RangeFor(r.context.patient.sex);
+      json choices = json::array();
+      for (const auto& c : f.choices) choices.push_back({{"value", c.value}, {"meaning", c.meaning}});
+      std::string section_title = f.section;
+      for (const auto& s : tmpl->sections)
+        if (s.id == f.section) section_title = s.title;
       fields.push_back({
           {"id", f.id},
           {"section", f.section},
+          {"section_title", section_title},
           {"label", f.label},
+          {"choices", std::move(choices)},
           {"kind", f.kind},
           {"unit", f.kind == "number" ? json(f.unit) : json(nullptr)},
           {"value", state.value.empty() ? json(nullptr) : json(state.value)},

@@ -349,7 +349,7 @@ function FieldRow({ field, readOnly, onField }: { field: ReportField; readOnly: 
   return (
     <tr data-field={field.id} class={field.flag ? `flag-${field.flag}` : ''}>
       <th scope="row">{field.label}</th>
-      <td>
+      <td class="value">
         <input
           value={draft}
           readOnly={readOnly || field.source === 'derived'}
@@ -369,7 +369,7 @@ function FieldRow({ field, readOnly, onField }: { field: ReportField; readOnly: 
         {field.kind === 'choice' && field.choices && (
           <datalist id={listId}>
             {field.choices.map((c) => (
-              <option value={choiceText(c)} />
+              <option value={typeof c === 'string' ? c : (c.value ?? choiceText(c))} label={choiceText(c)} />
             ))}
           </datalist>
         )}
@@ -377,7 +377,7 @@ function FieldRow({ field, readOnly, onField }: { field: ReportField; readOnly: 
       <td class="unit">{field.unit}</td>
       <td class="range muted">{field.normal_range}</td>
       <td class="flag">{field.flag && <span class={`flag-badge flag-${field.flag}`}>{field.flag}</span>}</td>
-      <td>
+      <td class="source-cell">
         {field.value !== null && field.source && (
           <span class={`source source-${field.source}`} data-testid="source-badge" title={field.source_detail ?? ''}>
             {SOURCE_LABELS[field.source] ?? field.source}

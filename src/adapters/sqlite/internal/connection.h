@@ -122,4 +122,16 @@ class ConnectionPool {
   std::condition_variable available_;
 };
 
+// Steps `stmt` to its end, `read(stmt)` making one Row per result row.
+template <typename Row, typename Read>
+Result<std::vector<Row>> ReadAll(Statement& stmt, Read read) {
+  std::vector<Row> out;
+  while (true) {
+    auto row = stmt.Step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return out;
+    out.push_back(read(stmt));
+  }
+}
+
 }  // namespace systole::adapters::sqlite
