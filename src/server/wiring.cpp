@@ -4,7 +4,6 @@
 #include "adapters/sqlite/sqlite_deliveries.h"
 #include "adapters/sqlite/sqlite_index.h"
 #include "base/log.h"
-#include "dicom/instance_reader.h"
 #include "services/reporting/study_body_reader.h"
 #include "protocols/hl7/oru_sender.h"
 #include "services/delivery/archive_sender.h"
@@ -13,19 +12,12 @@
 namespace systole::server {
 namespace {
 
-// Reconciles the study of a stored instance; its header is read only for a study not seen yet.
-Status Reconcile(services::ReconciliationService& recon, const std::string& study, const std::filesystem::path& path) {
-  auto known = recon.Known(study);
+// Reconciles the study of a stored instance with the orders, from the header ingest already read.
+Status Reconcile(services::ReconciliationService& recon, const services::IngestOutcome& outcome) {
+  auto known = recon.Known(outcome.study_instance_uid);
   if (!known) return std::unexpected(known.error());
   if (*known) return {};
-  auto parsed = dicom::ReadInstanceFile(path);
-  if (!parsed) return std::unexpected(parsed.error());
-  auto get = [&](domain::Attribute a) { return parsed->values[static_cast<std::size_t>(a)]; };
-  using domain::Attribute;
-  return recon.StudyStored(study,
-                           {{get(Attribute::PatientID), get(Attribute::IssuerOfPatientID)}, get(Attribute::PatientName),
-                            get(Attribute::PatientBirthDate), get(Attribute::PatientSex)},
-                           get(Attribute::AccessionNumber));
+  return recon.StudyStored(outcome.study_instance_uid, outcome.patient, outcome.accession_number);
 }
 
 }  // namespace
@@ -62,7 +54,7 @@ Result<std::unique_ptr<Archive>> Archive::Open(const Config& config) {
   archive->ingest_->OnStored([cine = archive->cine_.get(), recon = archive->reconciliation_.get()](
                                  const services::IngestOutcome& outcome, const std::filesystem::path& path) {
     cine->Prepare(path);
-    if (auto done = Reconcile(*recon, outcome.study_instance_uid, path); !done)
+    if (auto done = Reconcile(*recon, outcome); !done)
       LOG_ERROR("reconcile", "study {} not reconciled: {}", outcome.study_instance_uid, done.error().message);
   });
   auto& index_ref = *archive->adapters_->index;

@@ -133,6 +133,10 @@ IngestOutcome IngestService::IngestStaged(const fs::path& staged, std::string_vi
   out.sop_class_uid = record.Get(Attribute::SOPClassUID);
   out.study_instance_uid = study;
   out.series_instance_uid = record.Get(Attribute::SeriesInstanceUID);
+  out.patient = {{record.Get(Attribute::PatientID), record.Get(Attribute::IssuerOfPatientID)},
+                 record.Get(Attribute::PatientName), record.Get(Attribute::PatientBirthDate),
+                 record.Get(Attribute::PatientSex)};
+  out.accession_number = record.Get(Attribute::AccessionNumber);
   out.warnings = std::move(parsed->warnings);
   switch (added->outcome) {
     case ports::AddOutcome::kAdded:

@@ -19,6 +19,7 @@
 
 #include "base/clock.h"
 #include "base/result.h"
+#include "domain/identity.h"
 #include "ports/blob_store.h"
 #include "ports/measurement_store.h"
 #include "ports/study_index.h"
@@ -46,6 +47,8 @@ struct IngestOutcome {
   std::string sop_class_uid;
   std::string study_instance_uid;
   std::string series_instance_uid;
+  domain::Patient patient;             // the patient module as the header carries it (not the index's)
+  std::string accession_number;        // the header's AccessionNumber
   std::optional<Error> error;          // kRefused: why (kInvalidArgument: the data; kUnavailable: our resources)
   bool unreadable = false;             // kRefused because the bytes are not readable DICOM at all
   std::vector<std::string> warnings;   // accepted, but not quite conformant
