@@ -311,3 +311,27 @@ def test_series_thumbnail_uses_the_first_instance_with_an_image(server, tmp_path
         assert status == 200 and headers["content-type"] == "image/jpeg", (path, body[:200])
     status, _, body = request(server.http_port, "GET", path_of(report) + "/thumbnail")
     assert status == 404, body[:200]  # the SR itself has no image
+
+
+def test_rendered_frame_list_is_the_frames_rendered_one_by_one(server):
+    """Several rendered frames in one multipart response (our extension, the viewer's loop loading):
+    each part is byte-identical to that frame's own rendered resource, in the list's order; a
+    list needs a multipart Accept, frame numbers in range and well formed."""
+    ds = pydicom.dcmread(str(DICOM / NATIVE_LOOP), stop_before_pixels=True)
+    for media in ("image/jpeg", "image/png"):
+        status, headers, body = request(server.http_port, "GET", path_of(ds) + "/frames/3,1,8,2/rendered",
+                                        {"Accept": f'multipart/related; type="{media}"'})
+        assert status == 200, body[:300]
+        assert headers["content-type"].startswith(f'multipart/related; type="{media}"')
+        got = parts(headers, body)
+        assert len(got) == 4
+        for n, (head, payload) in zip((3, 1, 8, 2), got):
+            assert f"Content-Type: {media}" in head
+            _, _, single = request(server.http_port, "GET", path_of(ds) + f"/frames/{n}/rendered", {"Accept": media})
+            assert payload == single, f"part for frame {n} differs from /frames/{n}/rendered ({media})"
+    cases = [("1,2", "image/jpeg", 406), ("1,9", 'multipart/related; type="image/jpeg"', 404),
+             ("1,,2", 'multipart/related; type="image/jpeg"', 400), ("1,0", 'multipart/related; type="image/jpeg"', 400)]
+    for frames, accept, expected in cases:
+        status, _, body = request(server.http_port, "GET", path_of(ds) + f"/frames/{frames}/rendered", {"Accept": accept})
+        assert status == expected, (frames, accept, status, body[:200])
+        assert json.loads(body)["error"]["message"]

@@ -33,6 +33,23 @@ std::vector<MediaRange> AcceptedRanges(const std::string& accept) {
   return out;
 }
 
+Result<std::vector<std::uint32_t>> ParseFrameList(const std::string& list) {
+  std::vector<std::uint32_t> numbers;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    const std::size_t end = list.find(',', start);
+    const std::string item = list.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (item.empty() || item.size() > 9 || item.find_first_not_of("0123456789") != std::string::npos || std::stoul(item) == 0)
+      return Fail(ErrorCode::kInvalidArgument, "frame numbers are positive integers separated by commas");
+    if (numbers.size() == kMaxFrameList)
+      return Fail(ErrorCode::kInvalidArgument, fmt::format("at most {} frames per request", kMaxFrameList));
+    numbers.push_back(static_cast<std::uint32_t>(std::stoul(item)));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return numbers;
+}
+
 bool AcceptsJson(const std::string& accept) {
   if (accept.empty()) return true;
   for (const auto& range : AcceptedRanges(accept))

@@ -42,6 +42,10 @@ struct MediaRange {
 };
 std::vector<MediaRange> AcceptedRanges(const std::string& accept);
 
+// A WADO-RS frame list ("1,2,5"): 1-based numbers in the order given; kInvalidArgument names the fault.
+inline constexpr std::size_t kMaxFrameList = 4096;
+Result<std::vector<std::uint32_t>> ParseFrameList(const std::string& list);
+
 // True when the Accept header allows a DICOM JSON answer (absent, */*, application/json,
 // application/dicom+json, application/*).
 bool AcceptsJson(const std::string& accept);

@@ -1,6 +1,9 @@
 // WADO-RS rendered and thumbnail resources, and WADO-URI.
+#include <fmt/format.h>
+
 #include <charconv>
 
+#include "base/log.h"
 #include "dicom/transcode.h"
 #include "protocols/dicomweb/internal.h"
 
@@ -70,6 +73,61 @@ http::HttpResponse RenderFirstInstance(const http::HttpRequest& request, const S
   return response;
 }
 
+// Several rendered frames of one instance (/frames/{list}/rendered with a list): our extension of
+// PS3.18's rendered frame resource, asked for with Accept: multipart/related; type="image/jpeg"
+// (or image/png); one part per frame in the list's order, streamed as each is rendered. A viewer
+// loads a loop in a few requests instead of one per frame. A frame that fails after the status
+// line was sent ends the stream short: the client asks for the missing frames one by one.
+http::HttpResponse RenderFrameList(const http::HttpRequest& request, const Services& services,
+                                   dicom::RenderOptions options, std::vector<std::uint32_t> numbers) {
+  std::optional<dicom::RenderOptions::Format> format;
+  for (const auto& range : AcceptedRanges(request.Header("accept"))) {
+    if (!range.multipart) continue;
+    if (range.type == "image/png") format = dicom::RenderOptions::Format::kPng;
+    if (range.type == "image/jpeg" || range.type.empty() || range.type == "image/*") format = dicom::RenderOptions::Format::kJpeg;
+    if (format) break;
+  }
+  if (!format)
+    return http::HttpResponse::Error(406, "several rendered frames come as multipart/related; type=\"image/jpeg\" or \"image/png\"");
+  options.format = *format;
+  auto set = services.query.Retrieve(PathQuery(request));
+  if (!set) return ErrorResponse(set.error());
+  if (set->instances.empty()) return http::HttpResponse::Error(404, "no such instance");
+  const auto path = set->instances.front().path;
+  auto stored = services.cine.Frames(path, {numbers.front()}, services::CineService::Form::kStored);
+  if (!stored) return ErrorResponse(stored.error());
+  for (std::uint32_t n : numbers)
+    if (n > stored->number_of_frames)
+      return http::HttpResponse::Error(404, fmt::format("frame {} out of range 1-{}", n, stored->number_of_frames));
+  options.frame = numbers.front();
+  auto first = services.cine.Rendered(path, options);
+  if (!first) return ErrorResponse(first.error());
+  const std::string media = options.format == dicom::RenderOptions::Format::kPng ? "image/png" : "image/jpeg";
+  const std::string boundary = NewBoundary();
+  http::HttpResponse response;
+  response.With("Content-Type", "multipart/related; type=\"" + media + "\"; boundary=" + boundary);
+  response.With("Cache-Control", "private, max-age=3600");
+  response.stream = [&cine = services.cine, path, options, numbers = std::move(numbers), first = std::move(*first), media,
+                     boundary](http::BodyWriter& writer) mutable {
+    const std::string head = "--" + boundary + "\r\nContent-Type: " + media + "\r\n\r\n";
+    for (std::size_t i = 0; i < numbers.size(); ++i) {
+      services::CineService::Bytes frame = first;
+      if (i > 0) {
+        options.frame = numbers[i];
+        auto next = cine.Rendered(path, options);
+        if (!next) {
+          LOG_ERROR("dicomweb", "rendered frame {} of {}: {}", numbers[i], path.string(), next.error().message);
+          return;
+        }
+        frame = std::move(*next);
+      }
+      if (!writer.Write(head) || !writer.Write(*frame) || !writer.Write("\r\n")) return;
+    }
+    writer.Write("--" + boundary + "--\r\n");
+  };
+  return response;
+}
+
 }  // namespace
 
 // The instance as MP4 (Accept: video/mp4), for smooth streaming of a loop in a <video> element.
@@ -97,6 +155,11 @@ http::HttpResponse RetrieveRendered(const http::HttpRequest& request, const Serv
   if (auto error = ReadOptions(request, options, "")) return *error;
   if (auto it = request.path_params.find("frames"); it != request.path_params.end()) {
     const std::string& text = it->second;
+    if (text.find(',') != std::string::npos) {
+      auto numbers = ParseFrameList(text);
+      if (!numbers) return ErrorResponse(numbers.error());
+      return RenderFrameList(request, services, options, std::move(*numbers));
+    }
     if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos || std::stoul(text) == 0)
       return http::HttpResponse::Error(400, "a rendered frame is one positive frame number");
     options.frame = static_cast<std::uint32_t>(std::stoul(text));

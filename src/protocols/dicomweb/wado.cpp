@@ -214,18 +214,9 @@ http::HttpResponse RetrieveMetadata(const http::HttpRequest& request, const Serv
 }
 
 http::HttpResponse RetrieveFrames(const http::HttpRequest& request, const Services& services) {
-  std::vector<std::uint32_t> numbers;
-  const std::string& list = request.PathParam("frames");
-  std::size_t start = 0;
-  while (start <= list.size()) {
-    std::size_t end = list.find(',', start);
-    std::string item = list.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    if (item.empty() || item.size() > 9 || item.find_first_not_of("0123456789") != std::string::npos || std::stoul(item) == 0)
-      return http::HttpResponse::Error(400, "frame numbers are positive integers separated by commas");
-    numbers.push_back(static_cast<std::uint32_t>(std::stoul(item)));
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
+  auto parsed = ParseFrameList(request.PathParam("frames"));
+  if (!parsed) return ErrorResponse(parsed.error());
+  const std::vector<std::uint32_t> numbers = std::move(*parsed);
   auto set = Locate(request, services.query);
   if (!set) return ErrorResponse(set.error());
   const auto& item = set->instances.front();

@@ -3,6 +3,7 @@
 // the HTTP status and the server's message.
 
 import { Tag, str, type DicomJson } from './dicom-json';
+import { fetchOnce } from './prefetch';
 
 export class DicomWebError extends Error {
   constructor(
@@ -29,6 +30,8 @@ export const STUDY_FIELDS = [
   'StudyDescription', 'ModalitiesInStudy', 'NumberOfStudyRelatedSeries', 'NumberOfStudyRelatedInstances', 'StudyID',
 ];
 const SERIES_FIELDS = ['SeriesInstanceUID', 'SeriesNumber', 'SeriesDescription', 'Modality', 'NumberOfSeriesRelatedInstances'];
+
+export const DICOM_JSON = 'application/dicom+json';
 
 export type RenderedFormat = 'image/jpeg' | 'image/png';
 
@@ -71,7 +74,11 @@ export class DicomWebClient {
   }
 
   studyMetadata(studyUid: string): Promise<DicomJson[]> {
-    return this.getJson(`${this.root}/studies/${enc(studyUid)}/metadata`);
+    return this.getJson(this.studyMetadataUrl(studyUid));
+  }
+
+  studyMetadataUrl(studyUid: string): string {
+    return `${this.root}/studies/${enc(studyUid)}/metadata`;
   }
 
   thumbnailUrl(studyUid: string, seriesUid: string, sopUid: string, size = 128): string {
@@ -83,6 +90,12 @@ export class DicomWebClient {
   renderedFrameUrl(studyUid: string, seriesUid: string, sopUid: string, frame: number, quality?: number): string {
     const base = `${this.instanceUrl(studyUid, seriesUid, sopUid)}/frames/${frame}/rendered`;
     return quality ? `${base}?quality=${quality}` : base;
+  }
+
+  // Several rendered frames in one multipart/related response (1-based numbers; see the
+  // server's rendered frame list). The Accept header is RENDERED_FRAMES_ACCEPT of the format.
+  renderedFramesUrl(studyUid: string, seriesUid: string, sopUid: string, frames: number[]): string {
+    return `${this.instanceUrl(studyUid, seriesUid, sopUid)}/frames/${frames.join(',')}/rendered`;
   }
 
   // STOW-RS of Part 10 files; resolves when the archive stored all of them.
@@ -107,7 +120,7 @@ export class DicomWebClient {
   }
 
   private async getJson(url: string): Promise<DicomJson[]> {
-    const response = await fetch(url, { headers: { Accept: 'application/dicom+json' } });
+    const response = await fetchOnce(url, DICOM_JSON);
     if (response.status === 204) return [];
     if (!response.ok) throw new DicomWebError(response.status, await errorMessage(response));
     const text = await response.text();

@@ -2,7 +2,8 @@
 // thumbnail strip, layouts 1×1 / 1×2 / 2×2 / 3×3, and cine in every cell.
 // Keyboard: see SHORTCUTS (help overlay with ?).
 
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { renderedFormat } from '../features/cine/rendered-format';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Tag, formatDate, formatPersonName, str, type DicomJson } from '../core/dicom-json';
 import type { DicomWebClient } from '../core/dicomweb';
 import { navigate, reportUrl } from '../core/router';
@@ -67,11 +68,6 @@ const SHORTCUTS: [string, string][] = [
   ['?', 'this help'],
 ];
 
-// Rendered frames: JPEG by default (small, fast); PNG for lossless review
-// (?format=png in the page URL).
-function renderedFormat(): 'image/jpeg' | 'image/png' {
-  return new URLSearchParams(location.search).get('format') === 'png' ? 'image/png' : 'image/jpeg';
-}
 
 export function ViewerPage({ client, studyUid }: { client: DicomWebClient; studyUid: string }) {
   const [study, setStudy] = useState<DicomJson | null>(null);
@@ -158,18 +154,27 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
     systoleStats().viewerOpenedMs = performance.now();
     systoleStats().cells = [];
     let cancelled = false;
-    Promise.all([client.studyMetadata(studyUid), client.study(studyUid).catch(() => [])])
-      .then(([metadata, studies]) => {
+    // The loops start loading as soon as the metadata is in; the study's QIDO attributes
+    // (and the priors) follow on their own.
+    const studyQuery = client.study(studyUid).catch(() => [] as DicomJson[]);
+    client
+      .studyMetadata(studyUid)
+      .then((metadata) => {
         if (cancelled) return;
+        performance.mark('systole:metadata');
         const found = loopsOfStudy(metadata);
         restoreMeasurements(metadata, engine.store);
-        setStudy(studies[0] ?? metadata[0] ?? null);
-        const patientId = str(studies[0] ?? metadata[0] ?? {}, Tag.PatientID);
-        if (patientId)
-          client
-            .studiesOfPatient(patientId)
-            .then((list) => !cancelled && setPriorStudies(list.filter((s) => str(s, Tag.StudyInstanceUID) !== studyUid)))
-            .catch(() => {});
+        setStudy(metadata[0] ?? null);
+        void studyQuery.then((studies) => {
+          if (cancelled) return;
+          if (studies[0]) setStudy(studies[0]);
+          const patientId = str(studies[0] ?? metadata[0] ?? {}, Tag.PatientID);
+          if (patientId)
+            client
+              .studiesOfPatient(patientId)
+              .then((list) => !cancelled && setPriorStudies(list.filter((s) => str(s, Tag.StudyInstanceUID) !== studyUid)))
+              .catch(() => {});
+        });
         setLoops(found);
         void studyEcg(metadata).then((e) => {
           if (cancelled) return;
@@ -631,17 +636,21 @@ function Cell(props: {
   const list = useRef<HTMLOListElement>(null);
   const measureMessage = useRef<HTMLParagraphElement>(null);
 
-  useEffect(() => {
+  // A layout effect: the cell starts loading in the same task as the render, not a frame later.
+  useLayoutEffect(() => {
     if (!loop || !canvas.current || !frameLabel.current || !rateLabel.current || !message.current) return;
     const accept = renderedFormat();
-    const url = (frame: number) =>
-      client.renderedFrameUrl(loop.studyInstanceUID, loop.seriesInstanceUID, loop.sopInstanceUID, frame + 1);
+    const { studyInstanceUID: study, seriesInstanceUID: series, sopInstanceUID: sop } = loop;
     const cell = new CineCell(
       loop,
       { canvas: canvas.current, frameLabel: frameLabel.current, rateLabel: rateLabel.current, message: message.current },
       engine.loader,
-      url,
-      accept,
+      {
+        url: (frame) => client.renderedFrameUrl(study, series, sop, frame + 1),
+        accept,
+        listUrl: (frames) => client.renderedFramesUrl(study, series, sop, frames.map((f) => f + 1)),
+        listAccept: `multipart/related; type="${accept}"`,
+      },
       true,
     );
     engine.cells[index] = cell;

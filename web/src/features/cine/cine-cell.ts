@@ -5,7 +5,7 @@
 
 import type { CellStats } from '../../core/stats';
 import type { Loop } from '../../core/study-model';
-import type { FrameLoader, LoopFrames } from './frame-loader';
+import type { FrameLoader, FrameSource, LoopFrames } from './frame-loader';
 import { CinePlayback } from './playback';
 import { cycleMap, phaseOfTime, type CycleMap } from './sync';
 import { Tag, nums, str, type DicomJson } from '../../core/dicom-json';
@@ -45,8 +45,7 @@ export class CineCell {
     readonly loop: Loop,
     private readonly el: CellElements,
     loader: FrameLoader,
-    frameUrl: (frame: number) => string,
-    accept: string,
+    source: Omit<FrameSource, 'frameCount'>,
     autoPlay: boolean,
   ) {
     this.ctx = el.canvas.getContext('2d', { alpha: false });
@@ -79,7 +78,7 @@ export class CineCell {
       el.frameLabel.textContent = '';
       return;
     }
-    this.frames = loader.load({ frameCount: loop.frameCount, url: frameUrl, accept });
+    this.frames = loader.load({ ...source, frameCount: loop.frameCount });
     // A frame that failed counts as "ready" so playback never waits for it;
     // painting it keeps the previous image and says so.
     const ready = (f: number) => this.frames!.bitmaps[f] !== undefined || this.frames!.errors[f] !== undefined;

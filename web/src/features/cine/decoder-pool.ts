@@ -1,0 +1,79 @@
+// The page's frame decode workers (frame-decoder.worker.ts), created once — by boot.ts on a
+// viewer URL, so they are up before the app has rendered — and shared by every FrameLoader
+// and by the first-frame prefetch. Each request gets its replies through its own handler.
+
+import type { DecodeReply, DecodeRequest } from './frame-decoder.worker';
+
+type Handler = (reply: DecodeReply) => void;
+interface Pending {
+  handler: Handler;
+  single: boolean; // one frame: its one reply ends it; several: the done or error reply does
+}
+
+export class DecoderPool {
+  private readonly workers: Worker[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private nextWorker = 0;
+  private readonly early = new Map<string, Promise<ImageBitmap>>();
+
+  constructor(workerCount = Math.min(4, Math.max(2, (navigator.hardwareConcurrency || 2) - 1))) {
+    for (let i = 0; i < workerCount; i++) {
+      const worker = new Worker(new URL('./frame-decoder.worker.ts', import.meta.url), { type: 'module' });
+      worker.onmessage = (event: MessageEvent<DecodeReply>) => {
+        const reply = event.data;
+        const request = this.pending.get(reply.id);
+        if (request && (request.single || !('bitmap' in reply))) this.pending.delete(reply.id);
+        if (request) request.handler(reply);
+        else if ('bitmap' in reply) reply.bitmap.close();
+      };
+      this.workers.push(worker);
+    }
+  }
+
+  // Sends a request (its id is assigned here); returns the id.
+  send(request: Omit<DecodeRequest, 'id'>, handler: Handler): number {
+    const id = this.nextId++;
+    this.pending.set(id, { handler, single: request.parts === undefined });
+    this.workers[this.nextWorker++ % this.workers.length]!.postMessage({ ...request, id } satisfies DecodeRequest);
+    return id;
+  }
+
+  // Stops delivering the replies of a request (its bitmaps are released on arrival).
+  forget(id: number): void {
+    this.pending.delete(id);
+  }
+
+  // A frame decoded ahead (boot.ts: the first frame shown), handed once to take().
+  prefetch(url: string, accept: string): void {
+    const k = `${accept} ${url}`;
+    if (this.early.has(k)) return;
+    const decoded = this.decode(url, accept);
+    decoded.then(() => performance.mark('systole:prefetched-bitmap')).catch(() => {}); // a failed guess is asked again
+    this.early.set(k, decoded);
+  }
+
+  take(url: string, accept: string): Promise<ImageBitmap> | null {
+    const k = `${accept} ${url}`;
+    const decoded = this.early.get(k) ?? null;
+    this.early.delete(k);
+    return decoded;
+  }
+
+  // One frame, fetched and decoded by a worker.
+  decode(url: string, accept: string): Promise<ImageBitmap> {
+    return new Promise((resolve, reject) =>
+      this.send({ url, accept }, (reply) => {
+        if ('bitmap' in reply) resolve(reply.bitmap);
+        else if ('error' in reply) reject(Object.assign(new Error(reply.error), { status: reply.status }));
+      }),
+    );
+  }
+}
+
+let pool: DecoderPool | undefined;
+
+export function decoderPool(): DecoderPool {
+  pool ??= new DecoderPool();
+  return pool;
+}
