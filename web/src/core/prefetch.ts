@@ -16,13 +16,6 @@ export function prefetch(url: string, accept: string): Promise<Response> {
   return early;
 }
 
-// A prefetched JSON body, read from a clone (the response itself stays for fetchOnce).
-export async function peekJson<T>(url: string, accept: string): Promise<T | null> {
-  const response = await prefetch(url, accept);
-  if (!response.ok) return null;
-  return (await response.clone().json()) as T;
-}
-
 export function fetchOnce(url: string, accept: string): Promise<Response> {
   const k = key(url, accept);
   const early = pending.get(k);

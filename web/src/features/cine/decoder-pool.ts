@@ -2,6 +2,7 @@
 // viewer URL, so they are up before the app has rendered — and shared by every FrameLoader
 // and by the first-frame prefetch. Each request gets its replies through its own handler.
 
+import { prefetch } from '../../core/prefetch';
 import type { DecodeReply, DecodeRequest } from './frame-decoder.worker';
 
 type Handler = (reply: DecodeReply) => void;
@@ -15,7 +16,7 @@ export class DecoderPool {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private nextWorker = 0;
-  private readonly early = new Map<string, Promise<ImageBitmap>>();
+  private early: Promise<{ url: string; accept: string; bitmap: ImageBitmap } | null> | null = null;
 
   constructor(workerCount = Math.min(4, Math.max(2, (navigator.hardwareConcurrency || 2) - 1))) {
     for (let i = 0; i < workerCount; i++) {
@@ -23,7 +24,8 @@ export class DecoderPool {
       worker.onmessage = (event: MessageEvent<DecodeReply>) => {
         const reply = event.data;
         const request = this.pending.get(reply.id);
-        if (request && (request.single || !('bitmap' in reply))) this.pending.delete(reply.id);
+        const last = 'error' in reply || 'done' in reply || ('bitmap' in reply && request?.single);
+        if (last) this.pending.delete(reply.id);
         if (request) request.handler(reply);
         else if ('bitmap' in reply) reply.bitmap.close();
       };
@@ -34,7 +36,7 @@ export class DecoderPool {
   // Sends a request (its id is assigned here); returns the id.
   send(request: Omit<DecodeRequest, 'id'>, handler: Handler): number {
     const id = this.nextId++;
-    this.pending.set(id, { handler, single: request.parts === undefined });
+    this.pending.set(id, { handler, single: request.parts === undefined && !request.boot });
     this.workers[this.nextWorker++ % this.workers.length]!.postMessage({ ...request, id } satisfies DecodeRequest);
     return id;
   }
@@ -44,20 +46,30 @@ export class DecoderPool {
     this.pending.delete(id);
   }
 
-  // A frame decoded ahead (boot.ts: the first frame shown), handed once to take().
-  prefetch(url: string, accept: string): void {
-    const k = `${accept} ${url}`;
-    if (this.early.has(k)) return;
-    const decoded = this.decode(url, accept);
-    decoded.then(() => performance.mark('systole:prefetched-bitmap')).catch(() => {}); // a failed guess is asked again
-    this.early.set(k, decoded);
+  // A viewer's start (boot.ts): the page fetches the study metadata for the app (prefetch), and
+  // a worker fetches it too, off the busy main thread, to decode the first frame of the loop
+  // shown first, for take().
+  startViewer(metadataUrl: string, accept: string, frameAccept: string): void {
+    void prefetch(metadataUrl, accept);
+    this.early = new Promise((resolve) => {
+      this.send({ url: metadataUrl, accept, boot: { frameAccept } }, (reply) => {
+        if ('bitmap' in reply && reply.frameUrl) {
+          performance.mark('systole:prefetched-bitmap');
+          resolve({ url: reply.frameUrl, accept: frameAccept, bitmap: reply.bitmap });
+        } else resolve(null);
+      });
+    });
   }
 
-  take(url: string, accept: string): Promise<ImageBitmap> | null {
-    const k = `${accept} ${url}`;
-    const decoded = this.early.get(k) ?? null;
-    this.early.delete(k);
-    return decoded;
+  // The first frame decoded by startViewer, if it is url's; null otherwise (then ask for it).
+  async take(url: string, accept: string): Promise<ImageBitmap | null> {
+    const early = this.early;
+    this.early = null;
+    const found = early && (await early);
+    if (!found) return null;
+    if (found.url === url && found.accept === accept) return found.bitmap;
+    found.bitmap.close();
+    return null;
   }
 
   // One frame, fetched and decoded by a worker.

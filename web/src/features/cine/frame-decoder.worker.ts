@@ -5,6 +5,9 @@
 // not copied), then {id, done, parts} for a multipart request; {id, error, status} when the
 // request failed (parts already sent stay good).
 
+import { DicomWebClient } from '../../core/dicomweb';
+import type { DicomJson } from '../../core/dicom-json';
+import { loopsOfStudy } from '../../core/study-model';
 import { MultipartReader } from './multipart-reader';
 
 export interface DecodeRequest {
@@ -12,9 +15,12 @@ export interface DecodeRequest {
   url: string;
   accept: string;
   parts?: number; // a multipart response with this many parts
+  // A viewer's start (boot.ts): url is the study metadata; the worker fetches and decodes
+  // frame 1 of the loop shown first ({part: 0, bitmap, frameUrl}), else {done}.
+  boot?: { frameAccept: string };
 }
 export type DecodeReply =
-  | { id: number; part: number; bitmap: ImageBitmap }
+  | { id: number; part: number; bitmap: ImageBitmap; frameUrl?: string }
   | { id: number; done: true; parts: number }
   | { id: number; error: string; status: number };
 
@@ -22,8 +28,12 @@ const MAX_DECODING = 2;
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
 scope.onmessage = async (event: MessageEvent<DecodeRequest>) => {
-  const { id, url, accept, parts } = event.data;
+  const { id, url, accept, parts, boot } = event.data;
   try {
+    if (boot) {
+      await startViewer(id, url, accept, boot.frameAccept);
+      return;
+    }
     const response = await fetch(url, { headers: { Accept: accept } });
     if (!response.ok) {
       scope.postMessage({ id, error: await errorMessage(response), status: response.status } satisfies DecodeReply);
@@ -62,6 +72,25 @@ scope.onmessage = async (event: MessageEvent<DecodeRequest>) => {
     scope.postMessage({ id, error: String(error), status: 0 } satisfies DecodeReply);
   }
 };
+
+// The first frame of the loop the viewer will show first (study-model's order), decoded;
+// {done} when there is none.
+async function startViewer(id: number, metadataUrl: string, accept: string, frameAccept: string): Promise<void> {
+  const response = await fetch(metadataUrl, { headers: { Accept: accept } });
+  const first = response.ok ? loopsOfStudy((await response.json()) as DicomJson[]).find((l) => !l.problem) : undefined;
+  if (!first) {
+    scope.postMessage({ id, done: true, parts: 0 } satisfies DecodeReply);
+    return;
+  }
+  const frameUrl = new DicomWebClient().renderedFrameUrl(first.studyInstanceUID, first.seriesInstanceUID, first.sopInstanceUID, 1);
+  const frame = await fetch(frameUrl, { headers: { Accept: frameAccept } });
+  if (!frame.ok) {
+    scope.postMessage({ id, error: `HTTP ${frame.status}`, status: frame.status } satisfies DecodeReply);
+    return;
+  }
+  const bitmap = await createImageBitmap(await frame.blob());
+  scope.postMessage({ id, part: 0, bitmap, frameUrl } satisfies DecodeReply, [bitmap]);
+}
 
 async function errorMessage(response: Response): Promise<string> {
   try {

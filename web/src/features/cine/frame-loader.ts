@@ -105,8 +105,7 @@ export class FrameLoader {
   private async loadFirst(loop: LoopFrames): Promise<void> {
     const { url, accept } = loop.source;
     performance.mark('systole:first-frame-request');
-    const early = this.pool.take(url(0), accept);
-    const bitmap = (early && (await early.catch(() => null))) || (await this.pool.decode(url(0), accept).catch(() => null));
+    const bitmap = (await this.pool.take(url(0), accept)) ?? (await this.pool.decode(url(0), accept).catch(() => null));
     if (bitmap) {
       performance.mark('systole:first-frame-decoded');
       loop.deliver(0, bitmap);
