@@ -144,6 +144,10 @@ try {
     probeCanvas: p.canvas,
   });
   if (statsAfter) result.systoleStats = summariseStats(statsBefore, statsAfter, windowEndMs - windowStartMs);
+  // The viewer's own start-up marks (performance.mark 'systole:*', ms from navigation start).
+  result.marks = await page.evaluate(() =>
+    Object.fromEntries(performance.getEntriesByType('mark').filter((m) => m.name.startsWith('systole:')).map((m) => [m.name, Math.round(m.startTime)])),
+  );
 } catch (e) {
   result.error = String(e?.stack ?? e);
   if (a.shot) await browser.contexts()[0]?.pages()[0]?.screenshot({ path: a.shot }).catch(() => {});

@@ -50,6 +50,9 @@ ROWS = [
     # label, getter, unit, digits, better ("low" | "high" | None)
     ("first frame painted (probe)", lambda r: r.get("firstFrameMs"), " ms", 0, "low"),
     ("first frame painted (__systoleStats)", lambda r: (r.get("systoleStats") or {}).get("firstFramePaintedMs"), " ms", 0, "low"),
+    ("Systole start: viewer app running (viewerOpenedMs)", lambda r: (r.get("systoleStats") or {}).get("viewerOpenedMs"), " ms", 0, "low"),
+    ("Systole start: metadata in the app (mark)", lambda r: (r.get("marks") or {}).get("systole:metadata"), " ms", 0, "low"),
+    ("Systole start: first frame decoded (mark)", lambda r: (r.get("marks") or {}).get("systole:first-frame-decoded"), " ms", 0, "low"),
     ("pixel data loaded (network, last frame)", lambda r: r.get("pixelDataLoadedMs"), " ms", 0, "low"),
     ("loop playable (Systole: all decoded; OHIF: all shown once)", playable_ms, " ms", 0, "low"),
     ("every frame shown once (probe)", lambda r: r.get("allFramesShownMs"), " ms", 0, "low"),
