@@ -118,7 +118,9 @@ for L in $LOOPS; do files+=("$(loop_file "$L")"); done
 # --- Systole: systole serve on an empty data dir, loops stored by storescu ------
 if [[ " $VIEWERS " == *" systole "* ]]; then
   mkdir -p "$WORK/systole"
-  "$SYSTOLE_BIN" serve --data "$WORK/systole" --dicom-port 0 --http-port 0 --hl7-port 0 --no-auth >"$RES/systole.log" 2>&1 &
+  # As shipped: the loopback demo user signed in, every request authorised and audited (Orthanc runs
+  # without authentication here, so this side carries the extra work).
+  "$SYSTOLE_BIN" serve --data "$WORK/systole" --dicom-port 0 --http-port 0 --hl7-port 0 >"$RES/systole.log" 2>&1 &
   PIDS+=($!)
   SPORT="$(wait_for_line "$RES/systole.log" 'http_port=([0-9]+)' 30)" || { log "systole did not start"; exit 1; }
   DPORT="$(wait_for_line "$RES/systole.log" 'dicom_port=([0-9]+)' 1)"
