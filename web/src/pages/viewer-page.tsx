@@ -9,11 +9,8 @@ import { navigate, reportUrl } from '../core/router';
 import { systoleStats } from '../core/stats';
 import { isStructuredReport, loopsOfStudy, type Loop } from '../core/study-model';
 import { writePart10 } from '../core/dicom-writer';
-import {
-  buildMeasurementReport,
-  isSystoleMeasurementReport,
-  readMeasurementReport,
-} from '../features/measurements/measurement-report';
+import { isSystoleMeasurementReport, readMeasurementReport } from '../features/measurements/measurement-report';
+import { studyMeasurementReport } from '../features/measurements/study-report';
 import { CineCell } from '../features/cine/cine-cell';
 import { CineDriver } from '../features/cine/cine-driver';
 import { FrameLoader } from '../features/cine/frame-loader';
@@ -28,6 +25,7 @@ import { SimpsonPanel } from '../features/simpson/simpson-panel';
 import { studyEcg, type StudyEcg } from '../features/ecg/ecg-source';
 import { EcgStrip } from '../features/ecg/ecg-strip';
 import { alignment } from '../features/ecg/waveform';
+import { embeddedEcg } from '../features/ecg/embedded-ecg';
 import { latestPrior, pairPrior } from '../features/priors/prior-pairing';
 
 export const LAYOUTS = { '1x1': [1, 1], '1x2': [1, 2], '2x2': [2, 2], '3x3': [3, 3] } as const;
@@ -47,6 +45,8 @@ const SHORTCUTS: [string, string][] = [
   ['A', 'measure an area and perimeter (click points; double-click or click the first point to close)'],
   ['N', 'measure an angle (three clicks, vertex second)'],
   ['V', 'Doppler velocity and peak gradient (click in the spectrum)'],
+  ['T', 'time interval along a time axis (spectral Doppler, M-mode): drag, or two clicks'],
+  ['K', 'Doppler deceleration slope and time: from the peak down the slope (drag, or two clicks)'],
   ['L', "LV trace for Simpson's biplane (A4C / A2C): click or drag from one mitral annulus hinge round the apex to the other; double-click or click the first point to close"],
   ['E / Shift+E', 'mark the current frame end-diastole / end-systole (ED is suggested at the R wave)'],
   ['Delete', 'remove the last measurement of the active cell'],
@@ -103,8 +103,9 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
   const [prior, setPrior] = useState<{ studyUid: string; loops: Loop[] } | null>(null);
   const [, setRevision] = useState(0);
   useEffect(() => engine.store.subscribe(() => setRevision((r) => r + 1)), [engine]);
-  const simpson = () => {
-    const byUid = new Map((loops ?? []).map((l) => [l.sopInstanceUID, l]));
+  // Simpson's method over the LV traces on the loops of one study.
+  const simpsonOf = (studyLoops: Loop[]) => {
+    const byUid = new Map(studyLoops.map((l) => [l.sopInstanceUID, l]));
     return simpsonOfStudy(
       engine.store.all().flatMap(([sop, list]) => {
         const loop = byUid.get(sop);
@@ -112,39 +113,32 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
       }),
     );
   };
+  const simpson = () => simpsonOf(loops ?? []);
+  // One SR per study with measurements: the open study, and the prior shown
+  // side by side (its measurements go into the prior study).
   const save = async () => {
     if (!loops) return;
-    const byUid = new Map(loops.map((l) => [l.sopInstanceUID, l]));
-    // LV traces are saved with the phase Simpson's method gave them.
-    const lv = simpson();
-    for (const t of lv.traces) t.measurement.phase = t.phase;
-    const items = engine.store.all().flatMap(([sop, list]) => {
-      const loop = byUid.get(sop);
-      return loop
-        ? list.map((measurement) => ({
-            image: { sopClassUID: loop.sopClassUID, sopInstanceUID: sop, seriesInstanceUID: loop.seriesInstanceUID },
-            measurement,
-          }))
-        : [];
+    const now = new Date();
+    const reports = [loops, ...(prior ? [prior.loops] : [])].flatMap((studyLoops) => {
+      // LV traces are saved with the phase Simpson's method gave them.
+      const lv = simpsonOf(studyLoops);
+      for (const t of lv.traces) t.measurement.phase = t.phase;
+      const extra = lv.result ? [lvVolumesGroup(lv.result, newUid())] : [];
+      return studyMeasurementReport(studyLoops, engine.store.all(), newUid, now, extra) ?? [];
     });
-    const first = loops.find((l) => !l.problem) ?? loops[0];
-    if (items.length === 0 || !first) {
+    if (reports.length === 0) {
       setSaveState('Nothing to save');
       return;
     }
     setSaveState('Saving…');
     try {
-      const report = buildMeasurementReport({
-        studyAttributes: first.metadata,
-        measurements: items,
-        sopInstanceUID: newUid(),
-        seriesInstanceUID: newUid(),
-        now: new Date(),
-        extraGroups: lv.result ? [lvVolumesGroup(lv.result, newUid())] : [],
-      });
-      await client.store([writePart10(report)]);
+      for (const r of reports) await client.store([writePart10(r.report)]);
       engine.store.markSaved();
-      setSaveState(`Saved ${items.length} measurement${items.length === 1 ? '' : 's'} (SR)`);
+      const count = reports.reduce((n, r) => n + r.count, 0);
+      const inPrior = reports.find((r) => r.studyInstanceUID !== studyUid)?.count ?? 0;
+      setSaveState(
+        `Saved ${count} measurement${count === 1 ? '' : 's'} (SR)${inPrior ? `, ${inPrior} of them in the prior study` : ''}`,
+      );
     } catch (e) {
       setSaveState(`Not saved: ${(e as Error).message}`);
     }
@@ -218,7 +212,7 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
       const playback = cell?.playback;
       // Synchronized review: transport applies to every synced cell.
       const master = cell && playback && playback.frameCount > 1 ? engine.driver.master : null;
-      const toolKeys: Record<string, Tool> = { d: 'distance', a: 'area', n: 'angle', v: 'velocity', l: 'lv' };
+      const toolKeys: Record<string, Tool> = { d: 'distance', a: 'area', n: 'angle', v: 'velocity', l: 'lv', t: 'time', k: 'slope' };
       const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
       if (key in toolKeys) {
         setTool(tool === toolKeys[key] ? null : toolKeys[key]!);
@@ -383,6 +377,7 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
       const metadata = await client.studyMetadata(uid);
       const date = formatDate(str(metadata[0] ?? {}, Tag.StudyDate));
       const priorLoops = loopsOfStudy(metadata).map((l) => ({ ...l, label: `Prior ${date} · ${l.label}` }));
+      restoreMeasurements(metadata, engine.store); // measurements saved earlier on the prior's loops
       setPrior({ studyUid: uid, loops: priorLoops });
       setLayout('1x2');
       setActive(0);
@@ -479,6 +474,8 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
               ['area', 'Area', 'A'],
               ['angle', 'Angle', 'N'],
               ['velocity', 'Velocity', 'V'],
+              ['time', 'Time', 'T'],
+              ['slope', 'Decel', 'K'],
               ['lv', 'LV', 'L'],
             ] as const
           ).map(([t, label, key]) => (
@@ -673,11 +670,16 @@ function Cell(props: {
     };
   }, [loop, index, engine, client]);
 
-  // The study's ECG under a multi-frame loop, cursor at the frame shown.
+  // The loop's own ECG (embedded in its object), else the study's, under a
+  // multi-frame loop, cursor at the frame shown.
   useEffect(() => {
     const cell = engine.cells[index];
-    if (!ecg || !loop || !cell || cell.loop !== loop || !host.current || loop.frameCount < 2 || loop.problem) return;
-    const strip = new EcgStrip(host.current, ecg.trace, alignment(loop.metadata, ecg.waveform, ecg.trace), loop.timeline.startsMs, loop.timeline.durationMs);
+    if (!loop || !cell || cell.loop !== loop || !host.current || loop.frameCount < 2 || loop.problem) return;
+    const own = embeddedEcg(loop.metadata);
+    if (typeof own === 'string') console.warn(`Embedded ECG not shown: ${own}`);
+    const source = own && typeof own !== 'string' ? own : ecg && { trace: ecg.trace, align: alignment(loop.metadata, ecg.waveform, ecg.trace) };
+    if (!source) return;
+    const strip = new EcgStrip(host.current, source.trace, source.align, loop.timeline.startsMs, loop.timeline.durationMs);
     cell.onFrameShown = (f) => strip.show(f);
     return () => {
       cell.onFrameShown = undefined;

@@ -2,7 +2,7 @@
 // study metadata, its lead II (or first channel) decoded, with WaveformData
 // inline or fetched from its BulkDataURI (WADO-RS bulk data).
 
-import type { DicomJson } from '../../core/dicom-json';
+import { hasPixelData, type DicomJson } from '../../core/dicom-json';
 import { decodeChannel, inlineBytes, isWaveform, preferredChannel, waveformGroup, type Trace } from './waveform';
 
 export interface StudyEcg {
@@ -11,7 +11,8 @@ export interface StudyEcg {
 }
 
 export async function studyEcg(metadata: DicomJson[]): Promise<StudyEcg | string | null> {
-  const waveform = metadata.find(isWaveform);
+  // A waveform object; a cine carrying its own ECG serves only its own cell (embedded-ecg).
+  const waveform = metadata.find((ds) => isWaveform(ds) && !hasPixelData(ds));
   if (!waveform) return null;
   const group = waveformGroup(waveform);
   if (!group) return 'the waveform object has no waveform sequence';

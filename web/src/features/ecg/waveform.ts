@@ -127,6 +127,7 @@ export interface Alignment {
   // Waveform time (ms from its first sample) of the loop's time 0.
   loopStartMs: number;
   byTime: boolean; // false: loop start = waveform start, by assumption
+  embedded?: boolean; // the loop's own waveform (same object, same clock)
 }
 
 export function alignment(loop: DicomJson, waveform: DicomJson, trace: Trace): Alignment {

@@ -4,7 +4,7 @@
 
 import type { Measurement, MeasurementKind } from './geometry';
 
-const PREFIX: Record<MeasurementKind, string> = { distance: 'D', area: 'A', angle: 'N', velocity: 'V', lv: 'LV' };
+const PREFIX: Record<MeasurementKind, string> = { distance: 'D', area: 'A', angle: 'N', velocity: 'V', lv: 'LV', time: 'T', slope: 'DS' };
 
 export class MeasurementStore {
   private readonly bySop = new Map<string, Measurement[]>();
