@@ -3,7 +3,7 @@
 // own Waveform Sequence, and measurements on a prior study's loop saved into
 // the prior study — Debian's Chromium against a real `systole serve`.
 //
-// Environment: as viewer.e2e.mjs (SYSTOLE_BINARY, E2E_ARTIFACTS, CHROMIUM).
+// Environment: as viewer.e2e.mjs (SYSTOLE_BINARY, SYSTOLE_TESTDATA, E2E_ARTIFACTS, CHROMIUM).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -16,6 +16,8 @@ import { cellMapping, dciodvfy, launchBrowser, retrieveInstance, startServer, st
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
 const binary = process.env.SYSTOLE_BINARY ?? join(repo, 'build/systole');
+const testdata = process.env.SYSTOLE_TESTDATA ?? resolve(repo, '../shared/testdata');
+const XA_WITH_CURVE = join(testdata, 'dicom/xa/fodicom__HasFragmentSequence.dcm'); // 96 frames, ECG as curve data (5000,xxxx)
 const artifacts = process.env.E2E_ARTIFACTS ?? mkdtempSync(join(tmpdir(), 'systole-e2e-artifacts-'));
 
 let work, server, base, browser, page, objects, phantom, priorPhantom;
@@ -43,7 +45,7 @@ before(async () => {
   phantom = python([join(repo, 'tools/make_lv_phantom.py'), join(work, 'phantom')]);
   priorPhantom = python([join(repo, 'tools/make_lv_phantom.py'), join(work, 'prior'), '--study-date', '20250301', '--es-radii', '2.0', '1.8']);
   await stow(base, [objects.doppler.file, objects.ecgCine.file]);
-  await stow(base, [phantom.loops.A4C.file, priorPhantom.loops.A4C.file]);
+  await stow(base, [phantom.loops.A4C.file, priorPhantom.loops.A4C.file, XA_WITH_CURVE]);
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('pageerror', (e) => console.error('page error:', e));
@@ -199,4 +201,21 @@ test("a measurement on the prior's loop (side by side) is saved into the prior s
   await item(1, 'distance').waitFor({ timeout: 15000 });
   assert.equal(await item(1, 'distance').getAttribute('data-tracking-uid'), trackingUid, 'the same measurement, read back from the prior study');
   assert.equal(await item(0, 'distance').count(), 0);
+});
+
+test('a real XA run with its ECG as curve data (50xx): drawn under its cell, cursor following the frames', async () => {
+  const r = await fetch(`${base}/dicomweb/studies?ModalitiesInStudy=XA`, { headers: { Accept: 'application/dicom+json' } });
+  const [study] = await r.json();
+  await openStudy(study['0020000D'].Value[0]);
+  const strip = page.locator('.cell[data-cell="0"] [data-testid="ecg"]');
+  await strip.waitFor({ timeout: 10000 });
+  assert.equal(await strip.getAttribute('data-aligned'), 'embedded');
+  assert.match(await strip.getAttribute('data-lead'), /ECG curve \(group 5000\)/);
+  assert.equal((await stats()).cells[0].cycleSource, 'R-wave');
+  if ((await stats()).cells[0].playing) await page.keyboard.press('Space');
+  await page.keyboard.press('Home');
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => document.querySelector('.cell[data-cell="0"] [data-testid="frame-number"]').textContent.startsWith('2 /'));
+  assert.equal(Number(await strip.getAttribute('data-cursor-ms')), 33, 'frame 2 of a 33 ms run');
+  await shot('33-xa-curve-ecg');
 });

@@ -24,8 +24,7 @@ import { lvVolumesGroup } from '../features/simpson/lv-report';
 import { SimpsonPanel } from '../features/simpson/simpson-panel';
 import { studyEcg, type StudyEcg } from '../features/ecg/ecg-source';
 import { EcgStrip } from '../features/ecg/ecg-strip';
-import { alignment } from '../features/ecg/waveform';
-import { embeddedEcg } from '../features/ecg/embedded-ecg';
+import { loopEcg } from '../features/ecg/loop-ecg';
 import { latestPrior, pairPrior } from '../features/priors/prior-pairing';
 
 export const LAYOUTS = { '1x1': [1, 1], '1x2': [1, 2], '2x2': [2, 2], '3x3': [3, 3] } as const;
@@ -670,20 +669,23 @@ function Cell(props: {
     };
   }, [loop, index, engine, client]);
 
-  // The loop's own ECG (embedded in its object), else the study's, under a
+  // The loop's own ECG (in its object), else the study's, under a
   // multi-frame loop, cursor at the frame shown.
   useEffect(() => {
     const cell = engine.cells[index];
     if (!loop || !cell || cell.loop !== loop || !host.current || loop.frameCount < 2 || loop.problem) return;
-    const own = embeddedEcg(loop.metadata);
-    if (typeof own === 'string') console.warn(`Embedded ECG not shown: ${own}`);
-    const source = own && typeof own !== 'string' ? own : ecg && { trace: ecg.trace, align: alignment(loop.metadata, ecg.waveform, ecg.trace) };
-    if (!source) return;
-    const strip = new EcgStrip(host.current, source.trace, source.align, loop.timeline.startsMs, loop.timeline.durationMs);
-    cell.onFrameShown = (f) => strip.show(f);
+    let strip: EcgStrip | undefined;
+    let gone = false;
+    void loopEcg(loop.metadata, loop.timeline.durationMs, ecg).then((source) => {
+      if (gone || !source || !host.current) return;
+      const shown = new EcgStrip(host.current, source.trace, source.align, loop.timeline.startsMs, loop.timeline.durationMs);
+      strip = shown;
+      cell.onFrameShown = (f) => shown.show(f);
+    });
     return () => {
+      gone = true;
       cell.onFrameShown = undefined;
-      strip.dispose();
+      strip?.dispose();
     };
   }, [ecg, loop, index, engine]);
 

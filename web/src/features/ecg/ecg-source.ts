@@ -3,6 +3,8 @@
 // inline or fetched from its BulkDataURI (WADO-RS bulk data).
 
 import { hasPixelData, type DicomJson } from '../../core/dicom-json';
+import { decodeCurve, ecgCurve, inlineCurveBytes } from './curve-ecg';
+import type { LoopEcg } from './embedded-ecg';
 import { decodeChannel, inlineBytes, isWaveform, preferredChannel, waveformGroup, type Trace } from './waveform';
 
 export interface StudyEcg {
@@ -20,6 +22,14 @@ export async function studyEcg(metadata: DicomJson[]): Promise<StudyEcg | string
   if (!bytes) return 'the waveform data could not be read';
   const trace = decodeChannel(group, bytes, preferredChannel(group));
   return typeof trace === 'string' ? trace : { waveform, trace };
+}
+
+// The ECG curve (50xx) of a loop, fetched when it is bulk data; null when it has none.
+export async function curveEcgOf(ds: DicomJson, loopDurationMs: number): Promise<LoopEcg | string | null> {
+  const curve = ecgCurve(ds);
+  if (!curve) return null;
+  const bytes = inlineCurveBytes(curve) ?? (await bulkBytes(curve.data?.BulkDataURI));
+  return bytes ? decodeCurve(curve, bytes, loopDurationMs) : 'the ECG curve data could not be read';
 }
 
 async function bulkBytes(uri: string | undefined): Promise<Uint8Array | undefined> {
