@@ -162,6 +162,18 @@ test("ECG carried in the cine's own Waveform Sequence: drawn under its cell, cur
   assert.equal(Number(await strip.getAttribute('data-cursor-ms')), 5 * c.frameTimeMs, 'frame 6 is 100 ms into the loop and its ECG');
   figures.embeddedEcg = { cycleSource: cell.cycleSource, rWavesMs: c.rWavesMs };
   await shot('31-embedded-ecg');
+  // Its thumbnail plays while hovered, and shows the first frame again after.
+  const thumb = page.locator(`.thumb[data-sop="${c.sopInstanceUID}"] img`);
+  await page.mouse.move(700, 400); // off the strip (the click that opened the loop left it there)
+  const still = await thumb.getAttribute('src');
+  assert.match(still, /thumbnail/);
+  await thumb.hover();
+  await page.waitForFunction((sop) => Number(document.querySelector(`.thumb[data-sop="${sop}"] img`)?.dataset.previewFrame) > 1, c.sopInstanceUID, {
+    timeout: 5000,
+  });
+  await page.mouse.move(700, 400);
+  assert.equal(await thumb.getAttribute('src'), still);
+  assert.equal(await thumb.getAttribute('data-preview-frame'), null);
 });
 
 test("a measurement on the prior's loop (side by side) is saved into the prior study and shows again when reopened", async () => {

@@ -25,6 +25,7 @@ import { SimpsonPanel } from '../features/simpson/simpson-panel';
 import { studyEcg, type StudyEcg } from '../features/ecg/ecg-source';
 import { EcgStrip } from '../features/ecg/ecg-strip';
 import { loopEcg } from '../features/ecg/loop-ecg';
+import { previewOnHover } from '../features/cine/thumbnail-preview';
 import { latestPrior, pairPrior } from '../features/priors/prior-pairing';
 
 export const LAYOUTS = { '1x1': [1, 1], '1x2': [1, 2], '2x2': [2, 2], '3x3': [3, 3] } as const;
@@ -515,6 +516,11 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
               draggable
               onDragStart={(e) => e.dataTransfer?.setData(DRAG_TYPE, loop.sopInstanceUID)}
               onClick={() => showInActive(loop.sopInstanceUID)}
+              onMouseEnter={(e) =>
+                previewOnHover(e.currentTarget, loop, (n) =>
+                  `${client.renderedFrameUrl(loop.studyInstanceUID, loop.seriesInstanceUID, loop.sopInstanceUID, n)}?viewport=128,128`,
+                )
+              }
             >
               {loop.problem ? (
                 <span class="no-image">no image</span>
