@@ -7,11 +7,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cellMapping, dciodvfy, launchBrowser, retrieveInstance, startServer, stopServer, stow } from './harness.mjs';
+import { cellMapping, dciodvfy, finishRun, launchBrowser, newViewerPage, retrieveInstance, startServer, stow } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
@@ -47,18 +47,10 @@ before(async () => {
   await stow(base, [objects.doppler.file, objects.ecgCine.file]);
   await stow(base, [phantom.loops.A4C.file, priorPhantom.loops.A4C.file, XA_WITH_CURVE]);
   browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  page.on('pageerror', (e) => console.error('page error:', e));
+  page = await newViewerPage(browser);
 });
 
-after(async () => {
-  await browser?.close();
-  await stopServer(server?.proc);
-  writeFileSync(join(artifacts, 'doppler-server.log'), server?.log() ?? '');
-  writeFileSync(join(artifacts, 'doppler-figures.json'), JSON.stringify(figures, null, 2));
-  console.log('figures:', JSON.stringify(figures));
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+after(() => finishRun({ browser, server, artifacts, prefix: 'doppler-', figures, work }));
 
 async function openStudy(uid, sop) {
   await page.goto(`${base}/viewer/${encodeURIComponent(uid)}`);
