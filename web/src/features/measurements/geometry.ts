@@ -162,6 +162,7 @@ export function formatValue(v: MeasuredValue): string {
 }
 
 export function formatMeasurement(m: Measurement): string {
-  const values = m.values.map(formatValue).join(' · ');
+  // A slope's second value is its deceleration time.
+  const values = m.values.map((v, i) => (m.kind === 'slope' && i === 1 ? `DT ${formatValue(v)}` : formatValue(v))).join(' · ');
   return m.kind === 'lv' ? `${[m.phase ?? 'ED/ES?', m.view].filter(Boolean).join(' ')} · ${values}` : values;
 }
