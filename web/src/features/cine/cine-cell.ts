@@ -9,7 +9,7 @@ import type { FrameLoader, LoopFrames } from './frame-loader';
 import { CinePlayback } from './playback';
 import { cycleMap, phaseOfTime, type CycleMap } from './sync';
 import { num, str, type DicomJson } from '../../core/dicom-json';
-import { heartRateBpm, rWaveFrames } from '../ecg/embedded-ecg';
+import { heartRateBpm, rWaves } from '../ecg/embedded-ecg';
 
 export interface CellElements {
   canvas: HTMLCanvasElement;
@@ -52,9 +52,10 @@ export class CineCell {
     autoPlay: boolean,
   ) {
     this.ctx = el.canvas.getContext('2d', { alpha: false });
-    this.cycles = cycleMap(loop.timeline, rWaveFrames(loop.metadata, loop.timeline));
+    const r = rWaves(loop.metadata, loop.timeline);
+    this.cycles = cycleMap(loop.timeline, r.frames);
     // From the R-R intervals; else the HeartRate (0018,1088) the modality recorded.
-    const bpm = (this.cycles.source === 'R-wave' ? heartRateBpm(this.cycles.boundsMs) : undefined) ?? num(loop.metadata, '00181088');
+    const bpm = heartRateBpm(r.timesMs) ?? num(loop.metadata, '00181088');
     this.heartRate = bpm ? ` · HR ${Math.round(bpm)}` : '';
     this.stats = {
       sopInstanceUID: loop.sopInstanceUID,

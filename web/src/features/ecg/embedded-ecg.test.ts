@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DicomJson } from '../../core/dicom-json';
 import { timelineFromFrameTime } from '../../core/frame-timing';
-import { embeddedEcg, heartRateBpm, rPeaksMs, rWaveFrames } from './embedded-ecg';
+import { embeddedEcg, heartRateBpm, rPeaksMs, rWaves } from './embedded-ecg';
 
 // A loop of 50 frames at 20 ms (1 s) carrying one ECG channel at 500 Hz, R
 // spikes of 1.5 mV at 100 ms and 900 ms, in units of 5 µV.
@@ -56,10 +56,14 @@ describe('ECG carried in the cine object', () => {
     expect(heartRateBpm([100])).toBeUndefined();
   });
   it('R-wave frames: R Wave Pointer, else R Wave Time Vector, else the embedded ECG', () => {
-    expect(rWaveFrames(cine({ '00286040': { vr: 'US', Value: [3, 43] } }), timeline)).toEqual([3, 43]);
-    expect(rWaveFrames(cine({ '00186060': { vr: 'FL', Value: [200, 1000] } }), timeline)).toEqual([6, 46]); // 1000 ms is past the loop: one R wave left, the ECG's instead
-    expect(rWaveFrames(cine({ '00186060': { vr: 'FL', Value: [200, 600] } }), timeline)).toEqual([11, 31]);
-    expect(rWaveFrames(cine(), timeline)).toEqual([6, 46]);
-    expect(rWaveFrames({}, timeline)).toEqual([]);
+    expect(rWaves(cine({ '00286040': { vr: 'US', Value: [3, 43] } }), timeline).frames).toEqual([3, 43]);
+    expect(rWaves(cine({ '00186060': { vr: 'FL', Value: [200, 1000] } }), timeline).frames).toEqual([6, 46]); // 1000 ms is past the loop: one R wave left, the ECG's instead
+    expect(rWaves(cine({ '00186060': { vr: 'FL', Value: [200, 600] } }), timeline).frames).toEqual([11, 31]);
+    expect(rWaves(cine(), timeline).frames).toEqual([6, 46]);
+    expect(rWaves({}, timeline).frames).toEqual([]);
+    // Times for the heart rate: exact from the vector or the ECG, frame starts from a pointer.
+    expect(rWaves(cine(), timeline).timesMs).toEqual([100, 900]);
+    expect(rWaves(cine({ '00186060': { vr: 'FL', Value: [610, 210] } }), timeline).timesMs).toEqual([210, 610]);
+    expect(rWaves(cine({ '00286040': { vr: 'US', Value: [3, 43] } }), timeline).timesMs).toEqual([40, 840]);
   });
 });

@@ -57,25 +57,32 @@ export function rPeaksMs(trace: Trace): number[] {
   return peaks.map((i) => (i / trace.samplingHz) * 1000);
 }
 
-// R-wave frames of a loop (1-based, as R Wave Pointer), ascending.
-export function rWaveFrames(ds: DicomJson, timeline: FrameTimeline): number[] {
-  const pointer = nums(ds, Tag.RWavePointer);
-  if (pointer.length >= 2) return pointer;
-  const toFrames = (timesMs: number[]) =>
-    [...new Set(timesMs.filter((t) => t >= 0 && t < timeline.durationMs).map((t) => frameAt(timeline, t) + 1))];
-  const vector = toFrames(nums(ds, RWaveTimeVector));
-  if (vector.length >= 2) return vector;
-  const own = embeddedEcg(ds);
-  if (own && typeof own !== 'string') {
-    const peaks = toFrames(rPeaksMs(own.trace).map((t) => t - own.align.loopStartMs));
-    if (peaks.length >= 2) return peaks;
-  }
-  return pointer;
+export interface RWaves {
+  frames: number[]; // 1-based, as R Wave Pointer, ascending
+  timesMs: number[]; // on the loop's timeline (a pointer gives its frames' start times)
 }
 
-// Mean heart rate (beats per minute) from R waves at these loop times (ms).
-export function heartRateBpm(boundsMs: number[]): number | undefined {
-  if (boundsMs.length < 2) return undefined;
-  const meanRR = (boundsMs[boundsMs.length - 1]! - boundsMs[0]!) / (boundsMs.length - 1);
+// The R waves of a loop, from the first source that has two or more in the loop.
+export function rWaves(ds: DicomJson, timeline: FrameTimeline): RWaves {
+  const fromTimes = (times: number[]): RWaves => {
+    const timesMs = times.filter((t) => t >= 0 && t < timeline.durationMs).sort((a, b) => a - b);
+    return { frames: [...new Set(timesMs.map((t) => frameAt(timeline, t) + 1))], timesMs };
+  };
+  const pointer = nums(ds, Tag.RWavePointer);
+  if (pointer.length >= 2) return { frames: pointer, timesMs: pointer.map((f) => timeline.startsMs[Math.round(f) - 1] ?? NaN).filter(Number.isFinite) };
+  const vector = fromTimes(nums(ds, RWaveTimeVector));
+  if (vector.frames.length >= 2) return vector;
+  const own = embeddedEcg(ds);
+  if (own && typeof own !== 'string') {
+    const peaks = fromTimes(rPeaksMs(own.trace).map((t) => t - own.align.loopStartMs));
+    if (peaks.frames.length >= 2) return peaks;
+  }
+  return { frames: pointer, timesMs: [] };
+}
+
+// Mean heart rate (beats per minute) from R waves at these times (ms, ascending).
+export function heartRateBpm(timesMs: number[]): number | undefined {
+  if (timesMs.length < 2) return undefined;
+  const meanRR = (timesMs[timesMs.length - 1]! - timesMs[0]!) / (timesMs.length - 1);
   return meanRR > 0 ? 60000 / meanRR : undefined;
 }
