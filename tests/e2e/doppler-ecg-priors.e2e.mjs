@@ -205,6 +205,17 @@ test("a measurement on the prior's loop (side by side) is saved into the prior s
   await item(1, 'distance').waitFor({ timeout: 15000 });
   assert.equal(await item(1, 'distance').getAttribute('data-tracking-uid'), trackingUid, 'the same measurement, read back from the prior study');
   assert.equal(await item(0, 'distance').count(), 0);
+  // Saving a new measurement of the current study leaves the prior study alone (no second SR there).
+  await page.keyboard.press('d');
+  await drag(0, geometry, [100.5, 150.5], [200.5, 150.5]);
+  await item(0, 'distance').waitFor({ timeout: 5000 });
+  await page.keyboard.press('d');
+  await page.keyboard.press('s');
+  await page.waitForFunction(() => /^Saved 1 measurement \(SR\)$/.test(document.querySelector('[data-testid="save-state"]')?.textContent ?? ''), null, {
+    timeout: 10000,
+  });
+  assert.equal(srOf(await metadataOf(phantom.studyInstanceUID)).length, 1);
+  assert.equal(srOf(await metadataOf(priorPhantom.studyInstanceUID)).length, 1, 'the unchanged prior gets no new SR');
 });
 
 test('a real XA run with its ECG as curve data (50xx): drawn under its cell, cursor following the frames', async () => {

@@ -115,11 +115,13 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
   };
   const simpson = () => simpsonOf(loops ?? []);
   // One SR per study with measurements: the open study, and the prior shown
-  // side by side (its measurements go into the prior study).
+  // side by side (its measurements go into the prior study — only when they
+  // changed, so saving the current study's never writes into an old one).
   const save = async () => {
     if (!loops) return;
     const now = new Date();
-    const reports = [loops, ...(prior ? [prior.loops] : [])].flatMap((studyLoops) => {
+    const changedPrior = prior?.loops.some((l) => engine.store.changedSinceSave(l.sopInstanceUID)) ? [prior.loops] : [];
+    const reports = [loops, ...changedPrior].flatMap((studyLoops) => {
       // LV traces are saved with the phase Simpson's method gave them.
       const lv = simpsonOf(studyLoops);
       for (const t of lv.traces) t.measurement.phase = t.phase;
