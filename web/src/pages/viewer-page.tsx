@@ -10,11 +10,8 @@ import { navigate, reportUrl } from '../core/router';
 import { systoleStats } from '../core/stats';
 import { isStructuredReport, loopsOfStudy, type Loop } from '../core/study-model';
 import { writePart10 } from '../core/dicom-writer';
-import {
-  buildMeasurementReport,
-  isSystoleMeasurementReport,
-  readMeasurementReport,
-} from '../features/measurements/measurement-report';
+import { isSystoleMeasurementReport, readMeasurementReport } from '../features/measurements/measurement-report';
+import { studyMeasurementReport } from '../features/measurements/study-report';
 import { CineCell } from '../features/cine/cine-cell';
 import { CineDriver } from '../features/cine/cine-driver';
 import { FrameLoader } from '../features/cine/frame-loader';
@@ -28,7 +25,8 @@ import { lvVolumesGroup } from '../features/simpson/lv-report';
 import { SimpsonPanel } from '../features/simpson/simpson-panel';
 import { studyEcg, type StudyEcg } from '../features/ecg/ecg-source';
 import { EcgStrip } from '../features/ecg/ecg-strip';
-import { alignment } from '../features/ecg/waveform';
+import { loopEcg } from '../features/ecg/loop-ecg';
+import { previewOnHover } from '../features/cine/thumbnail-preview';
 import { latestPrior, pairPrior } from '../features/priors/prior-pairing';
 
 export const LAYOUTS = { '1x1': [1, 1], '1x2': [1, 2], '2x2': [2, 2], '3x3': [3, 3] } as const;
@@ -48,6 +46,8 @@ const SHORTCUTS: [string, string][] = [
   ['A', 'measure an area and perimeter (click points; double-click or click the first point to close)'],
   ['N', 'measure an angle (three clicks, vertex second)'],
   ['V', 'Doppler velocity and peak gradient (click in the spectrum)'],
+  ['T', 'time interval along a time axis (spectral Doppler, M-mode): drag, or two clicks'],
+  ['K', 'Doppler deceleration slope and time: from the peak down the slope (drag, or two clicks)'],
   ['L', "LV trace for Simpson's biplane (A4C / A2C): click or drag from one mitral annulus hinge round the apex to the other; double-click or click the first point to close"],
   ['E / Shift+E', 'mark the current frame end-diastole / end-systole (ED is suggested at the R wave)'],
   ['Delete', 'remove the last measurement of the active cell'],
@@ -99,8 +99,9 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
   const [prior, setPrior] = useState<{ studyUid: string; loops: Loop[] } | null>(null);
   const [, setRevision] = useState(0);
   useEffect(() => engine.store.subscribe(() => setRevision((r) => r + 1)), [engine]);
-  const simpson = () => {
-    const byUid = new Map((loops ?? []).map((l) => [l.sopInstanceUID, l]));
+  // Simpson's method over the LV traces on the loops of one study.
+  const simpsonOf = (studyLoops: Loop[]) => {
+    const byUid = new Map(studyLoops.map((l) => [l.sopInstanceUID, l]));
     return simpsonOfStudy(
       engine.store.all().flatMap(([sop, list]) => {
         const loop = byUid.get(sop);
@@ -108,39 +109,34 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
       }),
     );
   };
+  const simpson = () => simpsonOf(loops ?? []);
+  // One SR per study with measurements: the open study, and the prior shown
+  // side by side (its measurements go into the prior study — only when they
+  // changed, so saving the current study's never writes into an old one).
   const save = async () => {
     if (!loops) return;
-    const byUid = new Map(loops.map((l) => [l.sopInstanceUID, l]));
-    // LV traces are saved with the phase Simpson's method gave them.
-    const lv = simpson();
-    for (const t of lv.traces) t.measurement.phase = t.phase;
-    const items = engine.store.all().flatMap(([sop, list]) => {
-      const loop = byUid.get(sop);
-      return loop
-        ? list.map((measurement) => ({
-            image: { sopClassUID: loop.sopClassUID, sopInstanceUID: sop, seriesInstanceUID: loop.seriesInstanceUID },
-            measurement,
-          }))
-        : [];
+    const now = new Date();
+    const changedPrior = prior?.loops.some((l) => engine.store.changedSinceSave(l.sopInstanceUID)) ? [prior.loops] : [];
+    const reports = [loops, ...changedPrior].flatMap((studyLoops) => {
+      // LV traces are saved with the phase Simpson's method gave them.
+      const lv = simpsonOf(studyLoops);
+      for (const t of lv.traces) t.measurement.phase = t.phase;
+      const extra = lv.result ? [lvVolumesGroup(lv.result, newUid())] : [];
+      return studyMeasurementReport(studyLoops, engine.store.all(), newUid, now, extra) ?? [];
     });
-    const first = loops.find((l) => !l.problem) ?? loops[0];
-    if (items.length === 0 || !first) {
+    if (reports.length === 0) {
       setSaveState('Nothing to save');
       return;
     }
     setSaveState('Saving…');
     try {
-      const report = buildMeasurementReport({
-        studyAttributes: first.metadata,
-        measurements: items,
-        sopInstanceUID: newUid(),
-        seriesInstanceUID: newUid(),
-        now: new Date(),
-        extraGroups: lv.result ? [lvVolumesGroup(lv.result, newUid())] : [],
-      });
-      await client.store([writePart10(report)]);
+      for (const r of reports) await client.store([writePart10(r.report)]);
       engine.store.markSaved();
-      setSaveState(`Saved ${items.length} measurement${items.length === 1 ? '' : 's'} (SR)`);
+      const count = reports.reduce((n, r) => n + r.count, 0);
+      const inPrior = reports.find((r) => r.studyInstanceUID !== studyUid)?.count ?? 0;
+      setSaveState(
+        `Saved ${count} measurement${count === 1 ? '' : 's'} (SR)${inPrior ? `, ${inPrior} of them in the prior study` : ''}`,
+      );
     } catch (e) {
       setSaveState(`Not saved: ${(e as Error).message}`);
     }
@@ -223,7 +219,7 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
       const playback = cell?.playback;
       // Synchronized review: transport applies to every synced cell.
       const master = cell && playback && playback.frameCount > 1 ? engine.driver.master : null;
-      const toolKeys: Record<string, Tool> = { d: 'distance', a: 'area', n: 'angle', v: 'velocity', l: 'lv' };
+      const toolKeys: Record<string, Tool> = { d: 'distance', a: 'area', n: 'angle', v: 'velocity', l: 'lv', t: 'time', k: 'slope' };
       const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
       if (key in toolKeys) {
         setTool(tool === toolKeys[key] ? null : toolKeys[key]!);
@@ -388,6 +384,7 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
       const metadata = await client.studyMetadata(uid);
       const date = formatDate(str(metadata[0] ?? {}, Tag.StudyDate));
       const priorLoops = loopsOfStudy(metadata).map((l) => ({ ...l, label: `Prior ${date} · ${l.label}` }));
+      restoreMeasurements(metadata, engine.store); // measurements saved earlier on the prior's loops
       setPrior({ studyUid: uid, loops: priorLoops });
       setLayout('1x2');
       setActive(0);
@@ -484,6 +481,8 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
               ['area', 'Area', 'A'],
               ['angle', 'Angle', 'N'],
               ['velocity', 'Velocity', 'V'],
+              ['time', 'Time', 'T'],
+              ['slope', 'Decel', 'K'],
               ['lv', 'LV', 'L'],
             ] as const
           ).map(([t, label, key]) => (
@@ -524,6 +523,11 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
               draggable
               onDragStart={(e) => e.dataTransfer?.setData(DRAG_TYPE, loop.sopInstanceUID)}
               onClick={() => showInActive(loop.sopInstanceUID)}
+              onMouseEnter={(e) =>
+                previewOnHover(e.currentTarget, loop, (n) =>
+                  `${client.renderedFrameUrl(loop.studyInstanceUID, loop.seriesInstanceUID, loop.sopInstanceUID, n)}?viewport=128,128`,
+                )
+              }
             >
               {loop.problem ? (
                 <span class="no-image">no image</span>
@@ -682,15 +686,23 @@ function Cell(props: {
     };
   }, [loop, index, engine, client]);
 
-  // The study's ECG under a multi-frame loop, cursor at the frame shown.
+  // The loop's own ECG (in its object), else the study's, under a
+  // multi-frame loop, cursor at the frame shown.
   useEffect(() => {
     const cell = engine.cells[index];
-    if (!ecg || !loop || !cell || cell.loop !== loop || !host.current || loop.frameCount < 2 || loop.problem) return;
-    const strip = new EcgStrip(host.current, ecg.trace, alignment(loop.metadata, ecg.waveform, ecg.trace), loop.timeline.startsMs, loop.timeline.durationMs);
-    cell.onFrameShown = (f) => strip.show(f);
+    if (!loop || !cell || cell.loop !== loop || !host.current || loop.frameCount < 2 || loop.problem) return;
+    let strip: EcgStrip | undefined;
+    let gone = false;
+    void loopEcg(loop.metadata, loop.timeline.durationMs, ecg).then((source) => {
+      if (gone || !source || !host.current) return;
+      const shown = new EcgStrip(host.current, source.trace, source.align, loop.timeline.startsMs, loop.timeline.durationMs);
+      strip = shown;
+      cell.onFrameShown = (f) => shown.show(f);
+    });
     return () => {
+      gone = true;
       cell.onFrameShown = undefined;
-      strip.dispose();
+      strip?.dispose();
     };
   }, [ecg, loop, index, engine]);
 

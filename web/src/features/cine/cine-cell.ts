@@ -8,7 +8,8 @@ import type { Loop } from '../../core/study-model';
 import type { FrameLoader, FrameSource, LoopFrames } from './frame-loader';
 import { CinePlayback } from './playback';
 import { cycleMap, phaseOfTime, type CycleMap } from './sync';
-import { Tag, nums, str, type DicomJson } from '../../core/dicom-json';
+import { num, str, type DicomJson } from '../../core/dicom-json';
+import { heartRateBpm, rWaves } from '../ecg/embedded-ecg';
 
 export interface CellElements {
   canvas: HTMLCanvasElement;
@@ -40,6 +41,7 @@ export class CineCell {
   private painted = -1;
   private labelFrame = -2;
   private labelState = '';
+  private readonly heartRate: string; // " · HR 75" from the R-R intervals, or ''
 
   constructor(
     readonly loop: Loop,
@@ -49,7 +51,11 @@ export class CineCell {
     autoPlay: boolean,
   ) {
     this.ctx = el.canvas.getContext('2d', { alpha: false });
-    this.cycles = cycleMap(loop.timeline, nums(loop.metadata, Tag.RWavePointer));
+    const r = rWaves(loop.metadata, loop.timeline);
+    this.cycles = cycleMap(loop.timeline, r.frames);
+    // From the R-R intervals; else the HeartRate (0018,1088) the modality recorded.
+    const bpm = heartRateBpm(r.timesMs) ?? num(loop.metadata, '00181088');
+    this.heartRate = bpm ? ` · HR ${Math.round(bpm)}` : '';
     this.stats = {
       sopInstanceUID: loop.sopInstanceUID,
       framesPresented: 0,
@@ -149,7 +155,7 @@ export class CineCell {
       this.labelFrame = f;
       this.el.frameLabel.textContent = f < 0 ? `– / ${p.frameCount}` : `${f + 1} / ${p.frameCount}`;
     }
-    const state = `${p.playing ? '▶' : '❚❚'} ${p.speed}× · ${this.loop.timeline.fps.toFixed(1)} fps`;
+    const state = `${p.playing ? '▶' : '❚❚'} ${p.speed}× · ${this.loop.timeline.fps.toFixed(1)} fps${this.heartRate}`;
     if (state !== this.labelState) {
       this.labelState = state;
       this.el.rateLabel.textContent = state;

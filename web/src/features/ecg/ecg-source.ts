@@ -2,7 +2,9 @@
 // study metadata, its lead II (or first channel) decoded, with WaveformData
 // inline or fetched from its BulkDataURI (WADO-RS bulk data).
 
-import type { DicomJson } from '../../core/dicom-json';
+import { hasPixelData, type DicomJson } from '../../core/dicom-json';
+import { decodeCurve, ecgCurve, inlineCurveBytes } from './curve-ecg';
+import type { LoopEcg } from './embedded-ecg';
 import { decodeChannel, inlineBytes, isWaveform, preferredChannel, waveformGroup, type Trace } from './waveform';
 
 export interface StudyEcg {
@@ -11,7 +13,8 @@ export interface StudyEcg {
 }
 
 export async function studyEcg(metadata: DicomJson[]): Promise<StudyEcg | string | null> {
-  const waveform = metadata.find(isWaveform);
+  // A waveform object; a cine carrying its own ECG serves only its own cell (embedded-ecg).
+  const waveform = metadata.find((ds) => isWaveform(ds) && !hasPixelData(ds));
   if (!waveform) return null;
   const group = waveformGroup(waveform);
   if (!group) return 'the waveform object has no waveform sequence';
@@ -19,6 +22,14 @@ export async function studyEcg(metadata: DicomJson[]): Promise<StudyEcg | string
   if (!bytes) return 'the waveform data could not be read';
   const trace = decodeChannel(group, bytes, preferredChannel(group));
   return typeof trace === 'string' ? trace : { waveform, trace };
+}
+
+// The ECG curve (50xx) of a loop, fetched when it is bulk data; null when it has none.
+export async function curveEcgOf(ds: DicomJson, loopDurationMs: number): Promise<LoopEcg | string | null> {
+  const curve = ecgCurve(ds);
+  if (!curve) return null;
+  const bytes = inlineCurveBytes(curve) ?? (await bulkBytes(curve.data?.BulkDataURI));
+  return bytes ? decodeCurve(curve, bytes, loopDurationMs) : 'the ECG curve data could not be read';
 }
 
 async function bulkBytes(uri: string | undefined): Promise<Uint8Array | undefined> {

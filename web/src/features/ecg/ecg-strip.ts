@@ -24,7 +24,7 @@ export class EcgStrip {
     this.root.className = 'ecg';
     this.root.dataset.testid = 'ecg';
     this.root.dataset.lead = trace.label;
-    this.root.dataset.aligned = align.byTime ? 'time' : 'start';
+    this.root.dataset.aligned = align.embedded ? 'embedded' : align.byTime ? 'time' : 'start';
     this.root.dataset.loopStartMs = align.loopStartMs.toFixed(1);
     this.canvas = document.createElement('canvas');
     this.cursor = document.createElement('div');
@@ -32,7 +32,9 @@ export class EcgStrip {
     const label = document.createElement('span');
     label.className = 'ecg-label';
     label.textContent = `${trace.label} · ${
-      align.byTime
+      align.embedded
+        ? "carried in this loop's object (same clock)"
+        : align.byTime
         ? `aligned by acquisition time (loop starts ${(align.loopStartMs / 1000).toFixed(3)} s into the ECG)`
         : 'not time-aligned: loop start = ECG start'
     }`;

@@ -58,7 +58,10 @@ export type WaveformBytes = (group: DicomJson) => Promise<Uint8Array | undefined
 // The bytes of a group's WaveformData when they are inline (InlineBinary).
 export function inlineBytes(group: DicomJson): Uint8Array | undefined {
   const b64 = group[T.WaveformData]?.InlineBinary;
-  if (!b64) return undefined;
+  return b64 ? base64Bytes(b64) : undefined;
+}
+
+export function base64Bytes(b64: string): Uint8Array {
   const text = atob(b64);
   const out = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
@@ -127,6 +130,7 @@ export interface Alignment {
   // Waveform time (ms from its first sample) of the loop's time 0.
   loopStartMs: number;
   byTime: boolean; // false: loop start = waveform start, by assumption
+  embedded?: boolean; // the loop's own waveform (same object, same clock)
 }
 
 export function alignment(loop: DicomJson, waveform: DicomJson, trace: Trace): Alignment {

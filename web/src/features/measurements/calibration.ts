@@ -148,7 +148,7 @@ const isLengthRegion = (r: UltrasoundRegion) =>
 
 // The one region that holds every point and calibrates quantity `usable`;
 // refuses points spread over regions, or outside any such region.
-function regionFor(
+export function regionFor(
   regions: UltrasoundRegion[],
   points: Point[],
   usable: (r: UltrasoundRegion) => boolean,

@@ -3,9 +3,12 @@
 
 import { traceAxis } from '../simpson/discs';
 import { lengthScale, peakGradientMmHg, velocityAt, type Calibration, type Point, type Scaled } from './calibration';
+import { decelerationSlope, timeInterval } from './doppler-time';
 
 // lv: an LV endocardial trace for Simpson's method of discs (features/simpson).
-export type MeasurementKind = 'distance' | 'area' | 'angle' | 'velocity' | 'lv';
+// time: a time interval along a region's time axis; slope: a Doppler
+// deceleration slope and time (features/measurements/doppler-time).
+export type MeasurementKind = 'distance' | 'area' | 'angle' | 'velocity' | 'lv' | 'time' | 'slope';
 
 export type CardiacPhase = 'ED' | 'ES';
 export type ApicalView = 'A4C' | 'A2C';
@@ -20,9 +23,13 @@ export interface MeasuredValue {
 
 export interface Concept {
   value: string;
-  scheme: 'SCT' | 'LN' | 'DCM';
+  scheme: 'SCT' | 'LN' | 'DCM' | typeof PRIVATE_SCHEME;
   meaning: string;
 }
+
+// Systole's own codes, for concepts without a standard code (declared in the
+// SR's Coding Scheme Identification Sequence).
+export const PRIVATE_SCHEME = '99SYSTOLE';
 
 export const Concepts = {
   length: { value: '410668003', scheme: 'SCT', meaning: 'Length' },
@@ -32,6 +39,9 @@ export const Concepts = {
   velocity: { value: '11726-7', scheme: 'LN', meaning: 'Peak Velocity' },
   gradient: { value: '20247-3', scheme: 'LN', meaning: 'Peak Gradient' },
   longAxis: { value: '103339001', scheme: 'SCT', meaning: 'Long Axis' },
+  timeInterval: { value: 'DOPPLER-TI', scheme: PRIVATE_SCHEME, meaning: 'Doppler time interval' },
+  decelerationSlope: { value: '20216-8', scheme: 'LN', meaning: 'Deceleration Slope' },
+  decelerationTime: { value: '20217-6', scheme: 'LN', meaning: 'Deceleration Time' },
 } as const satisfies Record<string, Concept>;
 
 export interface Measurement {
@@ -80,7 +90,7 @@ export function angleDegrees(a: Point, b: Point, c: Point, sx = 1, sy = 1): numb
   return (Math.acos(Math.min(1, Math.max(-1, cos))) * 180) / Math.PI;
 }
 
-export const POINTS_NEEDED: Record<MeasurementKind, number> = { distance: 2, angle: 3, velocity: 1, area: 3, lv: 5 };
+export const POINTS_NEEDED: Record<MeasurementKind, number> = { distance: 2, angle: 3, velocity: 1, area: 3, lv: 5, time: 2, slope: 2 };
 
 // The calibrated values of a drawing, or why it cannot be measured.
 export function measure(kind: MeasurementKind, points: Point[], cal: Calibration): Scaled<MeasuredValue[]> {
@@ -93,6 +103,21 @@ export function measure(kind: MeasurementKind, points: Point[], cal: Calibration
       value: [
         { concept: Concepts.velocity, value: v.value.cmPerSecond, unit: 'cm/s' },
         { concept: Concepts.gradient, value: peakGradientMmHg(v.value.cmPerSecond), unit: 'mm[Hg]' },
+      ],
+    };
+  }
+  if (kind === 'time') {
+    const t = timeInterval(cal, points[0]!, points[1]!);
+    return t.ok ? { ok: true, value: [{ concept: Concepts.timeInterval, value: t.value.ms, unit: 'ms' }] } : t;
+  }
+  if (kind === 'slope') {
+    const d = decelerationSlope(cal, points[0]!, points[1]!);
+    if (!d.ok) return d;
+    return {
+      ok: true,
+      value: [
+        { concept: Concepts.decelerationSlope, value: d.value.cmPerSecond2, unit: 'cm/s2' },
+        { concept: Concepts.decelerationTime, value: d.value.decelerationMs, unit: 'ms' },
       ],
     };
   }
@@ -127,15 +152,17 @@ export function measure(kind: MeasurementKind, points: Point[], cal: Calibration
   }
 }
 
-const UNIT_LABEL: Record<string, string> = { 'mm[Hg]': 'mmHg', cm2: 'cm²', mm2: 'mm²', deg: '°' };
+const UNIT_LABEL: Record<string, string> = { 'mm[Hg]': 'mmHg', cm2: 'cm²', mm2: 'mm²', deg: '°', 'cm/s2': 'cm/s²' };
 
 export function formatValue(v: MeasuredValue): string {
+  if (v.unit === 'ms' || v.unit === 'cm/s2') return `${v.value.toFixed(0)} ${UNIT_LABEL[v.unit] ?? v.unit}`;
   const digits = v.unit === 'deg' || v.unit === 'cm/s' || v.unit === 'mm[Hg]' ? 1 : v.unit === 'mm' || v.unit === 'mm2' ? 1 : 2;
   const unit = UNIT_LABEL[v.unit] ?? v.unit;
   return `${v.value.toFixed(digits)} ${unit}`;
 }
 
 export function formatMeasurement(m: Measurement): string {
-  const values = m.values.map(formatValue).join(' · ');
+  // A slope's second value is its deceleration time.
+  const values = m.values.map((v, i) => (m.kind === 'slope' && i === 1 ? `DT ${formatValue(v)}` : formatValue(v))).join(' · ');
   return m.kind === 'lv' ? `${[m.phase ?? 'ED/ES?', m.view].filter(Boolean).join(' ')} · ${values}` : values;
 }

@@ -7,7 +7,8 @@
 // vertex second); area = clicks, closed by a double-click or a click on the
 // first point; velocity = one click in a Doppler strip; lv (Simpson) = an
 // endocardial trace from one mitral annulus hinge round the apex to the other,
-// clicked or drawn freehand (drag), closed like an area. Starting to draw
+// clicked or drawn freehand (drag), closed like an area; time (interval along
+// a time axis) and slope (Doppler deceleration, peak first) = drag or two clicks. Starting to draw
 // pauses the loop; a measurement belongs to the frame it was drawn on.
 
 import type { Loop } from '../../core/study-model';
@@ -120,7 +121,7 @@ export class MeasurementLayer {
 
   private onUp(e: PointerEvent): void {
     const d = this.drawing;
-    if (!d || d.kind !== 'distance') return;
+    if (!d || !TWO_POINTS.has(d.kind)) return;
     const p = this.point(e);
     const a = d.points[0]!;
     const start = this.cell.toCss(a.x, a.y);
@@ -148,7 +149,7 @@ export class MeasurementLayer {
   private finish(): void {
     const d = this.drawing!;
     this.drawing = null;
-    const points = d.kind === 'distance' ? d.points.slice(0, 2) : d.points;
+    const points = TWO_POINTS.has(d.kind) ? d.points.slice(0, 2) : d.points;
     const view = d.kind === 'lv' ? apicalView(this.loop.metadata) : undefined;
     if (d.kind === 'lv' && !view) {
       this.showMessage(
@@ -206,6 +207,10 @@ export class MeasurementLayer {
     if (kind === 'velocity') {
       const p = css[0]!;
       g += `<path d="M${p.x - 6},${p.y}h12M${p.x},${p.y - 6}v12" />`;
+    } else if (kind === 'time' && css.length >= 2) {
+      // A caliper along the time axis: the interval at the first point's height, ticks at both ends.
+      const [p, q] = [css[0]!, css[css.length - 1]!];
+      g += `<path d="M${p.x},${p.y}H${q.x}M${p.x},${p.y - 6}v12M${q.x},${p.y - 6}v12" />`;
     } else if (closes(kind) && closed) g += `<polygon points="${xy}" />`;
     else g += `<polyline points="${xy}" />`;
     if (kind === 'lv' && closed && css.length >= 3) {
@@ -225,6 +230,8 @@ export class MeasurementLayer {
 }
 
 const closes = (kind: MeasurementKind) => kind === 'area' || kind === 'lv';
+// Drawn by a drag, or by two clicks.
+const TWO_POINTS = new Set<MeasurementKind>(['distance', 'time', 'slope']);
 
 function samePoint(a: Point, b: Point): boolean {
   return Math.abs(a.x - b.x) < 1e-6 && Math.abs(a.y - b.y) < 1e-6;

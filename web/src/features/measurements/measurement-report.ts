@@ -9,7 +9,7 @@ import { Tag, str, type DicomJson } from '../../core/dicom-json';
 import type { Point } from './calibration';
 import { T, a, children, code, item, nameOf, sq } from './sr-items';
 import { lvModifiers, lvTrackingText, readLvModifiers } from '../simpson/lv-report';
-import { Concepts, type Concept, type MeasuredValue, type Measurement, type MeasurementKind } from './geometry';
+import { Concepts, PRIVATE_SCHEME, type Concept, type MeasuredValue, type Measurement, type MeasurementKind } from './geometry';
 
 export const ComprehensiveSRStorage = '1.2.840.10008.5.1.4.1.1.88.33';
 export const REPORT_SERIES_DESCRIPTION = 'Systole measurements';
@@ -24,19 +24,32 @@ const UNIT_MEANING: Record<string, string> = {
   deg: 'degree',
   'cm/s': 'centimeter per second',
   'mm[Hg]': 'millimeter of mercury',
+  ms: 'millisecond',
+  'cm/s2': 'centimeter per second squared',
 };
 
 const conceptCode = (c: Concept) => code(c.value, c.scheme, c.meaning);
 
 // SR SCOORD graphic types (PS3.3 C.18.6.1.2): a closed outline is a
 // POLYLINE whose last point repeats the first (POLYGON is not an SR type).
-const GRAPHIC: Record<MeasurementKind, string> = { distance: 'POLYLINE', angle: 'POLYLINE', area: 'POLYLINE', velocity: 'POINT', lv: 'POLYLINE' };
+const GRAPHIC: Record<MeasurementKind, string> = {
+  distance: 'POLYLINE',
+  angle: 'POLYLINE',
+  area: 'POLYLINE',
+  velocity: 'POINT',
+  lv: 'POLYLINE',
+  time: 'POLYLINE',
+  slope: 'POLYLINE',
+};
 const CLOSED = new Set<MeasurementKind>(['area', 'lv']);
 
 export interface ImageRef {
   sopClassUID: string;
   sopInstanceUID: string;
   seriesInstanceUID: string;
+  // false for a single-frame image: no Referenced Frame Number then (PS3.3
+  // C.17.3.2.2 forbids it for SOP classes that are not multi-frame).
+  multiFrame?: boolean;
 }
 
 function measurementGroup(m: Measurement, image: ImageRef): DicomJson {
@@ -49,7 +62,7 @@ function measurementGroup(m: Measurement, image: ImageRef): DicomJson {
         [T.ReferencedSOPSequence]: sq({
           [T.ReferencedSOPClassUID]: a('UI', image.sopClassUID),
           [T.ReferencedSOPInstanceUID]: a('UI', image.sopInstanceUID),
-          [T.ReferencedFrameNumber]: a('IS', m.frame + 1),
+          ...(image.multiFrame === false ? {} : { [T.ReferencedFrameNumber]: a('IS', m.frame + 1) }),
         }),
       }),
     ),
@@ -162,10 +175,24 @@ export function buildMeasurementReport(input: ReportInput): DicomJson {
       ),
       [Tag.StudyInstanceUID]: input.studyAttributes[Tag.StudyInstanceUID]!,
     }),
+    ...privateSchemeIdentification(input.measurements.map((m) => m.measurement)),
     '0040A504': sq({ '00080105': a('CS', 'DCMR'), '0040DB00': a('CS', '1500') }), // ContentTemplateSequence
     [T.ContentSequence]: sq(language, ...observer, procedure, measurements),
   });
   return ds;
+}
+
+// A private coding scheme used in the content is identified in the header
+// (Coding Scheme Identification Sequence, PS3.3 C.12.1.1.4).
+function privateSchemeIdentification(measurements: Measurement[]): DicomJson {
+  if (!measurements.some((m) => m.values.some((v) => v.concept.scheme === PRIVATE_SCHEME))) return {};
+  return {
+    '00080110': sq({
+      '00080102': a('SH', PRIVATE_SCHEME), // CodingSchemeDesignator
+      '00080115': a('ST', 'Systole viewer measurements'), // CodingSchemeName
+      '00080116': a('ST', 'Systole project'), // CodingSchemeResponsibleOrganization
+    }),
+  };
 }
 
 // ---- reading back ----
@@ -175,6 +202,8 @@ const KIND_OF: Record<string, MeasurementKind> = {
   [`${Concepts.area.value}:SCT`]: 'area',
   [`${Concepts.angle.value}:SCT`]: 'angle',
   [`${Concepts.velocity.value}:LN`]: 'velocity',
+  [`${Concepts.timeInterval.value}:${PRIVATE_SCHEME}`]: 'time',
+  [`${Concepts.decelerationSlope.value}:LN`]: 'slope',
 };
 const ALL_CONCEPTS: Concept[] = Object.values(Concepts);
 

@@ -4,12 +4,13 @@
 
 import type { Measurement, MeasurementKind } from './geometry';
 
-const PREFIX: Record<MeasurementKind, string> = { distance: 'D', area: 'A', angle: 'N', velocity: 'V', lv: 'LV' };
+const PREFIX: Record<MeasurementKind, string> = { distance: 'D', area: 'A', angle: 'N', velocity: 'V', lv: 'LV', time: 'T', slope: 'DS' };
 
 export class MeasurementStore {
   private readonly bySop = new Map<string, Measurement[]>();
   private readonly listeners = new Set<() => void>();
   private unsavedCount = 0;
+  private readonly changedSops = new Set<string>(); // instances whose measurements changed since the last save
 
   list(sopInstanceUID: string): readonly Measurement[] {
     return this.bySop.get(sopInstanceUID) ?? [];
@@ -19,6 +20,10 @@ export class MeasurementStore {
   }
   get unsaved(): number {
     return this.unsavedCount;
+  }
+  // Whether a measurement of this instance was added or removed since the last save.
+  changedSinceSave(sopInstanceUID: string): boolean {
+    return this.changedSops.has(sopInstanceUID);
   }
 
   // A tracking identifier not used yet in this study, e.g. "D3".
@@ -32,7 +37,10 @@ export class MeasurementStore {
     if (list.some((x) => x.trackingUid === m.trackingUid)) return;
     list.push(m);
     this.bySop.set(sopInstanceUID, list);
-    if (!saved) this.unsavedCount++;
+    if (!saved) {
+      this.unsavedCount++;
+      this.changedSops.add(sopInstanceUID);
+    }
     this.changed();
   }
 
@@ -41,11 +49,13 @@ export class MeasurementStore {
     if (!list?.length) return;
     list.pop();
     this.unsavedCount++;
+    this.changedSops.add(sopInstanceUID);
     this.changed();
   }
 
   markSaved(): void {
     this.unsavedCount = 0;
+    this.changedSops.clear();
     this.changed();
   }
 

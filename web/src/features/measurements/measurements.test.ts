@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DicomJson } from '../../core/dicom-json';
 import { calibrationOf, lengthScale, peakGradientMmHg, velocityAt } from './calibration';
-import { angleDegrees, measure, polygonArea, polygonPerimeter } from './geometry';
+import { Concepts, PRIVATE_SCHEME, angleDegrees, measure, polygonArea, polygonPerimeter } from './geometry';
 
 const region = (o: Record<string, number>): DicomJson =>
   Object.fromEntries(
@@ -113,5 +113,60 @@ describe('measurement report (TID 1500)', () => {
     const text = new TextDecoder('latin1').decode(bytes);
     expect(text).toContain('1.2.840.10008.5.1.4.1.1.88.33');
     expect(text).toContain('1.234567890123'); // DS kept within 16 characters
+  });
+});
+
+describe('Doppler time tools', () => {
+  // The spectral region: x 0..479 at 10 ms per pixel; baseline row 380, -2 cm/s per row.
+  const cal = calibrationOf(us(tissue, doppler));
+  it('a time interval from PhysicalDeltaX, in ms', () => {
+    const r = measure('time', [{ x: 150.5, y: 365.5 }, { x: 100.5, y: 370.5 }], cal);
+    expect(r.ok && r.value[0]).toEqual({ concept: Concepts.timeInterval, value: 500, unit: 'ms' });
+  });
+  it('refuses a time interval where x is not time, or across regions', () => {
+    const r = measure('time', [{ x: 100, y: 100 }, { x: 200, y: 100 }], cal);
+    expect(!r.ok && r.reason).toMatch(/outside the ultrasound region calibrated for time/);
+    const across = measure('time', [{ x: 100, y: 100 }, { x: 200, y: 400 }], cal);
+    expect(!across.ok && across.reason).toMatch(/spans two/);
+    const none = measure('time', [{ x: 1, y: 1 }, { x: 9, y: 1 }], calibrationOf({ '00280030': { vr: 'DS', Value: [0.5, 0.5] } }));
+    expect(!none.ok && none.reason).toMatch(/Not calibrated for time/);
+  });
+  it('a deceleration slope from the peak to the baseline, and its deceleration time', () => {
+    // Peak 36 cm/s (row 362) at x 100, baseline (row 380) at x 190: 0.9 s.
+    const r = measure('slope', [{ x: 100.5, y: 362.5 }, { x: 190.5, y: 380.5 }], cal);
+    if (!r.ok) throw new Error(r.reason);
+    expect(r.value[0]!.unit).toBe('cm/s2');
+    expect(r.value[0]!.value).toBeCloseTo(40, 9);
+    expect(r.value[1]!.value).toBeCloseTo(900, 9);
+    // Halfway down the slope: the same slope, DT extrapolated to the baseline.
+    const half = measure('slope', [{ x: 100.5, y: 362.5 }, { x: 145.5, y: 371.5 }], cal);
+    expect(half.ok && half.value[1]!.value).toBeCloseTo(900, 9);
+  });
+  it('refuses a rising slope, one crossing the baseline, or one in a region without velocity', () => {
+    expect(measure('slope', [{ x: 190.5, y: 362.5 }, { x: 100.5, y: 380.5 }], cal).ok).toBe(false);
+    expect(measure('slope', [{ x: 100.5, y: 362.5 }, { x: 190.5, y: 400.5 }], cal).ok).toBe(false);
+    const strip = measure('slope', [{ x: 50, y: 380 }, { x: 150, y: 390 }], calibrationOf(us(ecg)));
+    expect(!strip.ok && strip.reason).toMatch(/spectral Doppler region/);
+  });
+  it('is saved with UCUM ms and cm/s2, the private scheme identified, and read back', () => {
+    const slope = measure('slope', [{ x: 100.5, y: 362.5 }, { x: 190.5, y: 380.5 }], cal);
+    const time = measure('time', [{ x: 100.5, y: 370.5 }, { x: 150.5, y: 370.5 }], cal);
+    if (!slope.ok || !time.ok) throw new Error('not measured');
+    const image = { sopClassUID: '1.2.840.10008.5.1.4.1.1.6.1', sopInstanceUID: '1.2.9', seriesInstanceUID: '1.2.8', multiFrame: false };
+    const ds = buildMeasurementReport({
+      studyAttributes: { '0020000D': { vr: 'UI', Value: ['1.2.3'] } },
+      measurements: [
+        { image, measurement: { kind: 'time', points: [{ x: 100.5, y: 370.5 }, { x: 150.5, y: 370.5 }], frame: 0, values: time.value, trackingId: 'T1', trackingUid: '2.25.7' } },
+        { image, measurement: { kind: 'slope', points: [{ x: 100.5, y: 362.5 }, { x: 190.5, y: 380.5 }], frame: 0, values: slope.value, trackingId: 'DS1', trackingUid: '2.25.8' } },
+      ],
+      sopInstanceUID: '1.2.10',
+      seriesInstanceUID: '1.2.11',
+      now: new Date(2024, 0, 31),
+    });
+    expect((ds['00080110']?.Value?.[0] as DicomJson)['00080102']?.Value).toEqual([PRIVATE_SCHEME]);
+    expect(JSON.stringify(ds)).not.toContain('"00081160"'); // no frame number for a single-frame image
+    const back = readMeasurementReport(ds);
+    expect(back.map((b) => b.measurement.kind)).toEqual(['time', 'slope']);
+    expect(back[1]!.measurement.values.map((v) => [v.concept.value, v.unit])).toEqual([['20216-8', 'cm/s2'], ['20217-6', 'ms']]);
   });
 });
