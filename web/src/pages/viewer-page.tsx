@@ -29,6 +29,7 @@ import { studyEcg, type StudyEcg } from '../features/ecg/ecg-source';
 import { EcgStrip } from '../features/ecg/ecg-strip';
 import { alignment } from '../features/ecg/waveform';
 import { latestPrior, pairPrior } from '../features/priors/prior-pairing';
+import { SessionControl } from '../features/session/session';
 
 export const LAYOUTS = { '1x1': [1, 1], '1x2': [1, 2], '2x2': [2, 2], '3x3': [3, 3] } as const;
 export type LayoutName = keyof typeof LAYOUTS;
@@ -505,6 +506,7 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
             ?
           </button>
         </nav>
+        <SessionControl />
       </header>
       {error && <p class="error">{error}</p>}
       <div class="viewer-body">
