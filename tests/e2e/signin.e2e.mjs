@@ -3,7 +3,8 @@
 // sign-in form (the viewer's files are open, /api/auth/me answers 401); a wrong
 // password shows the server's reason and stores no cookie; the right one
 // reloads into the study list with the user in the top bar; "Sign out" ends the
-// session (the old cookie is refused) and shows the form again.
+// session (the old cookie is refused) and shows the form again. After repeated
+// failures the form says the account is locked.
 //
 // Environment as viewer.e2e.mjs (SYSTOLE_BINARY, E2E_ARTIFACTS, CHROMIUM).
 import { after, before, test } from 'node:test';
@@ -29,11 +30,13 @@ before(async () => {
   mkdirSync(artifacts, { recursive: true });
   work = mkdtempSync(join(tmpdir(), 'systole-e2e-signin-'));
   const data = join(work, 'data');
-  const add = spawnSync(binary, ['admin', 'user', 'add', '--data', data, '--name', 'alice', '--role', 'admin', '--password-stdin'], {
-    input: `${PASSWORD}\n`,
-    encoding: 'utf8',
-  });
-  assert.equal(add.status, 0, add.stderr);
+  for (const [name, role] of [['alice', 'admin'], ['bob', 'cardiologist']]) {
+    const add = spawnSync(binary, ['admin', 'user', 'add', '--data', data, '--name', name, '--role', role, '--password-stdin'], {
+      input: `${PASSWORD}\n`,
+      encoding: 'utf8',
+    });
+    assert.equal(add.status, 0, add.stderr);
+  }
   server = await startServer(binary, data, { signIn: true });
   server.base = `http://127.0.0.1:${server.port}`;
   browser = await launchBrowser();
@@ -83,4 +86,17 @@ test('sign-in form → wrong password → right password → study list → sign
   assert.equal(replay.status, 401, 'the signed-out session is refused');
   await shot('signed-out');
   assert.match(server.log(), /alice \(role admin\) signed in/);
+});
+
+test('a locked account is named as locked', async () => {
+  await page.goto(`${server.base}/`);
+  const error = page.locator('[data-testid="sign-in-error"]');
+  for (let attempt = 1; attempt <= 6; attempt++) {
+    await page.fill('input[name="user"]', 'bob');
+    await page.fill('input[name="password"]', `wrong-password-${attempt}`);
+    await page.click('button[type="submit"]');
+    await page.waitForFunction((n) => document.querySelector('button[type="submit"]')?.disabled === false && n > 0, attempt);
+  }
+  assert.match(await error.textContent(), /account locked after repeated failed sign-ins; try again after/);
+  await shot('locked');
 });
