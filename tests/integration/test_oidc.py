@@ -233,7 +233,7 @@ def test_an_unknown_kid_refetches_the_jwks_at_most_once_a_minute(oidc):
     assert issuer.fetches - before <= 1
 
 
-def test_the_first_use_of_a_token_is_audited_as_a_sign_in_of_the_claimed_user(oidc):
+def test_sign_ins_by_token_are_audited_first_use_once_refusals_without_a_user(oidc):
     server, issuer, ds = oidc
     dora = issuer.rs256_token(user="dora")
     for _ in range(3):
@@ -247,6 +247,13 @@ def test_the_first_use_of_a_token_is_audited_as_a_sign_in_of_the_claimed_user(oi
     assert len(sign_ins) == 1, records
     assert len(queries) == 3 and all(rec["patient"] == ds.PatientID for rec in queries), queries
     assert "dora (role cardiologist) signed in with an OIDC token" in server.log()
+    forger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    forged = jws({"alg": "RS256", "kid": "rsa-1"}, claims(user="dora"), rs256(forger))
+    assert get(server, "/dicomweb/studies?forged=dora", forged).status == 401
+    refused = [rec for rec in get(server, "/api/audit?limit=100000", auditor).json()["records"]
+               if "OIDC bearer token refused: GET /dicomweb/studies" in json.dumps(rec["message"])]
+    assert refused and all(rec["user"] == "" for rec in refused), refused
+    assert get(server, "/api/audit?user=dora", auditor).json()["records"] == records  # nothing in her name
 
 
 def test_an_https_jwks_with_an_untrusted_certificate_is_not_used(make_server, tmp_path):

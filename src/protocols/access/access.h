@@ -38,8 +38,9 @@ class AccessGate {
   void Observe(const http::HttpRequest& request, const http::RouteInfo& route, const http::HttpResponse& response) const;
 
  private:
-  // The audit record of an OIDC token's first use (a sign-in by the claim's user).
-  void RecordTokenSignIn(const http::HttpRequest& request) const;
+  // The audit record of an OIDC token's first use (a sign-in by the claim's user), or of a
+  // refused JWT (a failed sign-in, no user named).
+  void RecordTokenSignIn(const http::HttpRequest& request, bool refused = false) const;
 
   security::AuthService& auth_;
   security::AuditTrail& audit_;

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/log.h"
+#include "services/security/jwt.h"
 
 namespace systole::access {
 namespace {
@@ -73,6 +74,7 @@ std::optional<http::HttpResponse> AccessGate::Authenticate(http::HttpRequest& re
       }
       LOG_INFO("http", "{} {} from {}: refused ({})", request.method, request.path, request.remote,
                principal.error().message);
+      if (security::LooksLikeJwt(token)) RecordTokenSignIn(request, true);  // a failed single sign-on
       return Unauthenticated("invalid or expired credentials", true);
     }
     request.user = principal->user;
@@ -103,17 +105,19 @@ std::optional<http::HttpResponse> AccessGate::Authenticate(http::HttpRequest& re
   return std::nullopt;
 }
 
-void AccessGate::RecordTokenSignIn(const http::HttpRequest& request) const {
+void AccessGate::RecordTokenSignIn(const http::HttpRequest& request, bool refused) const {
   security::AuditEvent event;
   event.event_class = "login";
-  event.success = !request.role.empty();
-  event.user = request.user;
+  event.success = !refused && !request.role.empty();
+  event.user = request.user;  // "" for a refused token: its claims are not to be believed
   event.subject = request.user;
   event.role = request.role;
   event.remote = request.remote;
-  event.action = "OIDC bearer token, first use: " + request.method + " " + request.path;
-  LOG_INFO("auth", "{} (role {}) signed in with an OIDC token from {}", request.user,
-           request.role.empty() ? "none" : request.role, request.remote);
+  event.action = std::string(refused ? "OIDC bearer token refused: " : "OIDC bearer token, first use: ") +
+                 request.method + " " + request.path;
+  if (!refused)
+    LOG_INFO("auth", "{} (role {}) signed in with an OIDC token from {}", request.user,
+             request.role.empty() ? "none" : request.role, request.remote);
   if (auto recorded = audit_.Record(event); !recorded)
     LOG_ERROR("audit", "cannot record the sign-in of {}: {}", event.user, recorded.error().message);
 }
