@@ -14,11 +14,13 @@ packages=(
   # security: Argon2id password hashing, random tokens, SHA-256 (libsodium)
   libsodium-dev
   python3 python3-pydicom python3-numpy python3-pytest python3-pil python3-hl7 python3-jsonschema
+  # OIDC tests: the test issuer signs JWTs (RS256, ES256) and publishes its JWKS
+  python3-cryptography
   # test peers: an independent video tool, Orthanc + DICOMweb for comparison, the browser
   ffmpeg curl orthanc orthanc-dicomweb chromium
   # validation of the SR objects the viewer writes (dciodvfy)
   dicom3tools
-  # SHA-256 of signed reports (libcrypto)
+  # SHA-256 of signed reports, JWT signatures (RS256, ES256) of OIDC tokens (libcrypto)
   libssl-dev
   # report delivery: PDF (libharu + a Unicode TTF), checked with poppler's pdftoppm/pdftotext
   libhpdf-dev fonts-dejavu-core poppler-utils

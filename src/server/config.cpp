@@ -159,6 +159,23 @@ const std::vector<Key>& Keys() {
        }},
       {"reporting.institution", false, SCALAR(if (s.empty()) return std::unexpected(Invalid("reporting.institution", s, "expected the institution's name")); c.reporting.institution = s; return {};)},
       {"reporting.templates_dir", false, SCALAR(c.templates_dir = s; return {};)},
+      {"oidc.issuer", false, SCALAR(c.oidc.issuer = s; return {};)},
+      {"oidc.audience", false, SCALAR(c.oidc.audience = s; return {};)},
+      {"oidc.jwks_url", false, SCALAR(if (!s.empty() && !s.starts_with("http://") && !s.starts_with("https://")) return std::unexpected(Invalid("oidc.jwks_url", s, "expected an http:// or https:// URL (or use oidc.jwks_file)")); c.oidc_jwks_url = s; return {};)},
+      {"oidc.jwks_file", false, SCALAR(c.oidc_jwks_file = s; return {};)},
+      {"oidc.role_claim", false, SCALAR(if (s.empty()) return std::unexpected(Invalid("oidc.role_claim", s, "expected a claim name, e.g. groups or roles")); c.oidc.role_claim = s; return {};)},
+      {"oidc.role_map", true, [](Config& c, const std::vector<std::string>& values) -> Status {
+         c.oidc.role_map.clear();
+         for (const auto& v : values) {
+           const auto eq = v.rfind('=');
+           if (eq == std::string::npos || eq == 0 || eq + 1 == v.size())
+             return std::unexpected(Invalid("oidc.role_map", v, "expected CLAIM_VALUE=ROLE"));
+           c.oidc.role_map.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+         }
+         return {};
+       }},
+      {"oidc.user_claim", false, SCALAR(if (s.empty()) return std::unexpected(Invalid("oidc.user_claim", s, "expected a claim name")); c.oidc.user_claim = s; return {};)},
+      {"oidc.leeway_seconds", false, SCALAR(auto n = ParseInt<int>("oidc.leeway_seconds", s, 0, 3600); if (!n) return std::unexpected(n.error()); c.oidc.leeway_seconds = *n; return {};)},
   };
   return keys;
 }
@@ -208,7 +225,13 @@ Status ApplyFile(Config& config, const std::filesystem::path& file) {
       const Key* key = FindKey(full);
       if (!key) return Fail(ErrorCode::kInvalidArgument, "configuration: unknown key " + full);
       std::vector<std::string> values;
-      if (const auto* array = value.as_array()) {
+      if (const auto* map = value.as_table(); map && key->list) {
+        for (const auto& [entry, target] : *map) {
+          auto scalar = TomlScalar(full, target);
+          if (!scalar) return std::unexpected(scalar.error());
+          values.push_back(std::string(entry.str()) + "=" + *scalar);
+        }
+      } else if (const auto* array = value.as_array()) {
         for (const auto& item : *array) {
           auto scalar = TomlScalar(full, item);
           if (!scalar) return std::unexpected(scalar.error());
@@ -226,6 +249,17 @@ Status ApplyFile(Config& config, const std::filesystem::path& file) {
       SYSTOLE_RETURN_IF_ERROR(key->set(config, values));
     }
   }
+  return {};
+}
+
+// OIDC needs all of its parts once an issuer is named.
+Status CheckOidc(const Config& config) {
+  if (config.oidc.issuer.empty()) return {};
+  const char* missing = config.oidc.audience.empty()                                    ? "oidc.audience"
+                        : config.oidc_jwks_url.empty() == config.oidc_jwks_file.empty() ? "exactly one of oidc.jwks_url, oidc.jwks_file"
+                        : config.oidc.role_map.empty()                                  ? "oidc.role_map"
+                                                                                        : nullptr;
+  if (missing) return std::unexpected(Invalid("oidc.issuer", config.oidc.issuer, std::string("also needs ") + missing));
   return {};
 }
 
@@ -257,6 +291,7 @@ Result<Config> LoadConfig(const std::filesystem::path& file, const Overrides& fl
     if (!key->list && values.empty()) continue;
     SYSTOLE_RETURN_IF_ERROR(key->set(config, values));
   }
+  SYSTOLE_RETURN_IF_ERROR(CheckOidc(config));
   return config;
 }
 

@@ -21,6 +21,7 @@
 #include "services/delivery/delivery_service.h"
 #include "services/ingest/ingest_service.h"
 #include "services/reporting/report_service.h"
+#include "services/security/token_verifier.h"
 
 namespace systole::server {
 
@@ -60,6 +61,11 @@ struct Config {
   int lockout_minutes = 15;
   int session_idle_minutes = 30;
   int session_max_minutes = 720;
+  // OpenID Connect bearer tokens ([oidc]); oidc.issuer empty: off. Keys from
+  // jwks_url (http:// or https://, fetched at start and on an unknown kid) or jwks_file.
+  security::OidcSettings oidc;
+  std::string oidc_jwks_url;
+  std::filesystem::path oidc_jwks_file;
 };
 
 // Key/value overrides given on the command line, as "section.key" → value

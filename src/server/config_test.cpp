@@ -81,6 +81,39 @@ TEST(ConfigTest, DeliveryDestinationsAndRetriesAreParsedAndChecked) {
   EXPECT_FALSE(LoadConfig({}, {{"delivery.max_attempts", {"0"}}}, nullptr));
 }
 
+TEST(ConfigTest, OidcNeedsAudienceOneKeySourceAndARoleMap) {
+  Overrides oidc = {{"oidc.issuer", {"https://idp.example.org"}}, {"oidc.audience", {"systole"}},
+                    {"oidc.jwks_url", {"http://127.0.0.1:8081/certs"}},
+                    {"oidc.role_map", {"cn=readers,ou=cardio=cardiologist", "admins=admin"}}};
+  auto config = LoadConfig({}, oidc, nullptr);
+  ASSERT_TRUE(config) << config.error().message;
+  ASSERT_EQ(config->oidc.role_map.size(), 2u);
+  EXPECT_EQ(config->oidc.role_map[0].first, "cn=readers,ou=cardio");
+  EXPECT_EQ(config->oidc.role_map[0].second, "cardiologist");
+  EXPECT_EQ(config->oidc.user_claim, "preferred_username");
+  EXPECT_EQ(config->oidc.leeway_seconds, 60);
+  auto without = [&](const char* key) { auto copy = oidc; copy.erase(key); return LoadConfig({}, copy, nullptr); };
+  EXPECT_FALSE(without("oidc.audience"));
+  EXPECT_FALSE(without("oidc.jwks_url"));
+  EXPECT_FALSE(without("oidc.role_map"));
+  oidc["oidc.jwks_file"] = {"/etc/systole/jwks.json"};
+  EXPECT_FALSE(LoadConfig({}, oidc, nullptr));  // both sources
+  EXPECT_FALSE(LoadConfig({}, {{"oidc.jwks_url", {"ftp://idp/certs"}}}, nullptr));
+  EXPECT_FALSE(LoadConfig({}, {{"oidc.role_map", {"readers"}}}, nullptr));
+  EXPECT_FALSE(LoadConfig({}, {{"oidc.leeway_seconds", {"-1"}}}, nullptr));
+}
+
+TEST(ConfigTest, OidcRoleMapMayBeATomlTable) {
+  const auto file = std::filesystem::temp_directory_path() / "systole_oidc_config_test.toml";
+  std::ofstream(file) << "[oidc]\nissuer = \"https://idp\"\naudience = \"systole\"\njwks_file = \"/tmp/j.json\"\n"
+                         "role_map = { \"cardio-readers\" = \"cardiologist\", \"cardio-admins\" = \"admin\" }\n";
+  auto config = LoadConfig(file, {}, nullptr);
+  std::filesystem::remove(file);
+  ASSERT_TRUE(config) << config.error().message;
+  ASSERT_EQ(config->oidc.role_map.size(), 2u);
+  EXPECT_EQ(config->oidc.role_map[0], (std::pair<std::string, std::string>{"cardio-admins", "admin"}));
+}
+
 TEST(ConfigTest, TheExampleFileDocumentsEveryKeyAndLoads) {
   const std::filesystem::path example = std::filesystem::path(SYSTOLE_SOURCE_DIR) / "config/systole.example.toml";
   std::ifstream in(example);

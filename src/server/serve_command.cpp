@@ -34,6 +34,26 @@ void LogFirstRun(Security& sec) {
              "administrator with: systole admin user add --name NAME --role admin --password-stdin");
 }
 
+// The OIDC issuer's keys, loaded once at start. A file that cannot be read is
+// a configuration error; an unreachable URL is retried when tokens arrive.
+bool LoadOidcKeys(const Config& config, Security& sec) {
+  security::TokenVerifier* oidc = sec.oidc();
+  if (!oidc) return true;
+  const std::string source = config.oidc_jwks_url.empty() ? config.oidc_jwks_file.string() : config.oidc_jwks_url;
+  if (auto loaded = oidc->Refresh(); !loaded) {
+    if (config.oidc_jwks_url.empty()) {
+      LOG_ERROR("serve", "oidc: cannot load the issuer's keys from {}: {}", source, loaded.error().message);
+      return false;
+    }
+    LOG_WARN("serve", "oidc: cannot load the issuer's keys from {}: {}; bearer tokens are refused until they load "
+             "(retried when a token arrives, at most once a minute)", source, loaded.error().message);
+    return true;
+  }
+  LOG_INFO("serve", "oidc: bearer tokens of {} for audience {} accepted (keys from {}, roles from claim {})",
+           config.oidc.issuer, config.oidc.audience, source, config.oidc.role_claim);
+  return true;
+}
+
 }  // namespace
 
 int RunServe(const Config& config) {
@@ -60,6 +80,7 @@ int RunServe(const Config& config) {
                        "set http.demo_user = \"\" to require sign-in", config.http_bind);
     return 2;
   }
+  if (!LoadOidcKeys(config, (*archive)->security())) return 2;
   if (config.http_no_auth && !IsLoopback(config.hl7_bind)) {
     LOG_ERROR("serve", "--no-auth (http.no_auth) needs every listener on loopback; hl7.bind is {}", config.hl7_bind);
     return 2;

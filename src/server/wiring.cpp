@@ -1,5 +1,7 @@
 #include "server/wiring.h"
 
+#include <fstream>
+
 #include "adapters/fs/fs_blob_store.h"
 #include "adapters/sqlite/sqlite_deliveries.h"
 #include "adapters/sqlite/sqlite_index.h"
@@ -8,6 +10,7 @@
 #include "protocols/hl7/oru_sender.h"
 #include "services/delivery/archive_sender.h"
 #include "adapters/sqlite/sqlite_security.h"
+#include "adapters/web_fetch/url_fetch.h"
 
 namespace systole::server {
 namespace {
@@ -130,6 +133,19 @@ Result<std::unique_ptr<Security>> Security::Open(const Config& config) {
                                   std::chrono::minutes(config.session_max_minutes)};
   opened->auth_ = std::make_unique<security::AuthService>(s, s, *opened->permissions_, opened->clock_, policy);
   opened->audit_ = std::make_unique<security::AuditTrail>(s, opened->clock_, config.dicom.ae_title);
+  if (!config.oidc.issuer.empty()) {
+    for (const auto& [value, role] : config.oidc.role_map)
+      if (!opened->permissions_->HasRole(role))
+        return Fail(ErrorCode::kInvalidArgument, "oidc.role_map: " + value + " maps to the unknown role " + role);
+    security::JwksSource source = [url = config.oidc_jwks_url, file = config.oidc_jwks_file]() -> Result<std::string> {
+      if (!url.empty()) return adapters::FetchUrl(url);
+      std::ifstream in(file, std::ios::binary);
+      if (!in) return Fail(ErrorCode::kNotFound, "oidc.jwks_file " + file.string() + ": cannot read");
+      return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    opened->verifier_ = std::make_unique<security::TokenVerifier>(config.oidc, std::move(source), opened->clock_);
+    opened->auth_->SetTokenVerifier(opened->verifier_.get());
+  }
   return opened;
 }
 

@@ -33,6 +33,8 @@ class Security {
   security::AuthService& auth() { return *auth_; }
   security::AuditTrail& audit() { return *audit_; }
   const security::PermissionTable& permissions() const { return *permissions_; }
+  // OpenID Connect bearer tokens; nullptr when oidc.issuer is empty.
+  security::TokenVerifier* oidc() { return verifier_.get(); }
 
  private:
   Security() = default;
@@ -42,6 +44,7 @@ class Security {
   std::unique_ptr<security::PermissionTable> permissions_;
   std::unique_ptr<security::AuthService> auth_;
   std::unique_ptr<security::AuditTrail> audit_;
+  std::unique_ptr<security::TokenVerifier> verifier_;
 };
 
 // The object graph of one Systole process on the embedded default

@@ -4,8 +4,27 @@ import { parseRoute, type Route } from './core/router';
 import { StudyListPage } from './pages/study-list-page';
 import { ReportPage } from './pages/report-page';
 import { ViewerPage } from './pages/viewer-page';
+import { fetchMe, type Me } from './core/session-api';
+import { SessionContext, SignInPage } from './features/session/session';
 
+// undefined: still asking the server; null: nobody signed in (the sign-in form).
 export function App() {
+  const [me, setMe] = useState<Me | null | undefined>(undefined);
+  const [failure, setFailure] = useState('');
+  useEffect(() => {
+    fetchMe().then(setMe, (err: Error) => setFailure(err.message));
+  }, []);
+  if (failure) return <p class="error">{failure}</p>;
+  if (me === undefined) return null;
+  if (me === null) return <SignInPage />;
+  return (
+    <SessionContext.Provider value={me}>
+      <Pages />
+    </SessionContext.Provider>
+  );
+}
+
+function Pages() {
   const client = useMemo(() => new DicomWebClient(), []);
   const [route, setRoute] = useState<Route>(() => parseRoute(location.pathname, location.search));
   useEffect(() => {

@@ -1,6 +1,7 @@
 // HTTP access control and audit, on services/security:
 //  - AccessGate::Install puts the router's one authenticator (who is asking:
-//    session cookie `systole_session`, `Authorization: Bearer`, or the demo
+//    session cookie `systole_session`, `Authorization: Bearer` (a Systole token
+//    or, with OIDC configured, the issuer's JWT), or the demo
 //    user; may this role use this route: the permission table) and its one
 //    observer (the audit record of routes whose rule names an audit class).
 //  - AddRoutes: POST /api/auth/login, POST /api/auth/logout, GET /api/auth/me,
@@ -37,6 +38,10 @@ class AccessGate {
   void Observe(const http::HttpRequest& request, const http::RouteInfo& route, const http::HttpResponse& response) const;
 
  private:
+  // The audit record of an OIDC token's first use (a sign-in by the claim's user), or of a
+  // refused JWT (a failed sign-in, no user named).
+  void RecordTokenSignIn(const http::HttpRequest& request, bool refused = false) const;
+
   security::AuthService& auth_;
   security::AuditTrail& audit_;
   GateConfig config_;

@@ -5,12 +5,14 @@
 #include <nlohmann/json.hpp>
 
 #include "base/log.h"
+#include "services/security/jwt.h"
 
 namespace systole::access {
 namespace {
 
-http::HttpResponse Unauthenticated(std::string_view message) {
-  return http::HttpResponse::Error(401, message).With("WWW-Authenticate", "Bearer realm=\"systole\"");
+http::HttpResponse Unauthenticated(std::string_view message, bool invalid_token = false) {
+  return http::HttpResponse::Error(401, message)
+      .With("WWW-Authenticate", invalid_token ? "Bearer realm=\"systole\", error=\"invalid_token\"" : "Bearer realm=\"systole\"");
 }
 
 std::string CookieValue(const std::string& header, std::string_view name) {
@@ -72,10 +74,17 @@ std::optional<http::HttpResponse> AccessGate::Authenticate(http::HttpRequest& re
       }
       LOG_INFO("http", "{} {} from {}: refused ({})", request.method, request.path, request.remote,
                principal.error().message);
-      return Unauthenticated("invalid or expired credentials");
+      if (security::LooksLikeJwt(token)) RecordTokenSignIn(request, true);  // a failed single sign-on
+      return Unauthenticated("invalid or expired credentials", true);
     }
     request.user = principal->user;
     request.role = principal->role;
+    if (principal->new_sign_in) RecordTokenSignIn(request);
+    if (request.role.empty()) {
+      LOG_INFO("http", "{} {} from {}: user {} has no Systole role (no mapped value in the token's role claim)",
+               request.method, request.path, request.remote, request.user);
+      return http::HttpResponse::Error(403, "no Systole role for this account");
+    }
   } else if (!config_.demo_user.empty()) {
     request.user = config_.demo_user;
     request.role = "admin";
@@ -94,6 +103,23 @@ std::optional<http::HttpResponse> AccessGate::Authenticate(http::HttpRequest& re
     return http::HttpResponse::Error(403, fmt::format("role {} lacks the permission {}", request.role, rule->permission));
   }
   return std::nullopt;
+}
+
+void AccessGate::RecordTokenSignIn(const http::HttpRequest& request, bool refused) const {
+  security::AuditEvent event;
+  event.event_class = "login";
+  event.success = !refused && !request.role.empty();
+  event.user = request.user;  // "" for a refused token: its claims are not to be believed
+  event.subject = request.user;
+  event.role = request.role;
+  event.remote = request.remote;
+  event.action = std::string(refused ? "OIDC bearer token refused: " : "OIDC bearer token, first use: ") +
+                 request.method + " " + request.path;
+  if (!refused)
+    LOG_INFO("auth", "{} (role {}) signed in with an OIDC token from {}", request.user,
+             request.role.empty() ? "none" : request.role, request.remote);
+  if (auto recorded = audit_.Record(event); !recorded)
+    LOG_ERROR("audit", "cannot record the sign-in of {}: {}", event.user, recorded.error().message);
 }
 
 void AccessGate::Observe(const http::HttpRequest& request, const http::RouteInfo& route,

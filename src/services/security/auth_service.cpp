@@ -3,6 +3,8 @@
 #include <cctype>
 
 #include "services/security/crypto.h"
+#include "services/security/jwt.h"
+#include "services/security/token_verifier.h"
 
 namespace systole::security {
 namespace {
@@ -73,6 +75,7 @@ Result<LoginOutcome> AuthService::Login(const std::string& name, const std::stri
 }
 
 Result<Principal> AuthService::Authenticate(const std::string& token) {
+  if (verifier_ && LooksLikeJwt(token)) return verifier_->Verify(token);
   const std::string hash = Sha256Hex(token);
   auto session = sessions_.FindSession(hash);
   if (!session) {

@@ -24,8 +24,11 @@ struct SecurityPolicy {
 // Who a request comes from.
 struct Principal {
   std::string user;
-  std::string role;
+  std::string role;          // "" for a valid OIDC token whose claims map to no role (403)
+  bool new_sign_in = false;  // an OIDC token used for the first time: audited as a sign-in
 };
+
+class TokenVerifier;
 
 enum class LoginStatus { kSignedIn, kBadCredentials, kLocked };
 
@@ -51,9 +54,13 @@ class AuthService {
   // accounts, are outcomes (the same kBadCredentials for an unknown name).
   Result<LoginOutcome> Login(const std::string& name, const std::string& password);
 
-  // The principal of a session or API token. kPermissionDenied when the token
-  // is unknown, expired, or its user is gone.
+  // The principal of a session or API token, or of an OIDC JWT (two dots) when
+  // a TokenVerifier is set. kPermissionDenied when the token is unknown,
+  // expired, invalid, or its user is gone.
   Result<Principal> Authenticate(const std::string& token);
+
+  // OIDC bearer tokens (nullptr: off). The verifier must outlive this service.
+  void SetTokenVerifier(TokenVerifier* verifier) { verifier_ = verifier; }
 
   Status Logout(const std::string& token);
 
@@ -70,6 +77,7 @@ class AuthService {
   const PermissionTable& permissions_;
   const Clock& clock_;
   SecurityPolicy policy_;
+  TokenVerifier* verifier_ = nullptr;
 };
 
 }  // namespace systole::security

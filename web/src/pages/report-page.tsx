@@ -23,6 +23,7 @@ import {
   type TemplateSummary,
 } from '../core/reports-api';
 import { navigate, reportUrl, viewerUrl } from '../core/router';
+import { SessionControl } from '../features/session/session';
 
 // The template a study most likely wants, from its modalities.
 function suggestedTemplate(modalities: string, templates: TemplateSummary[]): string {
@@ -143,6 +144,7 @@ export function ReportPage({ client, studyUid, reportId }: { client: DicomWebCli
             Images
           </a>
         </nav>
+        <SessionControl />
       </header>
       {error && (
         <p class="error" role="alert" data-testid="report-error">

@@ -6,6 +6,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { Tag, formatDate, formatPersonName, num, str, strs, type DicomJson } from '../core/dicom-json';
 import type { DicomWebClient, StudySearch } from '../core/dicomweb';
 import { navigate, viewerUrl } from '../core/router';
+import { SessionControl } from '../features/session/session';
 
 interface StudyRow {
   studyUid: string;
@@ -171,6 +172,7 @@ export function StudyListPage({ client, initialQuery }: { client: DicomWebClient
         <h1>
           <a href="/">Systole</a> <small>Studies</small>
         </h1>
+        <SessionControl />
       </header>
       <form class="search" onSubmit={onSubmit} role="search">
         {input('patientName', 'Patient name', 'text', 'DOE^J or DOE')}

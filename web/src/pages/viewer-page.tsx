@@ -28,6 +28,7 @@ import { EcgStrip } from '../features/ecg/ecg-strip';
 import { loopEcg } from '../features/ecg/loop-ecg';
 import { previewOnHover } from '../features/cine/thumbnail-preview';
 import { latestPrior, pairPrior } from '../features/priors/prior-pairing';
+import { SessionControl } from '../features/session/session';
 
 export const LAYOUTS = { '1x1': [1, 1], '1x2': [1, 2], '2x2': [2, 2], '3x3': [3, 3] } as const;
 export type LayoutName = keyof typeof LAYOUTS;
@@ -509,6 +510,7 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
             ?
           </button>
         </nav>
+        <SessionControl />
       </header>
       {error && <p class="error">{error}</p>}
       <div class="viewer-body">

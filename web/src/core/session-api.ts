@@ -1,0 +1,43 @@
+// Client of Systole's sign-in API (/api/auth/me, /api/auth/login,
+// /api/auth/logout), same origin; the session is the HttpOnly cookie the
+// server sets, so nothing here stores a token.
+
+export interface Me {
+  user: string;
+  role: string;
+  demo: boolean;
+}
+
+// The signed-in user, or null when the server answers 401 (nobody signed in).
+export async function fetchMe(): Promise<Me | null> {
+  const r = await fetch('/api/auth/me', { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+  if (r.status === 401) return null;
+  if (!r.ok) throw new Error(`who am I: HTTP ${r.status}`);
+  return (await r.json()) as Me;
+}
+
+async function errorMessage(r: Response): Promise<string> {
+  try {
+    const body = (await r.json()) as { error?: { message?: string } };
+    if (body.error?.message) return body.error.message;
+  } catch {
+    // not JSON: fall through
+  }
+  return `HTTP ${r.status}`;
+}
+
+// Signs in (the server sets the session cookie); throws an Error with the server's reason.
+export async function signIn(user: string, password: string): Promise<void> {
+  const r = await fetch('/api/auth/login', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify({ user, password }),
+  });
+  if (!r.ok) throw new Error(await errorMessage(r));
+}
+
+export async function signOut(): Promise<void> {
+  const r = await fetch('/api/auth/logout', { method: 'POST', credentials: 'same-origin' });
+  if (!r.ok && r.status !== 401) throw new Error(await errorMessage(r));
+}
