@@ -1,14 +1,18 @@
-// Loaded by index.html ahead of the app (its own small entry, /boot.js): on a viewer URL it
+// Loaded by index.html ahead of the app (its own small entry, /boot.js): it asks who is signed
+// in (the app's first question) and, on a viewer URL, it
 // starts the study's metadata request and the frame decode workers, one of which fetches the
 // first frame of the loop the viewer shows first and decodes it — while the app's bundle is
 // still loading, and off the main thread. The app takes the metadata through core/prefetch and
 // the frame through the pool (the worker reads the metadata once more for its choice).
 
 import { DICOM_JSON, DicomWebClient } from '../core/dicomweb';
+import { prefetch } from '../core/prefetch';
 import { parseRoute } from '../core/router';
+import { ME_URL } from '../core/session-api';
 import { decoderPool } from '../features/cine/decoder-pool';
 import { renderedFormat } from '../features/cine/rendered-format';
 
+void prefetch(ME_URL, 'application/json'); // the app's first question, on every page
 const route = parseRoute(location.pathname, location.search);
 if (route.page === 'viewer')
   decoderPool().startViewer(new DicomWebClient().studyMetadataUrl(route.studyUid), DICOM_JSON, renderedFormat());

@@ -1,6 +1,7 @@
 // Client of Systole's sign-in API (/api/auth/me, /api/auth/login,
 // /api/auth/logout), same origin; the session is the HttpOnly cookie the
 // server sets, so nothing here stores a token.
+import { fetchOnce } from './prefetch';
 
 export interface Me {
   user: string;
@@ -8,9 +9,12 @@ export interface Me {
   demo: boolean;
 }
 
-// The signed-in user, or null when the server answers 401 (nobody signed in).
+export const ME_URL = '/api/auth/me';
+
+// The signed-in user, or null when the server answers 401 (nobody signed in). boot.ts asks early
+// on every page: the app waits for this answer before it shows anything.
 export async function fetchMe(): Promise<Me | null> {
-  const r = await fetch('/api/auth/me', { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+  const r = await fetchOnce(ME_URL, 'application/json');
   if (r.status === 401) return null;
   if (!r.ok) throw new Error(`who am I: HTTP ${r.status}`);
   return (await r.json()) as Me;
