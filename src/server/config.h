@@ -60,6 +60,11 @@ struct Config {
   int lockout_minutes = 15;
   int session_idle_minutes = 30;
   int session_max_minutes = 720;
+  // Data-level access (services/scope): break-glass duration (decimals allowed), the longest share
+  // link, and the wrong PINs that end a share link.
+  double break_glass_minutes = 60;
+  double share_max_hours = 72;
+  int share_pin_attempts = 5;
 };
 
 // Key/value overrides given on the command line, as "section.key" → value
