@@ -6,6 +6,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { Tag, formatDate, formatPersonName, num, str, strs, type DicomJson } from '../core/dicom-json';
 import type { DicomWebClient, StudySearch } from '../core/dicomweb';
 import { navigate, viewerUrl } from '../core/router';
+import { BreakGlassBanner } from '../features/audit/break-glass-banner';
 
 interface StudyRow {
   studyUid: string;
@@ -172,6 +173,7 @@ export function StudyListPage({ client, initialQuery }: { client: DicomWebClient
           <a href="/">Systole</a> <small>Studies</small>
         </h1>
       </header>
+      <BreakGlassBanner />
       <form class="search" onSubmit={onSubmit} role="search">
         {input('patientName', 'Patient name', 'text', 'DOE^J or DOE')}
         {input('patientId', 'Patient ID')}
