@@ -198,6 +198,7 @@ std::vector<std::string> SplitList(const std::string& text) {
 Result<std::string> TomlScalar(const std::string& key, const toml::node& node) {
   if (auto s = node.value<std::string>()) return *s;
   if (node.is_boolean()) return std::string(*node.value<bool>() ? "true" : "false");
+  if (node.is_floating_point()) return fmt::format("{}", *node.value<double>());  // decimal settings
   if (auto i = node.value<std::int64_t>()) return std::to_string(*i);
   return Fail(ErrorCode::kInvalidArgument, "configuration " + key + ": unsupported value type");
 }
