@@ -19,7 +19,7 @@ struct StudyScope {
   std::set<std::string> emergency;    // of those, visible only through an active break-glass grant
   bool reports = true;                // reports may be read at all
   bool final_reports_only = false;    // drafts and preliminary reports are hidden
-  bool store_in_scope_only = false;   // stores only into a visible study (STOW-RS to /studies/{study})
+  bool store_in_scope_only = false;   // stores only SR objects, only into a visible study (AI services)
 
   bool Allows(const std::string& study) const { return all || studies.contains(study); }
   bool Emergency(const std::string& study) const { return emergency.contains(study); }

@@ -181,6 +181,10 @@ def test_ai_sees_assigned_studies_and_stores_only_into_them(world):
     stored = stow(port, ai, f"/dicomweb/studies/{uids['B']}", [base / "sr_b.dcm"])
     assert stored.status == 200, stored
     assert call(port, root, "GET", f"/dicomweb/studies/{uids['B']}/series/{into_b.SeriesInstanceUID}/metadata").status == 200
+    # An AI service stores SR objects only, even into its own study.
+    image = make_copy(CT, base / "ct_b.dcm", "PB", "OTHER^DOC", "SOUTH", study=uids["B"])
+    assert stow(port, ai, f"/dicomweb/studies/{uids['B']}", [base / "ct_b.dcm"]).status == 409
+    assert call(port, root, "GET", f"/dicomweb/studies/{uids['B']}/series/{image.SeriesInstanceUID}/metadata").status == 404
     into_a = make_copy(SR, base / "sr_a.dcm", "PA", "SMITH^JOHN", "NORTH", study=uids["A"])
     assert stow(port, ai, f"/dicomweb/studies/{uids['A']}", [base / "sr_a.dcm"]).status == 404
     assert stow(port, ai, "/dicomweb/studies", [base / "sr_a.dcm"]).status == 403
