@@ -37,6 +37,7 @@ constexpr std::array<AttributeInfo, kAttributeCount> kAttributes{{
     {SeriesTime, "SeriesTime", Tag(0x0008, 0x0031), "TM", L::kSeries, K::kTime, false},
     {BodyPartExamined, "BodyPartExamined", Tag(0x0018, 0x0015), "CS", L::kSeries, K::kText, false},
     {Manufacturer, "Manufacturer", Tag(0x0008, 0x0070), "LO", L::kSeries, K::kText, false},
+    {InstitutionName, "InstitutionName", Tag(0x0008, 0x0080), "LO", L::kSeries, K::kText, false},
     {NumberOfSeriesRelatedInstances, "NumberOfSeriesRelatedInstances", Tag(0x0020, 0x1209), "IS", L::kSeries, K::kCount, true},
     {SOPInstanceUID, "SOPInstanceUID", Tag(0x0008, 0x0018), "UI", L::kInstance, K::kUid, false},
     {SOPClassUID, "SOPClassUID", Tag(0x0008, 0x0016), "UI", L::kInstance, K::kUid, false},

@@ -28,7 +28,7 @@ enum class Attribute : std::uint8_t {
   NumberOfStudyRelatedSeries, NumberOfStudyRelatedInstances,
   // SERIES
   SeriesInstanceUID, Modality, SeriesNumber, SeriesDescription, SeriesDate, SeriesTime,
-  BodyPartExamined, Manufacturer, NumberOfSeriesRelatedInstances,
+  BodyPartExamined, Manufacturer, InstitutionName, NumberOfSeriesRelatedInstances,
   // IMAGE
   SOPInstanceUID, SOPClassUID, InstanceNumber, NumberOfFrames, TransferSyntaxUID,
   Rows, Columns, FrameTime, ContentDate, ContentTime,

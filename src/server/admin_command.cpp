@@ -29,7 +29,8 @@ std::string CommandUser() {
 
 }  // namespace
 
-int RunUserAdd(const Config& config, const std::string& name, const std::string& role, std::FILE* password_source) {
+int RunUserAdd(const Config& config, const std::string& name, const std::string& role, std::FILE* password_source,
+               const UserProfile& profile) {
   auto sec = OpenSecurity(config);
   if (!sec) return 2;
   std::string password;
@@ -47,12 +48,25 @@ int RunUserAdd(const Config& config, const std::string& name, const std::string&
   event.user = CommandUser();
   event.remote = "local";
   event.action = fmt::format("admin user add {} --role {}", name, role);
+  if (!profile.referring_name.empty()) event.action += fmt::format(" --referring-name {}", profile.referring_name);
+  for (const auto& institution : profile.institutions) event.action += fmt::format(" --institution {}", institution);
   event.subject = name;
   if (auto recorded = sec->audit().Record(event); !recorded)
     std::fprintf(stderr, "systole: cannot record the change in the audit trail: %s\n", recorded.error().message.c_str());
   if (!user) {
     std::fprintf(stderr, "systole: %s\n", user.error().message.c_str());
     return user.error().code == ErrorCode::kInvalidArgument || user.error().code == ErrorCode::kAlreadyExists ? 1 : 2;
+  }
+  if (!profile.referring_name.empty() || !profile.institutions.empty()) {
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+    if (auto set = scope::SetUserProfile(sec->grants(), name, profile.referring_name, profile.institutions,
+                                         {CommandUser(), now});
+        !set) {
+      std::fprintf(stderr, "systole: user %s created but the profile was not stored: %s\n", name.c_str(),
+                   set.error().message.c_str());
+      return 2;
+    }
   }
   std::printf("created user %s (role %s)\n", name.c_str(), role.c_str());
   if (!password_source) std::printf("password (shown once): %s\n", password.c_str());

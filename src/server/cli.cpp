@@ -11,8 +11,10 @@ commands:
   serve            run the archive (DICOM DIMSE) until SIGTERM
   import PATH...   store files and folders (recursively) through the ingest pipeline
   admin verify     check every stored file against its recorded hash
-  admin user add --name N --role R [--password-stdin]
-                   create a user (password: first line of stdin, else a random one printed once)
+  admin user add --name N --role R [--password-stdin] [--referring-name PN] [--institution I]...
+                   create a user (password: first line of stdin, else a random one printed once);
+                   --referring-name: the ReferringPhysicianName of their patients' studies (referring);
+                   --institution: see only studies from these InstitutionName values
   admin user list  list users and their roles
   admin audit verify  walk the audit trail's hash chain; exit 1 at the first modified or deleted record
   version          print the version
@@ -73,6 +75,10 @@ Result<CommandLine> ParseCommandLine(int argc, char** argv) {
       cli.config_file = value;
     } else if (cli.command == "admin-user-add" && (arg == "--name" || arg == "--role")) {
       (arg == "--name" ? cli.user_name : cli.user_role) = value;
+    } else if (cli.command == "admin-user-add" && arg == "--referring-name") {
+      cli.referring_name = value;
+    } else if (cli.command == "admin-user-add" && arg == "--institution") {
+      cli.institutions.push_back(value);
     } else if (cli.command == "admin-user-add" && arg == "--password-stdin") {
       cli.password_stdin = true;
     } else if (arg == "--no-auth") {

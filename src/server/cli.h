@@ -18,6 +18,8 @@ struct CommandLine {
   std::vector<std::filesystem::path> paths; // import arguments
   std::string user_name, user_role;         // admin user add --name --role
   bool password_stdin = false;              // admin user add --password-stdin
+  std::string referring_name;               // admin user add --referring-name (their patients' studies)
+  std::vector<std::string> institutions;    // admin user add --institution (repeatable: site restriction)
 };
 
 Result<CommandLine> ParseCommandLine(int argc, char** argv);

@@ -25,7 +25,13 @@ int RunVerify(const Config& config);
 // Creates a user (password from the first line of `password_source`, or a random one
 // printed once when it is null) and records the change in the audit trail.
 // Exit 0, 1 when refused (bad name/role/password, name taken), 2 on a fatal error.
-int RunUserAdd(const Config& config, const std::string& name, const std::string& role, std::FILE* password_source);
+// `profile`: the user's referring name and institutions (services/scope), if any.
+struct UserProfile {
+  std::string referring_name;
+  std::vector<std::string> institutions;
+};
+int RunUserAdd(const Config& config, const std::string& name, const std::string& role, std::FILE* password_source,
+               const UserProfile& profile = {});
 // Lists users (name, role, lock state). Exit 0, 2 on a fatal error.
 int RunUserList(const Config& config);
 // Walks the audit trail's hash chain. Exit 0 intact, 1 modified/deleted record, 2 on a fatal error.

@@ -1,5 +1,6 @@
 #include "server/config.h"
 
+#include <fmt/format.h>
 #include <toml++/toml.h>
 
 #include <charconv>
@@ -30,6 +31,14 @@ Result<Int> ParseInt(const std::string& key, const std::string& text, Int min, I
       value > static_cast<long long>(max))
     return std::unexpected(Invalid(key, text, "expected an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]"));
   return static_cast<Int>(value);
+}
+
+Result<double> ParseDecimal(const std::string& key, const std::string& text, double min, double max) {
+  double value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || !(value >= min && value <= max))
+    return std::unexpected(Invalid(key, text, fmt::format("expected a number in [{}, {}]", min, max)));
+  return value;
 }
 
 Result<bool> ParseBool(const std::string& key, const std::string& text) {
@@ -129,6 +138,9 @@ const std::vector<Key>& Keys() {
       {"security.lockout_minutes", false, SCALAR(auto n = ParseInt<int>("security.lockout_minutes", s, 1, 100000); if (!n) return std::unexpected(n.error()); c.lockout_minutes = *n; return {};)},
       {"security.session_idle_minutes", false, SCALAR(auto n = ParseInt<int>("security.session_idle_minutes", s, 1, 100000); if (!n) return std::unexpected(n.error()); c.session_idle_minutes = *n; return {};)},
       {"security.session_max_minutes", false, SCALAR(auto n = ParseInt<int>("security.session_max_minutes", s, 1, 1000000); if (!n) return std::unexpected(n.error()); c.session_max_minutes = *n; return {};)},
+      {"security.break_glass_minutes", false, SCALAR(auto n = ParseDecimal("security.break_glass_minutes", s, 0.001, 24 * 60); if (!n) return std::unexpected(n.error()); c.break_glass_minutes = *n; return {};)},
+      {"security.share_max_hours", false, SCALAR(auto n = ParseDecimal("security.share_max_hours", s, 0.001, 24 * 365); if (!n) return std::unexpected(n.error()); c.share_max_hours = *n; return {};)},
+      {"security.share_pin_attempts", false, SCALAR(auto n = ParseInt<int>("security.share_pin_attempts", s, 1, 100); if (!n) return std::unexpected(n.error()); c.share_pin_attempts = *n; return {};)},
       {"cine.decoded_cache_mb", false, SCALAR(auto n = ParseInt<std::size_t>("cine.decoded_cache_mb", s, 0, 1 << 20); if (!n) return std::unexpected(n.error()); c.cine.decoded_bytes = *n << 20; return {};)},
       {"delivery.retry_initial_seconds", false, SCALAR(auto n = ParseInt<int>("delivery.retry_initial_seconds", s, 1, 86400); if (!n) return std::unexpected(n.error()); c.delivery.retry_initial = std::chrono::seconds(*n); return {};)},
       {"delivery.retry_max_seconds", false, SCALAR(auto n = ParseInt<int>("delivery.retry_max_seconds", s, 1, 7 * 86400); if (!n) return std::unexpected(n.error()); c.delivery.retry_max = std::chrono::seconds(*n); return {};)},
@@ -203,6 +215,7 @@ std::vector<std::string> SplitList(const std::string& text) {
 Result<std::string> TomlScalar(const std::string& key, const toml::node& node) {
   if (auto s = node.value<std::string>()) return *s;
   if (node.is_boolean()) return std::string(*node.value<bool>() ? "true" : "false");
+  if (node.is_floating_point()) return fmt::format("{}", *node.value<double>());  // decimal settings
   if (auto i = node.value<std::int64_t>()) return std::to_string(*i);
   return Fail(ErrorCode::kInvalidArgument, "configuration " + key + ": unsupported value type");
 }

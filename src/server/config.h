@@ -66,6 +66,11 @@ struct Config {
   security::OidcSettings oidc;
   std::string oidc_jwks_url;
   std::filesystem::path oidc_jwks_file;
+  // Data-level access (services/scope): break-glass duration (decimals allowed), the longest share
+  // link, and the wrong PINs that end a share link.
+  double break_glass_minutes = 60;
+  double share_max_hours = 72;
+  int share_pin_attempts = 5;
 };
 
 // Key/value overrides given on the command line, as "section.key" → value

@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
   if (cli->command == "serve") return server::RunServe(*config);
   if (cli->command == "import") return server::RunImport(*config, cli->paths);
   if (cli->command == "admin-user-add")
-    return server::RunUserAdd(*config, cli->user_name, cli->user_role, cli->password_stdin ? stdin : nullptr);
+    return server::RunUserAdd(*config, cli->user_name, cli->user_role, cli->password_stdin ? stdin : nullptr,
+                              {cli->referring_name, cli->institutions});
   if (cli->command == "admin-user-list") return server::RunUserList(*config);
   if (cli->command == "admin-audit-verify") return server::RunAuditVerify(*config);
   return server::RunVerify(*config);

@@ -37,6 +37,8 @@ void AddAllRoutes(http::Router& router, Archive& archive, const http::StaticFile
                   const access::GateConfig& gate) {
   AddServerRoutes(router);
   access::AddRoutes(router, archive.security().auth(), archive.security().audit(), gate);
+  access::AddScopeRoutes(router, archive.scopes());
+  access::AddShareRoutes(router, archive.shares(), gate);
   dicomweb::AddRoutes(router, {archive.ingest(), archive.query(), archive.cine()});
   api::AddRoutes(router, {archive.measurements()});
   api::AddReconciliationRoutes(router, archive.reconciliation());
@@ -46,6 +48,15 @@ void AddAllRoutes(http::Router& router, Archive& archive, const http::StaticFile
   fhir::AddRoutes(router, fhir_context);
   fhir::AddLaunchRoutes(router, fhir_context);
   AddViewerRoutes(router, site);
+}
+
+void InstallScope(access::AccessGate& gate, Archive& archive) {
+  gate.SetScope(archive.scopes(), archive.shares(),
+                [&store = archive.report_store()](const std::string& id) -> std::optional<access::ReportRef> {
+                  auto row = store.GetReport(id);
+                  if (!row) return std::nullopt;
+                  return access::ReportRef{row->study_instance_uid, row->status};
+                });
 }
 
 }  // namespace systole::server

@@ -15,4 +15,8 @@ namespace systole::server {
 void AddAllRoutes(http::Router& router, Archive& archive, const http::StaticFiles& site,
                   const access::GateConfig& gate);
 
+// Gives the gate the archive's study scopes and share sessions (serve does; the
+// permission-matrix test checks roles alone).
+void InstallScope(access::AccessGate& gate, Archive& archive);
+
 }  // namespace systole::server

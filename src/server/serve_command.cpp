@@ -95,6 +95,7 @@ int RunServe(const Config& config) {
   const access::GateConfig gate_config{config.http_no_auth ? "" : config.http_demo_user, config.http_no_auth, false};
   access::AccessGate gate((*archive)->security().auth(), (*archive)->security().audit(), gate_config);
   gate.Install(router);
+  InstallScope(gate, **archive);
   std::error_code exe_error;
   const http::StaticFiles site(ResolveWebRoot(config, std::filesystem::read_symlink("/proc/self/exe", exe_error)));
   if (!std::filesystem::is_regular_file(site.root() / "index.html", exe_error))

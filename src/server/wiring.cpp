@@ -11,6 +11,7 @@
 #include "services/delivery/archive_sender.h"
 #include "adapters/sqlite/sqlite_security.h"
 #include "adapters/web_fetch/url_fetch.h"
+#include "adapters/sqlite/sqlite_access_grants.h"
 
 namespace systole::server {
 namespace {
@@ -84,6 +85,14 @@ Result<std::unique_ptr<Archive>> Archive::Open(const Config& config) {
   auto security = Security::Open(config);
   if (!security) return std::unexpected(security.error());
   archive->security_ = std::move(*security);
+  // Who sees which study: scopes from the role table and the grants; share links.
+  archive->scopes_ = std::make_unique<scope::ScopeService>(
+      archive->security_->grants(), index_ref, archive->security_->permissions(), archive->clock_,
+      scope::ScopeConfig{std::chrono::milliseconds(static_cast<std::int64_t>(config.break_glass_minutes * 60000))});
+  archive->shares_ = std::make_unique<scope::ShareService>(archive->security_->grants(), index_ref,
+                                                           archive->security_->audit(), archive->clock_,
+                                                           scope::ShareConfig{config.share_max_hours,
+                                                                              config.share_pin_attempts});
   return archive;
 }
 
@@ -110,7 +119,10 @@ Status Archive::WireDelivery(const Config& config) {
 
 struct Security::Store {
   std::unique_ptr<adapters::SqliteSecurityStore> sqlite;
+  std::unique_ptr<adapters::SqliteAccessGrants> grants;
 };
+
+ports::AccessGrants& Security::grants() { return *store_->grants; }
 
 Security::~Security() = default;
 
@@ -126,7 +138,9 @@ Result<std::unique_ptr<Security>> Security::Open(const Config& config) {
   std::filesystem::create_directories(config.data_dir, error);
   auto store = adapters::SqliteSecurityStore::Open(config.data_dir / "index.db");
   if (!store) return std::unexpected(store.error());
-  opened->store_ = std::make_unique<Store>(Store{std::move(*store)});
+  auto grants = adapters::SqliteAccessGrants::Open(config.data_dir / "index.db");
+  if (!grants) return std::unexpected(grants.error());
+  opened->store_ = std::make_unique<Store>(Store{std::move(*store), std::move(*grants)});
   auto& s = *opened->store_->sqlite;
   security::SecurityPolicy policy{config.lockout_failures, std::chrono::minutes(config.lockout_minutes),
                                   std::chrono::minutes(config.session_idle_minutes),
@@ -153,5 +167,6 @@ ports::InstanceIndex& Archive::index() { return *adapters_->index; }
 ports::BlobStore& Archive::blobs() { return *adapters_->blobs; }
 ports::PatientDirectory& Archive::patients() { return *adapters_->index; }
 ports::OrderBook& Archive::orders() { return *adapters_->index; }
+ports::ReportStore& Archive::report_store() { return *adapters_->index; }
 
 }  // namespace systole::server

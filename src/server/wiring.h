@@ -17,6 +17,8 @@
 #include "services/reporting/signed_report_catalog.h"
 #include "services/security/audit_trail.h"
 #include "services/security/auth_service.h"
+#include "services/scope/scope_service.h"
+#include "services/scope/share_service.h"
 
 namespace systole::server {
 
@@ -35,6 +37,8 @@ class Security {
   const security::PermissionTable& permissions() const { return *permissions_; }
   // OpenID Connect bearer tokens; nullptr when oidc.issuer is empty.
   security::TokenVerifier* oidc() { return verifier_.get(); }
+  // Grants and share links (services/scope), same database.
+  ports::AccessGrants& grants();
 
  private:
   Security() = default;
@@ -67,7 +71,10 @@ class Archive {
   ports::BlobStore& blobs();
   ports::PatientDirectory& patients();
   ports::OrderBook& orders();
+  ports::ReportStore& report_store();
   Security& security() { return *security_; }
+  scope::ScopeService& scopes() { return *scopes_; }
+  scope::ShareService& shares() { return *shares_; }
 
  private:
   Archive() = default;
@@ -85,6 +92,8 @@ class Archive {
   std::unique_ptr<services::SignedReportCatalog> report_catalog_;
   std::unique_ptr<services::DeliveryService> delivery_;  // after ingest_: its archive destination uses it
   std::unique_ptr<Security> security_;
+  std::unique_ptr<scope::ScopeService> scopes_;
+  std::unique_ptr<scope::ShareService> shares_;
 };
 
 }  // namespace systole::server

@@ -70,7 +70,7 @@ def secured(tmp_path_factory):
 def fill(pattern, ds):
     values = {"study": ds.StudyInstanceUID, "StudyInstanceUID": ds.StudyInstanceUID, "series": ds.SeriesInstanceUID,
               "instance": ds.SOPInstanceUID, "frames": "1", "tag": "7FE00010", "id": "1", "n": "1",
-              "field_id": "lv.ef", "type": "Patient"}
+              "field_id": "lv.ef", "type": "Patient", "token": "x" * 43}
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], pattern)
 
 

@@ -13,6 +13,8 @@
 #include <string>
 
 #include "protocols/http/router.h"
+#include "services/scope/scope_service.h"
+#include "services/scope/share_service.h"
 #include "services/security/audit_trail.h"
 #include "services/security/auth_service.h"
 
@@ -25,6 +27,13 @@ struct GateConfig {
 };
 
 inline constexpr const char* kSessionCookie = "systole_session";
+inline constexpr const char* kShareCookie = "systole_share";  // a share-link session (see ShareService)
+
+// The study and status of a report (for the scope check of /api/reports/{id}…); nullopt when unknown.
+struct ReportRef {
+  std::string study, status;
+};
+using ReportLocator = std::function<std::optional<ReportRef>(const std::string& report_id)>;
 
 class AccessGate {
  public:
@@ -37,19 +46,44 @@ class AccessGate {
   std::optional<http::HttpResponse> Authenticate(http::HttpRequest& request, const http::RouteInfo& route) const;
   void Observe(const http::HttpRequest& request, const http::RouteInfo& route, const http::HttpResponse& response) const;
 
+  // Data-level scope (services/scope; scope_check.cpp): the gate then accepts share
+  // sessions (cookie systole_share; 410 once the link expired or was revoked),
+  // resolves each request's StudyScope into request.scope, and answers 404 for a
+  // study outside it (per-study routes, reports by id, WADO-URI), 403 for FHIR
+  // resources other than ImagingStudy and for STOW-RS without a study when the
+  // scope stores only into its studies. Without it every study is visible.
+  void SetScope(scope::ScopeService& scopes, scope::ShareService& shares, ReportLocator reports) {
+    scopes_ = &scopes;
+    shares_ = &shares;
+    reports_ = std::move(reports);
+  }
+
  private:
   // The audit record of an OIDC token's first use (a sign-in by the claim's user), or of a
   // refused JWT (a failed sign-in, no user named).
   void RecordTokenSignIn(const http::HttpRequest& request, bool refused = false) const;
+  std::optional<http::HttpResponse> ShareSession(http::HttpRequest& request, const std::string& token) const;
+  std::optional<http::HttpResponse> ApplyScope(http::HttpRequest& request, const http::RouteInfo& route) const;
 
   security::AuthService& auth_;
   security::AuditTrail& audit_;
   GateConfig config_;
+  scope::ScopeService* scopes_ = nullptr;
+  scope::ShareService* shares_ = nullptr;
+  ReportLocator reports_;
 };
 
 // The credential a request carries: the bearer token, else the session cookie; "" if none.
 std::string RequestToken(const http::HttpRequest& request);
 
 void AddRoutes(http::Router& router, security::AuthService& auth, security::AuditTrail& audit, const GateConfig& config);
+
+// Assignments, patient links, break-glass, share links and the share page
+// (scope_routes.cpp, share_routes.cpp); see the README's Security section.
+void AddScopeRoutes(http::Router& router, scope::ScopeService& scopes);
+void AddShareRoutes(http::Router& router, scope::ShareService& shares, const GateConfig& config);
+
+// A cookie's value in a Cookie header, "" when absent.
+std::string CookieValue(const std::string& header, std::string_view name);
 
 }  // namespace systole::access

@@ -15,20 +15,6 @@ http::HttpResponse Unauthenticated(std::string_view message, bool invalid_token 
       .With("WWW-Authenticate", invalid_token ? "Bearer realm=\"systole\", error=\"invalid_token\"" : "Bearer realm=\"systole\"");
 }
 
-std::string CookieValue(const std::string& header, std::string_view name) {
-  std::size_t pos = 0;
-  while (pos < header.size()) {
-    std::size_t end = header.find(';', pos);
-    if (end == std::string::npos) end = header.size();
-    std::string_view part(header.data() + pos, end - pos);
-    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
-    if (part.size() > name.size() && part.starts_with(name) && part[name.size()] == '=')
-      return std::string(part.substr(name.size() + 1));
-    pos = end + 1;
-  }
-  return "";
-}
-
 // The search parameters of a query, as sent (for the audit record's query object).
 std::string QueryText(const http::HttpRequest& request) {
   std::string text;
@@ -42,6 +28,20 @@ std::string PathParam(const http::HttpRequest& request, const char* name) {
 }
 
 }  // namespace
+
+std::string CookieValue(const std::string& header, std::string_view name) {
+  std::size_t pos = 0;
+  while (pos < header.size()) {
+    std::size_t end = header.find(';', pos);
+    if (end == std::string::npos) end = header.size();
+    std::string_view part(header.data() + pos, end - pos);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    if (part.size() > name.size() && part.starts_with(name) && part[name.size()] == '=')
+      return std::string(part.substr(name.size() + 1));
+    pos = end + 1;
+  }
+  return "";
+}
 
 std::string RequestToken(const http::HttpRequest& request) {
   const std::string authorization = request.Header("authorization");
@@ -85,6 +85,9 @@ std::optional<http::HttpResponse> AccessGate::Authenticate(http::HttpRequest& re
                request.method, request.path, request.remote, request.user);
       return http::HttpResponse::Error(403, "no Systole role for this account");
     }
+  } else if (std::string share = shares_ ? CookieValue(request.Header("cookie"), kShareCookie) : "";
+             !share.empty()) {
+    if (auto refused = ShareSession(request, share)) return refused;
   } else if (!config_.demo_user.empty()) {
     request.user = config_.demo_user;
     request.role = "admin";
@@ -102,6 +105,7 @@ std::optional<http::HttpResponse> AccessGate::Authenticate(http::HttpRequest& re
              request.remote, request.user, request.role, rule->permission);
     return http::HttpResponse::Error(403, fmt::format("role {} lacks the permission {}", request.role, rule->permission));
   }
+  if (scopes_) return ApplyScope(request, route);
   return std::nullopt;
 }
 
@@ -133,23 +137,33 @@ void AccessGate::Observe(const http::HttpRequest& request, const http::RouteInfo
   event.serious = response.status >= 500;
   event.user = request.user;
   event.role = request.role;
-  if (rule->audit == "login" || rule->audit == "admin") {
+  if (rule->audit == "login" || rule->audit == "admin" || rule->audit == "emergency" || rule->audit == "share") {
     // The account concerned; for a sign-in nobody is signed in yet: the record names who tried.
     auto body = nlohmann::json::parse(request.body, nullptr, false);
     if (body.is_object() && body["user"].is_string()) event.subject = body["user"].get<std::string>();
     if (rule->audit == "login") event.user = event.subject;
+    if (rule->audit == "emergency" || rule->audit == "share") {
+      // The body names the study or patient, and for break-glass the reason.
+      event.subject.clear();
+      if (body.is_object() && body["study"].is_string()) event.study = body["study"].get<std::string>();
+      if (body.is_object() && body["patient"].is_string()) event.patient = body["patient"].get<std::string>();
+      if (body.is_object() && body["reason"].is_string()) event.detail = "reason: " + body["reason"].get<std::string>();
+    }
   }
   event.remote = request.remote;
   event.action = request.method + " " + request.path;
   event.query = QueryText(request);
-  event.patient = request.Param("PatientID").value_or(request.Param("patient").value_or(""));
+  if (event.patient.empty())
+    event.patient = request.Param("PatientID").value_or(request.Param("patient").value_or(""));
   if (rule->audit == "audit") event.patient.clear();  // an audit search is not about a patient
-  event.study = PathParam(request, "study");
+  if (event.study.empty()) event.study = PathParam(request, "study");
   if (event.study.empty()) event.study = PathParam(request, "StudyInstanceUID");
   event.series = PathParam(request, "series");
   event.instance = PathParam(request, "instance");
   if (event.study.empty() && rule->audit != "audit")
     event.study = request.Param("StudyInstanceUID").value_or(request.Param("studyUID").value_or(""));
+  if (event.study.empty() && rule->audit == "read") event.study = request.study;
+  event.emergency = !event.study.empty() && request.scope.Emergency(event.study);
   if (auto recorded = audit_.Record(event); !recorded)
     LOG_ERROR("audit", "cannot record {} by {}: {}", event.action, event.user, recorded.error().message);
 }

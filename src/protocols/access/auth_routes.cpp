@@ -126,10 +126,14 @@ HttpResponse SearchAudit(const HttpRequest& request, security::AuditTrail& audit
     LOG_ERROR("audit", "audit search failed: {}", records.error().message);
     return HttpResponse::Error(503, "the audit log is unavailable");
   }
+  const bool flagged = request.Param("flagged").value_or("") == "true";  // emergency (break-glass) records only
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& r : *records)
+  for (const auto& r : *records) {
+    auto message = nlohmann::json::parse(r.message, nullptr, false);
+    if (flagged && !(message.is_object() && message.value("SystoleEmergency", false))) continue;
     list.push_back({{"seq", r.seq}, {"recorded_at", r.recorded_at}, {"user", r.user}, {"patient", r.patient},
-                    {"study", r.study}, {"hash", r.hash}, {"message", nlohmann::json::parse(r.message, nullptr, false)}});
+                    {"study", r.study}, {"hash", r.hash}, {"message", std::move(message)}});
+  }
   return HttpResponse::Json(200, nlohmann::json{{"records", list}}.dump());
 }
 
@@ -152,7 +156,8 @@ void AddRoutes(http::Router& router, security::AuthService& auth, security::Audi
               "service), shown once; only its SHA-256 is stored. 404 unknown user."},
              [&auth](const HttpRequest& r) { return CreateToken(r, auth); });
   router.Add({"GET", "/api/audit", "Search the audit trail (auditor, admin)",
-              "Query user, patient, study, from, to (unix ms or YYYY-MM-DD[THH:MM:SSZ], UTC), limit (default 1000). "
+              "Query user, patient, study, from, to (unix ms or YYYY-MM-DD[THH:MM:SSZ], UTC), limit (default 1000), "
+              "flagged=true (emergency access records only). "
               "{\"records\": [{seq, recorded_at, user, patient, study, hash, message}]}, message being the DICOM "
               "Audit Message (PS3.15 A.5) as JSON."},
              [&audit](const HttpRequest& r) { return SearchAudit(r, audit); });

@@ -194,7 +194,10 @@ void AddReportRoutes(http::Router& router, ReportService& reports) {
                auto list = reports.StudyReports(request.PathParam("StudyInstanceUID"));
                if (!list) return Refusal(list.error());
                json out = json::array();
-               for (const auto& r : *list) out.push_back(SummaryJson(r));
+               for (const auto& r : *list)
+                 if (!request.scope.final_reports_only || r.status == domain::kReportFinal ||
+                     r.status == domain::kReportAddendum)  // drafts are hidden from referring physicians
+                   out.push_back(SummaryJson(r));
                return http::HttpResponse::Json(200, json{{"reports", out}}.dump());
              });
   router.Add({"GET", "/api/reports/{id}", "A report",

@@ -107,7 +107,7 @@ http::HttpResponse Search(const http::HttpRequest& request, services::QueryServi
     q.conditions.push_back({attribute, std::move(exact)});
   }
 
-  auto rows = query.Find(q);
+  auto rows = query.Find(q, request.scope);
   if (!rows) return ErrorResponse(rows.error());
 
   std::vector<Attribute> attributes = DefaultAttributes(level);

@@ -2,6 +2,7 @@
 #include <fstream>
 
 #include "base/log.h"
+#include "dicom/instance_reader.h"
 #include "protocols/dicomweb/internal.h"
 
 namespace systole::dicomweb {
@@ -21,6 +22,14 @@ nlohmann::json SopItem(const std::string& sop_class, const std::string& sop_inst
   if (!sop_class.empty()) item["00081150"] = JsonValue("UI", sop_class);
   if (!sop_instance.empty()) item["00081155"] = JsonValue("UI", sop_instance);
   return item;
+}
+
+// A requester whose scope stores only into its studies (AI services) stores SR
+// objects only: the staged part's SOP Class, read before ingest.
+bool IsStructuredReport(const std::filesystem::path& staged) {
+  auto parsed = dicom::ReadInstanceFile(staged);
+  return parsed && std::string_view(parsed->values[static_cast<std::size_t>(domain::Attribute::SOPClassUID)])
+                       .starts_with("1.2.840.10008.5.1.4.1.1.88.");
 }
 
 }  // namespace
@@ -62,6 +71,15 @@ http::HttpResponse Store(const http::HttpRequest& request, services::IngestServi
     {
       std::ofstream out(*staged, std::ios::binary | std::ios::trunc);
       out.write(part.body.data(), static_cast<std::streamsize>(part.body.size()));
+    }
+    if (request.scope.store_in_scope_only && !IsStructuredReport(*staged)) {
+      LOG_WARN("dicomweb", "STOW-RS part from {} ({}) refused: only SR objects may be stored", request.remote,
+               request.user);
+      ingest.Discard(*staged);
+      nlohmann::json item = nlohmann::json::object();
+      item["00081197"] = JsonValue("US", std::to_string(kFailureDoesNotMatch));
+      failed.push_back(item);
+      continue;
     }
     auto outcome = ingest.IngestStaged(*staged, "stow:" + request.remote, {}, expected_study);
     if (!outcome.ok()) {

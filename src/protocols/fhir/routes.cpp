@@ -106,6 +106,7 @@ http::HttpResponse HandleSearch(const ResourceSearch& search, const http::HttpRe
   const std::string base = Base(request);
   SearchRequest search_request;
   search_request.base = base;
+  search_request.scope = request.scope;
   std::vector<std::string> ignored;
   for (const auto& [name, value] : request.query) {
     if (IsControlParam(name)) continue;

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "domain/scope.h"
+
 namespace systole::http {
 
 struct HttpRequest {
@@ -24,6 +26,8 @@ struct HttpRequest {
   std::string remote;                                       // peer address
   std::string user;                                         // who is asking, set by the router's authenticator
   std::string role;                                         // the user's role (services/security), same
+  domain::StudyScope scope;                                 // the studies the user may see, same (default: all)
+  std::string study;                                        // the study the request concerns, when the authenticator found one
 
   std::string Header(std::string_view name) const;          // "" if absent
   std::optional<std::string> Param(std::string_view name) const;       // first query value

@@ -8,8 +8,16 @@ QueryService::QueryService(ports::StudyQuery& index, ports::BlobStore& blobs, st
                            ports::PatientCorrections* corrections)
     : index_(index), blobs_(blobs), max_results_(max_results), corrections_(corrections) {}
 
-Result<std::vector<domain::QueryRow>> QueryService::Find(domain::Query query) {
+Result<std::vector<domain::QueryRow>> QueryService::Find(domain::Query query, const domain::StudyScope& scope) {
   if (max_results_ > 0 && (query.limit == 0 || query.limit > max_results_)) query.limit = max_results_;
+  if (!scope.all) {
+    if (scope.studies.empty()) return std::vector<domain::QueryRow>{};
+    // An added condition: the index pages and counts within the scope.
+    domain::Matcher within;
+    within.kind = domain::Matcher::Kind::kUidList;
+    within.list.assign(scope.studies.begin(), scope.studies.end());
+    query.conditions.push_back({domain::Attribute::StudyInstanceUID, std::move(within)});
+  }
   return index_.Find(query);
 }
 

@@ -13,6 +13,7 @@
 #include <optional>
 #include <vector>
 
+#include "domain/scope.h"
 #include "ports/blob_store.h"
 #include "ports/reconciliation.h"
 #include "ports/study_index.h"
@@ -33,7 +34,9 @@ class QueryService {
 
   // Rows matching `query`; at most max_results (0 = unbounded) even if the
   // query asks for more. kInvalidArgument for conditions below the level.
-  Result<std::vector<domain::QueryRow>> Find(domain::Query query);
+  // With a restricted `scope`, only rows of the studies it holds (the one
+  // place where query results are filtered by who asks).
+  Result<std::vector<domain::QueryRow>> Find(domain::Query query, const domain::StudyScope& scope = {});
 
   // Instances under everything `query` matches. An instance whose blob is
   // missing is reported in `missing` (and logged), not silently skipped.

@@ -17,7 +17,7 @@ const std::string kGenesis(64, '0');
 struct EventClass {
   std::string_view name, code, meaning, action;
 };
-constexpr std::array<EventClass, 8> kClasses{{
+constexpr std::array<EventClass, 10> kClasses{{
     {"query", "110112", "Query", "E"},
     {"read", "110103", "DICOM Instances Accessed", "R"},
     {"store", "110104", "DICOM Instances Transferred", "C"},
@@ -26,6 +26,8 @@ constexpr std::array<EventClass, 8> kClasses{{
     {"logout", "110114", "User Authentication", "E"},
     {"audit", "110101", "Audit Log Used", "R"},
     {"admin", "110137", "User Security Attributes Changed", "U"},
+    {"share", "110106", "Export", "R"},
+    {"emergency", "110113", "Security Alert", "E"},
 }};
 
 const EventClass* FindClass(std::string_view name) {
@@ -49,6 +51,8 @@ nlohmann::json Message(const AuditEvent& e, const EventClass& c, std::int64_t mi
                           {"EventOutcomeIndicator", outcome}};
   if (c.name == "login") event["EventTypeCode"] = nlohmann::json::array({Code("110122", "DCM", "Login")});
   if (c.name == "logout") event["EventTypeCode"] = nlohmann::json::array({Code("110123", "DCM", "Logout")});
+  if (c.name == "emergency")
+    event["EventTypeCode"] = nlohmann::json::array({Code("110127", "DCM", "Emergency Override Started")});
   nlohmann::json requester = {{"UserID", e.user},
                               {"UserIsRequestor", true},
                               {"NetworkAccessPointID", e.remote},
@@ -83,6 +87,8 @@ nlohmann::json Message(const AuditEvent& e, const EventClass& c, std::int64_t mi
                             {"AuditSourceIdentification", {{"AuditSourceID", source}}},
                             {"ParticipantObjectIdentification", objects},
                             {"SystoleRequest", e.action}};
+  if (e.emergency || c.name == "emergency") message["SystoleEmergency"] = true;
+  if (!e.detail.empty()) message["SystoleDetail"] = e.detail;
   return message;
 }
 

@@ -19,7 +19,8 @@
 namespace systole::security {
 
 // What happened, in the service's words. event_class is one of
-// query, read, store, update, login, logout, audit, admin (see KnownClass).
+// query, read, store, update, login, logout, audit, admin, share (a share link
+// created, opened, refused or revoked) and emergency (break-glass started) (see KnownClass).
 struct AuditEvent {
   std::string event_class;
   bool success = true;
@@ -33,6 +34,8 @@ struct AuditEvent {
   std::string study;      // StudyInstanceUID when known
   std::string series, instance;
   std::string subject;    // the user account a sign-in or an admin change is about
+  bool emergency = false; // emergency (break-glass) access: flagged in the record
+  std::string detail;     // free text worth keeping (a break-glass reason, a share's recipient)
 };
 
 struct AuditVerifyReport {

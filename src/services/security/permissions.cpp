@@ -15,6 +15,7 @@ constexpr std::string_view kPublic = "public";
 constexpr std::string_view kAuthenticated = "authenticated";
 const std::set<std::string> kRequiredRoles = {"admin",       "cardiologist", "fellow", "sonographer",
                                               "technologist", "referring",   "ai",     "auditor"};
+const std::set<std::string> kScopes = {"all", "own_patients", "assigned", "share", "none"};
 const std::set<std::string> kMethods = {"GET", "POST", "PUT", "DELETE", "PATCH"};
 
 // A string member of a JSON object, "" when absent or not a string.
@@ -54,6 +55,15 @@ Result<PermissionTable> PermissionTable::Parse(std::string_view text) {
   }
   for (const auto& role : kRequiredRoles)
     if (!table.roles_.contains(role)) return Invalid(fmt::format("required role {} is missing", role));
+  if (const auto& scopes = doc["scopes"]; !scopes.is_null()) {
+    if (!scopes.is_object()) return Invalid("\"scopes\": expected an object role → scope");
+    for (const auto& [role, scope] : scopes.items()) {
+      if (!table.roles_.contains(role)) return Invalid(fmt::format("scopes: undeclared role {}", role));
+      if (!scope.is_string() || !kScopes.contains(scope.get<std::string>()))
+        return Invalid(fmt::format("scopes: role {}: unknown scope {}", role, scope.dump()));
+      table.scopes_[role] = scope.get<std::string>();
+    }
+  }
   for (const auto& r : routes) {
     if (!r.is_object()) return Invalid(fmt::format("route {}: expected an object", r.dump()));
     RouteRule rule{Text(r, "method"), Text(r, "pattern"), Text(r, "permission"), Text(r, "audit")};
@@ -98,6 +108,11 @@ std::vector<std::string> PermissionTable::Roles() const {
   std::vector<std::string> names;
   for (const auto& [name, _] : roles_) names.push_back(name);
   return names;
+}
+
+std::string PermissionTable::Scope(std::string_view role) const {
+  auto it = scopes_.find(role);
+  return it == scopes_.end() ? "all" : it->second;
 }
 
 std::vector<std::string> PermissionTable::Check(const std::vector<RouteKey>& routes) const {

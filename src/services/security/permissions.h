@@ -45,6 +45,10 @@ class PermissionTable {
   // Whether a user of `role` holds `permission` ("authenticated": any known role).
   bool Allows(std::string_view role, std::string_view permission) const;
   std::vector<std::string> Roles() const;
+  // The data scope of a role (the "scopes" object): "all" (every study, narrowed by
+  // a user's institutions), "own_patients" (referring physicians), "assigned" (AI
+  // services), "share" (share-link sessions) or "none". Roles not listed: "all".
+  std::string Scope(std::string_view role) const;
 
   // Every route lacking a rule, or whose openness disagrees with its rule
   // (open ⇔ "public"), as "METHOD pattern: problem". Empty when all is well.
@@ -53,6 +57,7 @@ class PermissionTable {
  private:
   std::map<std::string, std::set<std::string>, std::less<>> roles_;
   std::map<std::pair<std::string, std::string>, RouteRule> routes_;
+  std::map<std::string, std::string, std::less<>> scopes_;
 };
 
 // The default file: <directory of the binary>/../config/permissions.json.

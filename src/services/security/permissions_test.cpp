@@ -20,7 +20,13 @@ TEST(PermissionTableTest, TheShippedTableIsValid) {
   EXPECT_FALSE(table->Allows("fellow", "report.sign"));
   EXPECT_TRUE(table->Allows("auditor", "audit.read"));
   EXPECT_FALSE(table->Allows("auditor", "read"));
-  EXPECT_FALSE(table->Allows("referring", "read"));
+  // Referring physicians read, but only inside their scope (own patients, final reports).
+  EXPECT_TRUE(table->Allows("referring", "read"));
+  EXPECT_EQ(table->Scope("referring"), "own_patients");
+  EXPECT_EQ(table->Scope("ai"), "assigned");
+  EXPECT_EQ(table->Scope("cardiologist"), "all");
+  EXPECT_FALSE(table->Allows("share", "download"));
+  EXPECT_TRUE(table->Allows("share.download", "download"));
 }
 
 TEST(PermissionTableTest, RulesAndRoles) {

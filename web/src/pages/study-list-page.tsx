@@ -7,6 +7,7 @@ import { Tag, formatDate, formatPersonName, num, str, strs, type DicomJson } fro
 import type { DicomWebClient, StudySearch } from '../core/dicomweb';
 import { navigate, viewerUrl } from '../core/router';
 import { SessionControl } from '../features/session/session';
+import { BreakGlassBanner } from '../features/audit/break-glass-banner';
 
 interface StudyRow {
   studyUid: string;
@@ -174,6 +175,7 @@ export function StudyListPage({ client, initialQuery }: { client: DicomWebClient
         </h1>
         <SessionControl />
       </header>
+      <BreakGlassBanner />
       <form class="search" onSubmit={onSubmit} role="search">
         {input('patientName', 'Patient name', 'text', 'DOE^J or DOE')}
         {input('patientId', 'Patient ID')}

@@ -13,7 +13,7 @@ namespace {
 // Column names are the DICOM keywords of domain::Attribute, so queries are
 // built from the attribute table; derived values (counts, ModalitiesInStudy as
 // "\US\SR\") are maintained by AddInstance.
-constexpr std::array<const char*, 7> kMigrations{{
+constexpr std::array<const char*, 8> kMigrations{{
 
     R"sql(
 CREATE TABLE patients (
@@ -314,6 +314,39 @@ CREATE INDEX audit_log_time ON audit_log (recorded_at);
 -- the hash chain and `systole admin audit verify` detect.
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+)sql",
+    // 8: data-level access (adapters/sqlite/sqlite_access_grants.cpp): grants
+    // (AI assignments, patient links, referring names, institutions, break-glass,
+    // share sessions), share links (only the SHA-256 of a link token), and the
+    // InstitutionName (0008,0080) of each series for site restriction.
+    R"sql(
+ALTER TABLE series ADD COLUMN InstitutionName TEXT NOT NULL DEFAULT '';
+CREATE TABLE access_grants (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  user TEXT NOT NULL,
+  value TEXT NOT NULL,
+  reason TEXT NOT NULL DEFAULT '',
+  created_by TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX access_grants_user ON access_grants (kind, user);
+CREATE TABLE shares (
+  id TEXT PRIMARY KEY,
+  token_hash TEXT NOT NULL UNIQUE,
+  study TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  report INTEGER NOT NULL,
+  download INTEGER NOT NULL,
+  pin_hash TEXT NOT NULL DEFAULT '',
+  failed_pins INTEGER NOT NULL DEFAULT 0,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  revoked_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX shares_study ON shares (study, created_at);
 )sql",
 }};
 

@@ -361,7 +361,7 @@ Result<SearchPage> ResourceSearch::Studies(const SearchRequest& request) const {
     if (auto c = PatientFromIdentifier(*ident); c && c->id.find_first_of("*?\\") == std::string::npos)
       SYSTOLE_RETURN_IF_ERROR(add(Attribute::PatientID, c->id));
   }
-  auto rows = context_.query.Find(query);
+  auto rows = context_.query.Find(query, request.scope);
   if (!rows) return std::unexpected(rows.error());
   auto matches = Filter(std::move(*rows), StudySpecs(), request);
   if (!matches) return std::unexpected(matches.error());

@@ -26,6 +26,7 @@ struct SearchRequest {
   std::size_t offset = 0;
   std::size_t count = kDefaultCount;
   std::string base;  // FHIR base URL
+  domain::StudyScope scope;  // the requester's (ImagingStudy searches are filtered by it)
 };
 
 struct SearchPage {
