@@ -8,6 +8,7 @@
 #include "protocols/hl7/oru_sender.h"
 #include "services/delivery/archive_sender.h"
 #include "adapters/sqlite/sqlite_security.h"
+#include "adapters/syslog/syslog_forwarder.h"
 
 namespace systole::server {
 namespace {
@@ -94,6 +95,7 @@ Status Archive::WireDelivery(const Config& config) {
   for (auto destination : config.delivery_hl7_destinations) {
     if (destination.receiving_application.empty()) destination.receiving_application = config.delivery_receiving_application;
     destination.receiving_facility = config.delivery_receiving_facility;
+    destination.tls_files = config.delivery_hl7_tls;
     const std::string name = destination.name;
     delivery_->AddDestination(name, hl7::Hl7Sender(std::move(destination), config.delivery_sending_application, clock_));
   }
@@ -107,6 +109,7 @@ Status Archive::WireDelivery(const Config& config) {
 
 struct Security::Store {
   std::unique_ptr<adapters::SqliteSecurityStore> sqlite;
+  std::unique_ptr<adapters::SyslogForwarder> syslog;  // audit.syslog_host set: a copy of every audit record
 };
 
 Security::~Security() = default;
@@ -123,13 +126,19 @@ Result<std::unique_ptr<Security>> Security::Open(const Config& config) {
   std::filesystem::create_directories(config.data_dir, error);
   auto store = adapters::SqliteSecurityStore::Open(config.data_dir / "index.db");
   if (!store) return std::unexpected(store.error());
-  opened->store_ = std::make_unique<Store>(Store{std::move(*store)});
+  opened->store_ = std::make_unique<Store>(Store{std::move(*store), nullptr});
   auto& s = *opened->store_->sqlite;
   security::SecurityPolicy policy{config.lockout_failures, std::chrono::minutes(config.lockout_minutes),
                                   std::chrono::minutes(config.session_idle_minutes),
                                   std::chrono::minutes(config.session_max_minutes)};
   opened->auth_ = std::make_unique<security::AuthService>(s, s, *opened->permissions_, opened->clock_, policy);
   opened->audit_ = std::make_unique<security::AuditTrail>(s, opened->clock_, config.dicom.ae_title);
+  if (!config.audit_syslog.host.empty()) {
+    auto syslog = adapters::SyslogForwarder::Start(config.audit_syslog);
+    if (!syslog) return std::unexpected(syslog.error());
+    opened->store_->syslog = std::move(*syslog);
+    opened->audit_->SetSink(opened->store_->syslog.get());
+  }
   return opened;
 }
 
