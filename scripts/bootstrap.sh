@@ -18,8 +18,8 @@ packages=(
   ffmpeg curl orthanc orthanc-dicomweb chromium
   # validation of the SR objects the viewer writes (dciodvfy)
   dicom3tools
-  # SHA-256 of signed reports (libcrypto)
-  libssl-dev
+  # SHA-256 of signed reports (libcrypto); TLS listeners (libssl); test certificates (openssl CLI)
+  libssl-dev openssl
   # report delivery: PDF (libharu + a Unicode TTF), checked with poppler's pdftoppm/pdftotext
   libhpdf-dev fonts-dejavu-core poppler-utils
 )
