@@ -18,7 +18,7 @@ import pytest
 
 from conftest import DICOM, TESTDATA, dcmtk, http_request
 
-STUDY_FILE = DICOM / "cine" / "pydicom__examples_ybr_color.dcm"
+STUDY_FILE = DICOM / "cine" / "dicomparser__IM00001_implicit_le.dcm"
 ADT = TESTDATA / "hl7" / "fhirconverter__ADT-A01-01.hl7"
 START, END = b"\x0b", b"\x1c\x0d"
 
@@ -102,10 +102,13 @@ tls_port = 0
     # The certificate is checked: without our CA curl refuses it.
     untrusted = curl("-o", "/dev/null", f"https://localhost:{port}/healthz")
     assert untrusted.returncode != 0
-    # TLS 1.1 is refused by the server.
-    old = curl("--cacert", pki / "ca.pem", "--tlsv1.1", "--tls-max", "1.1", "-o", "/dev/null",
-               f"https://localhost:{port}/healthz")
-    assert old.returncode != 0
+    # TLS 1.2 without forward secrecy (RSA key exchange, CBC) is refused by the server's cipher policy.
+    weak = curl("--cacert", pki / "ca.pem", "--tlsv1.2", "--tls-max", "1.2", "--ciphers", "AES128-SHA",
+                "-o", "/dev/null", f"https://localhost:{port}/healthz")
+    assert weak.returncode != 0, weak
+    strong = curl("--cacert", pki / "ca.pem", "--tlsv1.2", "--tls-max", "1.2", "-o", "/dev/null", "-w", "%{http_code}",
+                  f"https://localhost:{port}/healthz")
+    assert strong.stdout == "200", strong
     # Plain HTTP to the TLS port gets no HTTP answer.
     plain_to_tls = curl("-o", "/dev/null", "-w", "%{http_code}", f"http://127.0.0.1:{port}/healthz")
     assert plain_to_tls.returncode != 0 or plain_to_tls.stdout == "000", plain_to_tls
