@@ -35,6 +35,21 @@ void LogFirstRun(Security& sec) {
              "administrator with: systole admin user add --name NAME --role admin --password-stdin");
 }
 
+// Makes and starts the optional (TLS) listener `config` describes, if any; false (logged) when it cannot start.
+template <typename Server, typename ListenerConfig, typename... Args>
+bool StartOptional(const std::optional<ListenerConfig>& config, std::unique_ptr<Server>& server, std::uint16_t& port,
+                   const char* what, Args&&... args) {
+  if (!config) return true;
+  server = std::make_unique<Server>(*config, std::forward<Args>(args)...);
+  auto started = server->Start();
+  if (!started) {
+    LOG_ERROR("serve", "{}: {}", what, started.error().message);
+    return false;
+  }
+  port = *started;
+  return true;
+}
+
 }  // namespace
 
 int RunServe(const Config& config) {
@@ -74,16 +89,9 @@ int RunServe(const Config& config) {
   }
   std::unique_ptr<protocols::DimseServer> dimse_tls;
   std::uint16_t dicom_tls_port = 0;
-  if (plan.dicom_tls) {
-    dimse_tls = std::make_unique<protocols::DimseServer>(*plan.dicom_tls, (*archive)->ingest(), (*archive)->query(),
-                                                         &(*archive)->identity());
-    auto port = dimse_tls->Start();
-    if (!port) {
-      LOG_ERROR("serve", "DICOM TLS: {}", port.error().message);
-      return 2;
-    }
-    dicom_tls_port = *port;
-  }
+  if (!StartOptional(plan.dicom_tls, dimse_tls, dicom_tls_port, "DICOM TLS", (*archive)->ingest(), (*archive)->query(),
+                     &(*archive)->identity()))
+    return 2;
   http::Router router;
   const access::GateConfig gate_config{config.http_no_auth ? "" : config.http_demo_user, config.http_no_auth,
                                        tls::Configured(config.http_tls)};
@@ -97,15 +105,7 @@ int RunServe(const Config& config) {
   if (!CheckRouteRules(router, (*archive)->security())) return 2;
   std::unique_ptr<http::HttpServer> web_tls;
   std::uint16_t https_port = 0;
-  if (plan.https) {
-    web_tls = std::make_unique<http::HttpServer>(*plan.https, router);
-    auto port = web_tls->Start();
-    if (!port) {
-      LOG_ERROR("serve", "HTTPS: {}", port.error().message);
-      return 2;
-    }
-    https_port = *port;
-  }
+  if (!StartOptional(plan.https, web_tls, https_port, "HTTPS", router)) return 2;
   http::HttpConfig http_config = plan.http;
   if (plan.http_redirects_to_https) http_config.redirect_to_https_port = https_port;
   http::HttpServer web(http_config, router);
@@ -127,15 +127,7 @@ int RunServe(const Config& config) {
   }
   std::unique_ptr<hl7::MllpServer> mllp_tls;
   std::uint16_t hl7_tls_port = 0;
-  if (plan.hl7_tls) {
-    mllp_tls = std::make_unique<hl7::MllpServer>(*plan.hl7_tls, hl7_handler);
-    auto port = mllp_tls->Start();
-    if (!port) {
-      LOG_ERROR("serve", "HL7 TLS: {}", port.error().message);
-      return 2;
-    }
-    hl7_tls_port = *port;
-  }
+  if (!StartOptional(plan.hl7_tls, mllp_tls, hl7_tls_port, "HL7 TLS", hl7_handler)) return 2;
   if (auto started = (*archive)->delivery().Start(); !started) {
     LOG_ERROR("serve", "report delivery: {}", started.error().message);
     return 2;
