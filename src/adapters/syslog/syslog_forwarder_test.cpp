@@ -79,6 +79,28 @@ TEST(SyslogForwarderTest, WithoutACollectorRecordsQueueUpToTheLimitThenDropWitho
   EXPECT_EQ((*forwarder)->sent(), 0u);
 }
 
+TEST(SyslogForwarderTest, UdpSendsOneDatagramPerRecordWithoutFraming) {
+  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), length), 0);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  timeval timeout{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  auto forwarder = SyslogForwarder::Start({"127.0.0.1", ntohs(address.sin_port), SyslogTransport::kUdp, {}, 100});
+  ASSERT_TRUE(forwarder);
+  (*forwarder)->Forward(Record(9), "110114");
+  char buffer[4096];
+  const auto n = ::recv(fd, buffer, sizeof(buffer), 0);
+  ASSERT_GT(n, 0);
+  const std::string datagram(buffer, static_cast<std::size_t>(n));
+  EXPECT_TRUE(datagram.starts_with("<85>1 2026-11-23T03:10:00.123Z ")) << datagram;
+  EXPECT_TRUE(datagram.ends_with(" 110114 - {\"seq\":9}")) << datagram;
+  ::close(fd);
+}
+
 TEST(SyslogForwarderTest, TransportNames) {
   EXPECT_EQ(*ParseSyslogTransport("udp"), SyslogTransport::kUdp);
   EXPECT_EQ(*ParseSyslogTransport("tls"), SyslogTransport::kTls);
