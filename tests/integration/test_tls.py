@@ -1,5 +1,5 @@
-"""TLS everywhere: HTTPS (curl), DICOM TLS (DCMTK storescu/echoscu), MLLP over TLS (python ssl),
-security headers, and audit records forwarded to an RFC 5424 syslog collector over TLS.
+"""TLS everywhere: HTTPS (curl), DICOM TLS (DCMTK storescu/echoscu), MLLP over TLS (python ssl) in and
+out (ORU delivery), security headers, and audit records forwarded to an RFC 5424 syslog collector over TLS.
 
 Certificates are made here with the openssl CLI: a CA, a server certificate for
 localhost/127.0.0.1 (SAN), a client certificate for the modality (CN MODALITY1), and a
@@ -366,3 +366,91 @@ syslog_transport = "tcp"
     assert time.time() - started < 5
     time.sleep(0.5)
     assert "cannot connect" in server.log()
+
+
+# --------------------------------------------------------------------------- ORU delivery over TLS
+
+class TlsMllpReceiver:
+    """An MLLP/TLS receiver (python ssl) that acknowledges every ORU with AA."""
+
+    def __init__(self, pki, cert="server"):
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(str(pki / f"{cert}.pem"), str(pki / f"{cert}.key"))
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.messages, self.errors = [], []
+        threading.Thread(target=self.run, daemon=True).start()
+
+    def run(self):
+        while True:
+            try:
+                raw, _ = self.listener.accept()
+            except OSError:
+                return
+            try:
+                with self.context.wrap_socket(raw, server_side=True) as conn:
+                    data = b""
+                    while not data.endswith(END):
+                        chunk = conn.recv(65536)
+                        if not chunk:
+                            break
+                        data += chunk
+                    text = data.strip(b"\x0b\x1c\r").decode("utf-8")
+                    self.messages.append(text)
+                    control = str(hl7.parse(text.replace("\n", "\r")).segment("MSH")(10))
+                    ack = f"MSH|^~\\&|EHR|X|SYSTOLE||20261123||ACK|A1|P|2.5.1\rMSA|AA|{control}"
+                    conn.sendall(START + ack.encode() + END)
+            except (OSError, ssl.SSLError) as error:
+                self.errors.append(str(error))
+
+    def close(self):
+        self.listener.close()
+
+
+def queue_report_for(tmp_path, make_server, args, name):
+    """Creates the index with a first start, then queues a signed report for the EHR destination."""
+    import sqlite3
+    from test_delivery import report
+    data = tmp_path / name
+    make_server(f"{name}-init", extra_args=args, data_dir=data).stop()
+    with sqlite3.connect(data / "index.db") as db:
+        db.execute("INSERT INTO delivery_jobs (report_id, version, destination, state, document, created_at, "
+                   "next_attempt_at) VALUES ('RPT-IT-1', 1, 'EHR', 'pending', ?, '2026-11-23T00:00:00.000Z', "
+                   "'2026-11-23T00:00:00.000Z')", (json.dumps(report()),))
+    return data
+
+
+def ehr_job(server):
+    jobs = json.loads(http_request(server.http_port, "GET", "/api/deliveries").body)["deliveries"]
+    return [j for j in jobs if j["destination"] == "EHR"][0]
+
+
+def test_oru_is_delivered_over_tls_and_an_untrusted_receiver_gets_nothing(make_server, tmp_path, pki):
+    trusted, impostor = TlsMllpReceiver(pki), TlsMllpReceiver(pki, cert="wrong")
+    try:
+        for receiver, name in ((trusted, "trusted"), (impostor, "impostor")):
+            (tmp_path / name).mkdir()
+            args = write_config(tmp_path / name, pki, f"""
+[delivery]
+retry_initial_seconds = 1
+hl7_destinations = ["EHR=localhost:{receiver.port};tls"]
+hl7_tls_ca = "PKI/ca.pem"
+""")
+            data = queue_report_for(tmp_path, make_server, args, name + "-data")
+            server = make_server(name, extra_args=args, data_dir=data)
+            deadline = time.time() + 30
+            while time.time() < deadline and not ehr_job(server)["attempts"]:
+                time.sleep(0.2)
+            job = ehr_job(server)
+            assert job["attempts"], job
+            if receiver is trusted:
+                assert job["state"] == "delivered", job
+                assert job["attempts"][-1]["ackCode"] == "AA"
+                assert len(trusted.messages) == 1 and "|ORU^R01" in trusted.messages[0], trusted.messages
+            else:
+                assert job["state"] == "pending", job
+                assert "certificate" in job["attempts"][0]["detail"], job
+                assert impostor.messages == []
+    finally:
+        trusted.close()
+        impostor.close()
