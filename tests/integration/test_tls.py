@@ -272,49 +272,59 @@ RFC5424 = re.compile(
     r"(?P<sd>-|(?:\[[^\]]*\])+) (?P<msg>.*)$", re.S)
 
 
-class SyslogReceiver:
-    """RFC 5425: TLS, octet-counted frames ("LEN SP MSG")."""
+class TlsListener:
+    """A loopback TLS server (python ssl, our server certificate): each connection is handed to serve(conn)."""
 
-    def __init__(self, pki):
+    def __init__(self, pki, cert="server"):
         self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.context.load_cert_chain(str(pki / "server.pem"), str(pki / "server.key"))
+        self.context.load_cert_chain(str(pki / f"{cert}.pem"), str(pki / f"{cert}.key"))
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
-        self.frames = []
         self.errors = []
-        threading.Thread(target=self.run, daemon=True).start()
+        threading.Thread(target=self._accept, daemon=True).start()
 
-    def run(self):
+    def _accept(self):
         while True:
             try:
                 raw, _ = self.listener.accept()
             except OSError:
                 return
-            threading.Thread(target=self.serve, args=(raw,), daemon=True).start()
+            threading.Thread(target=self._serve, args=(raw,), daemon=True).start()
 
-    def serve(self, raw):
+    def _serve(self, raw):
         try:
             with self.context.wrap_socket(raw, server_side=True) as conn:
-                buffer = b""
-                while True:
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        return
-                    buffer += chunk
-                    while b" " in buffer:
-                        length, rest = buffer.split(b" ", 1)
-                        if not length.isdigit():
-                            self.errors.append(f"bad frame length {length[:20]!r}")
-                            return
-                        if len(rest) < int(length):
-                            break
-                        self.frames.append(rest[:int(length)].decode("utf-8"))
-                        buffer = rest[int(length):]
+                self.serve(conn)
         except (OSError, ssl.SSLError) as error:
             self.errors.append(str(error))
 
     def close(self):
         self.listener.close()
+
+
+class SyslogReceiver(TlsListener):
+    """RFC 5425: TLS, octet-counted frames ("LEN SP MSG")."""
+
+    def __init__(self, pki):
+        self.frames = []
+        super().__init__(pki)
+
+    def serve(self, conn):
+        buffer = b""
+        while True:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return
+            buffer += chunk
+            while b" " in buffer:
+                length, rest = buffer.split(b" ", 1)
+                if not length.isdigit():
+                    self.errors.append(f"bad frame length {length[:20]!r}")
+                    return
+                if len(rest) < int(length):
+                    break
+                self.frames.append(rest[:int(length)].decode("utf-8"))
+                buffer = rest[int(length):]
 
 
 def test_audit_records_reach_syslog_over_tls_as_rfc5424(make_server, tmp_path, pki):
@@ -370,41 +380,25 @@ syslog_transport = "tcp"
 
 # --------------------------------------------------------------------------- ORU delivery over TLS
 
-class TlsMllpReceiver:
-    """An MLLP/TLS receiver (python ssl) that acknowledges every ORU with AA."""
+class TlsMllpReceiver(TlsListener):
+    """An MLLP/TLS receiver that acknowledges every ORU with AA."""
 
     def __init__(self, pki, cert="server"):
-        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.context.load_cert_chain(str(pki / f"{cert}.pem"), str(pki / f"{cert}.key"))
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.messages, self.errors = [], []
-        threading.Thread(target=self.run, daemon=True).start()
+        self.messages = []
+        super().__init__(pki, cert)
 
-    def run(self):
-        while True:
-            try:
-                raw, _ = self.listener.accept()
-            except OSError:
-                return
-            try:
-                with self.context.wrap_socket(raw, server_side=True) as conn:
-                    data = b""
-                    while not data.endswith(END):
-                        chunk = conn.recv(65536)
-                        if not chunk:
-                            break
-                        data += chunk
-                    text = data.strip(b"\x0b\x1c\r").decode("utf-8")
-                    self.messages.append(text)
-                    control = str(hl7.parse(text.replace("\n", "\r")).segment("MSH")(10))
-                    ack = f"MSH|^~\\&|EHR|X|SYSTOLE||20261123||ACK|A1|P|2.5.1\rMSA|AA|{control}"
-                    conn.sendall(START + ack.encode() + END)
-            except (OSError, ssl.SSLError) as error:
-                self.errors.append(str(error))
-
-    def close(self):
-        self.listener.close()
+    def serve(self, conn):
+        data = b""
+        while not data.endswith(END):
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        text = data.strip(b"\x0b\x1c\r").decode("utf-8")
+        self.messages.append(text)
+        control = str(hl7.parse(text.replace("\n", "\r")).segment("MSH")(10))
+        ack = f"MSH|^~\\&|EHR|X|SYSTOLE||20261123||ACK|A1|P|2.5.1\rMSA|AA|{control}"
+        conn.sendall(START + ack.encode() + END)
 
 
 def queue_report_for(tmp_path, make_server, args, name):
