@@ -16,11 +16,14 @@ using namespace std::chrono_literals;
 
 class MllpTlsTest : public ::testing::Test {
  protected:
+  // One PKI for the suite: making RSA keys takes a while.
+  static void SetUpTestSuite() { certs_ = new tls::TestCertificates; }
+  static void TearDownTestSuite() { delete certs_; }
   void SetUp() override {
-    ASSERT_TRUE(certs_.ok());
+    ASSERT_TRUE(certs_->ok());
     MllpConfig config;
     config.port = 0;
-    config.tls = {certs_.File("server.pem"), certs_.File("server.key"), certs_.File("ca.pem"), true};
+    config.tls = {certs_->File("server.pem"), certs_->File("server.key"), certs_->File("ca.pem"), true};
     server_ = std::make_unique<MllpServer>(config, [](std::string_view message, std::string_view) {
       return "ECHO " + std::string(message);
     });
@@ -36,18 +39,20 @@ class MllpTlsTest : public ::testing::Test {
     endpoint.port = port_;
     endpoint.timeout = 3000ms;
     endpoint.tls = true;
-    endpoint.tls_files.ca = certs_.File("ca.pem");
+    endpoint.tls_files.ca = certs_->File("ca.pem");
     if (client) {
-      endpoint.tls_files.cert = certs_.File((std::string(client) + ".pem").c_str());
-      endpoint.tls_files.key = certs_.File((std::string(client) + ".key").c_str());
+      endpoint.tls_files.cert = certs_->File((std::string(client) + ".pem").c_str());
+      endpoint.tls_files.key = certs_->File((std::string(client) + ".key").c_str());
     }
     return endpoint;
   }
 
-  tls::TestCertificates certs_;
+  static tls::TestCertificates* certs_;
   std::unique_ptr<MllpServer> server_;
   std::uint16_t port_ = 0;
 };
+
+tls::TestCertificates* MllpTlsTest::certs_ = nullptr;
 
 TEST_F(MllpTlsTest, ClientWithCertificateGetsTheAnswer) {
   auto answer = MllpExchange(Endpoint("client"), "MSH|^~\\&|A|B\r");
@@ -73,7 +78,7 @@ TEST_F(MllpTlsTest, ClientRefusesAServerCertificateForAnotherName) {
   MllpConfig config;
   config.bind_address = "127.0.0.2";
   config.port = 0;
-  config.tls = {certs_.File("server.pem"), certs_.File("server.key"), {}, false};
+  config.tls = {certs_->File("server.pem"), certs_->File("server.key"), {}, false};
   MllpServer elsewhere(config, [](std::string_view, std::string_view) { return std::string("X"); });
   auto port = elsewhere.Start();
   ASSERT_TRUE(port) << port.error().message;
