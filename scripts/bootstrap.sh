@@ -20,8 +20,9 @@ packages=(
   ffmpeg curl orthanc orthanc-dicomweb chromium
   # validation of the SR objects the viewer writes (dciodvfy)
   dicom3tools
-  # SHA-256 of signed reports, JWT signatures (RS256, ES256) of OIDC tokens (libcrypto)
-  libssl-dev
+  # SHA-256 of signed reports, JWT signatures (RS256, ES256) of OIDC tokens (libcrypto); TLS listeners
+  # (libssl); test certificates (openssl CLI)
+  libssl-dev openssl
   # report delivery: PDF (libharu + a Unicode TTF), checked with poppler's pdftoppm/pdftotext
   libhpdf-dev fonts-dejavu-core poppler-utils
 )

@@ -55,15 +55,23 @@ Result<protocols::DicomPeer> ParsePeer(const std::string& key, const std::string
     return std::unexpected(Invalid(key, text, "expected AET=HOST:PORT"));
   auto port = ParseInt<std::uint16_t>(key, text.substr(colon + 1), 1, 65535);
   if (!port) return std::unexpected(port.error());
-  return protocols::DicomPeer{text.substr(0, eq), text.substr(eq + 1, colon - eq - 1), *port};
+  return protocols::DicomPeer{text.substr(0, eq), text.substr(eq + 1, colon - eq - 1), *port, {}};
 }
 
-// "AET" or "AET@HOST"
+// "AET", "AET@HOST", each optionally followed by ";cn=NAME" (the subject CN of its TLS client certificate)
 Result<protocols::DicomPeer> ParseAllowedPeer(const std::string& key, const std::string& text) {
-  auto at = text.find('@');
-  std::string ae = text.substr(0, at);
+  const auto semicolon = text.find(';');
+  const std::string peer = text.substr(0, semicolon);
+  std::string cn;
+  if (semicolon != std::string::npos) {
+    if (text.compare(semicolon, 4, ";cn=") != 0 || text.size() == semicolon + 4)
+      return std::unexpected(Invalid(key, text, "expected AET[@HOST][;cn=CERTIFICATE-CN]"));
+    cn = text.substr(semicolon + 4);
+  }
+  auto at = peer.find('@');
+  std::string ae = peer.substr(0, at);
   if (ae.empty() || ae.size() > 16) return std::unexpected(Invalid(key, text, "expected AET or AET@HOST"));
-  return protocols::DicomPeer{ae, at == std::string::npos ? std::string() : text.substr(at + 1), 0};
+  return protocols::DicomPeer{ae, at == std::string::npos ? std::string() : peer.substr(at + 1), 0, cn};
 }
 
 Status CheckAeTitle(const std::string& key, const std::string& text) {
@@ -71,6 +79,10 @@ Status CheckAeTitle(const std::string& key, const std::string& text) {
     return std::unexpected(Invalid(key, text, "an AE title has 1 to 16 characters, no backslash"));
   return {};
 }
+
+#define PORT(key, field) {key, false, [](Config& c, const std::vector<std::string>& v) -> Status { auto p = ParseInt<std::uint16_t>(key, v.back(), 0, 65535); if (!p) return std::unexpected(p.error()); field = *p; return {}; }}
+#define FLAG(key, field) {key, false, [](Config& c, const std::vector<std::string>& v) -> Status { auto b = ParseBool(key, v.back()); if (!b) return std::unexpected(b.error()); field = *b; return {}; }}
+#define PATH(key, field) {key, false, [](Config& c, const std::vector<std::string>& v) -> Status { field = v.back(); return {}; }}
 
 #define SCALAR(body) [](Config& c, const std::vector<std::string>& v) -> Status { const std::string& s = v.back(); body }
 
@@ -104,7 +116,28 @@ const std::vector<Key>& Keys() {
          }
          return {};
        }},
+      PATH("dicom.tls_cert", c.dicom.tls.cert),
+      PATH("dicom.tls_key", c.dicom.tls.key),
+      PATH("dicom.tls_ca", c.dicom.tls.ca),
+      FLAG("dicom.tls_verify_peer", c.dicom.tls.verify_peer),
+      PORT("dicom.tls_port", c.dicom_tls_port),
+      FLAG("dicom.tls_required", c.dicom_tls_required),
       {"http.bind", false, SCALAR(c.http_bind = s; return {};)},
+      PATH("http.tls_cert", c.http_tls.cert),
+      PATH("http.tls_key", c.http_tls.key),
+      PORT("http.tls_port", c.http_tls_port),
+      FLAG("http.tls_required", c.http_tls_required),
+      {"http.frame_ancestors", true, [](Config& c, const std::vector<std::string>& values) -> Status {
+         c.http_frame_ancestors.clear();
+         for (const auto& v : values) {
+           if (v != "'self'" && v != "'none'" && !v.starts_with("https://") && !v.starts_with("http://"))
+             return std::unexpected(Invalid("http.frame_ancestors", v, "expected 'self', 'none' or an origin like https://ehr.example.org"));
+           if (v.find_first_of(" ;,") != std::string::npos)
+             return std::unexpected(Invalid("http.frame_ancestors", v, "one origin per entry"));
+           c.http_frame_ancestors.push_back(v);
+         }
+         return {};
+       }},
       {"http.cors_origins", true, [](Config& c, const std::vector<std::string>& values) -> Status {
          c.http_cors_origins.clear();
          for (const auto& v : values) {
@@ -128,6 +161,16 @@ const std::vector<Key>& Keys() {
          }
          return {};
        }},
+      PATH("hl7.tls_cert", c.hl7_tls.cert),
+      PATH("hl7.tls_key", c.hl7_tls.key),
+      PATH("hl7.tls_ca", c.hl7_tls.ca),
+      FLAG("hl7.tls_verify_peer", c.hl7_tls.verify_peer),
+      PORT("hl7.tls_port", c.hl7_tls_port),
+      FLAG("hl7.tls_required", c.hl7_tls_required),
+      {"audit.syslog_host", false, SCALAR(c.audit_syslog.host = s; return {};)},
+      PORT("audit.syslog_port", c.audit_syslog.port),
+      {"audit.syslog_transport", false, SCALAR(auto t = adapters::ParseSyslogTransport(s); if (!t) return std::unexpected(Invalid("audit.syslog_transport", s, t.error().message)); c.audit_syslog.transport = *t; return {};)},
+      PATH("audit.syslog_ca", c.audit_syslog.ca),
       {"hl7.port", false, SCALAR(auto p = ParseInt<std::uint16_t>("hl7.port", s, 0, 65535); if (!p) return std::unexpected(p.error()); c.hl7_port = *p; return {};)},
       {"storage.min_free_mb", false, SCALAR(auto n = ParseInt<std::uint64_t>("storage.min_free_mb", s, 0, 1ull << 40); if (!n) return std::unexpected(n.error()); c.ingest.min_free_bytes = *n << 20; return {};)},
       {"storage.duplicate_policy", false, SCALAR(auto p = services::ParseDuplicatePolicy(s); if (!p) return std::unexpected(Invalid("storage.duplicate_policy", s, "expected keep-first, replace or refuse")); c.ingest.duplicates = *p; return {};)},
@@ -156,6 +199,9 @@ const std::vector<Key>& Keys() {
          }
          return {};
        }},
+      PATH("delivery.hl7_tls_ca", c.delivery_hl7_tls.ca),
+      PATH("delivery.hl7_tls_cert", c.delivery_hl7_tls.cert),
+      PATH("delivery.hl7_tls_key", c.delivery_hl7_tls.key),
       {"delivery.sending_application", false, SCALAR(if (s.empty() || s.find_first_of("|^~\\&") != std::string::npos) return std::unexpected(Invalid("delivery.sending_application", s, "expected a name without HL7 delimiters")); c.delivery_sending_application = s; return {};)},
       {"delivery.receiving_application", false, SCALAR(c.delivery_receiving_application = s; return {};)},
       {"delivery.receiving_facility", false, SCALAR(c.delivery_receiving_facility = s; return {};)},
@@ -193,6 +239,9 @@ const std::vector<Key>& Keys() {
 }
 
 #undef SCALAR
+#undef PORT
+#undef FLAG
+#undef PATH
 
 const Key* FindKey(const std::string& name) {
   for (const auto& key : Keys())
@@ -276,6 +325,26 @@ Status CheckOidc(const Config& config) {
   return {};
 }
 
+// A TLS setting that cannot work is refused at start-up, not at the first connection.
+Status CheckTls(const Config& c) {
+  struct Listener {
+    const char* section;
+    const tls::TlsFiles& files;
+    bool required;
+  };
+  for (const Listener& l : {Listener{"http", c.http_tls, c.http_tls_required}, Listener{"dicom", c.dicom.tls, c.dicom_tls_required},
+                            Listener{"hl7", c.hl7_tls, c.hl7_tls_required}}) {
+    const std::string s = l.section;
+    if (l.files.cert.empty() != l.files.key.empty())
+      return Fail(ErrorCode::kInvalidArgument, "configuration " + s + ".tls_cert and " + s + ".tls_key go together");
+    if (l.required && !tls::Configured(l.files))
+      return Fail(ErrorCode::kInvalidArgument, "configuration " + s + ".tls_required needs " + s + ".tls_cert and " + s + ".tls_key");
+    if (l.files.verify_peer && l.files.ca.empty())
+      return Fail(ErrorCode::kInvalidArgument, "configuration " + s + ".tls_verify_peer needs " + s + ".tls_ca");
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<Config> LoadConfig(const std::filesystem::path& file, const Overrides& flags, char** environment) {
@@ -305,6 +374,7 @@ Result<Config> LoadConfig(const std::filesystem::path& file, const Overrides& fl
     SYSTOLE_RETURN_IF_ERROR(key->set(config, values));
   }
   SYSTOLE_RETURN_IF_ERROR(CheckOidc(config));
+  SYSTOLE_RETURN_IF_ERROR(CheckTls(config));
   return config;
 }
 

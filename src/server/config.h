@@ -22,6 +22,8 @@
 #include "services/ingest/ingest_service.h"
 #include "services/reporting/report_service.h"
 #include "services/security/token_verifier.h"
+#include "adapters/syslog/syslog_forwarder.h"
+#include "protocols/tls/tls_context.h"
 
 namespace systole::server {
 
@@ -35,12 +37,27 @@ struct Config {
   std::string http_demo_user = "demo";
   std::uint16_t http_port = 8080;
   std::vector<std::string> http_cors_origins;
+  // TLS (README "Security and TLS"): HTTPS on http.tls_port when http.tls_cert and http.tls_key are
+  // given; http.tls_required turns the plain port into a 301 redirect to it.
+  tls::TlsFiles http_tls;
+  std::uint16_t http_tls_port = 8443;
+  bool http_tls_required = false;
+  std::vector<std::string> http_frame_ancestors;  // CSP frame-ancestors; empty: 'self'
+  // DICOM TLS: the files are in dicom.tls; a TLS listener on dicom_tls_port, or dicom.port itself
+  // when dicom_tls_required (then no plain listener).
+  std::uint16_t dicom_tls_port = 2762;
+  bool dicom_tls_required = false;
   // The built viewer (index.html + assets/). Empty: <directory of the
   // systole binary>/../web/dist, i.e. web/dist of the source tree for build/systole.
   std::filesystem::path web_root;
   std::uint16_t hl7_port = 2575;
   std::string hl7_bind = "127.0.0.1";
   std::vector<std::string> hl7_allowed_senders;  // "APP" or "APP^FACILITY"; empty: any (warning logged)
+  tls::TlsFiles hl7_tls;        // MLLP over TLS, as for DICOM: hl7_tls_port, or hl7.port when required
+  std::uint16_t hl7_tls_port = 2576;
+  bool hl7_tls_required = false;
+  // Audit records forwarded to a syslog collector (RFC 5424); empty host: not forwarded.
+  adapters::SyslogConfig audit_syslog;
   services::IngestPolicy ingest;
   std::size_t index_max_connections = 8;
   std::size_t query_max_results = 10000;
@@ -52,6 +69,7 @@ struct Config {
   // Report delivery ([delivery]): retries, and the HL7 receivers of every signed report (ORU^R01).
   services::DeliveryPolicy delivery;
   std::vector<hl7::Hl7Destination> delivery_hl7_destinations;
+  tls::TlsFiles delivery_hl7_tls;  // destinations marked ";tls": CA of their certificates, our client certificate
   std::string delivery_sending_application = "SYSTOLE";  // MSH-3
   std::string delivery_receiving_application;            // MSH-5; empty: the destination's name
   std::string delivery_receiving_facility;               // MSH-6

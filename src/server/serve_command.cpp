@@ -8,6 +8,7 @@
 #include "protocols/http/http_server.h"
 #include "protocols/http/static_files.h"
 #include "server/commands.h"
+#include "server/listener_plan.h"
 #include "server/routes.h"
 #include "server/wiring.h"
 
@@ -54,6 +55,21 @@ bool LoadOidcKeys(const Config& config, Security& sec) {
   return true;
 }
 
+// Makes and starts the optional (TLS) listener `config` describes, if any; false (logged) when it cannot start.
+template <typename Server, typename ListenerConfig, typename... Args>
+bool StartOptional(const std::optional<ListenerConfig>& config, std::unique_ptr<Server>& server, std::uint16_t& port,
+                   const char* what, Args&&... args) {
+  if (!config) return true;
+  server = std::make_unique<Server>(*config, std::forward<Args>(args)...);
+  auto started = server->Start();
+  if (!started) {
+    LOG_ERROR("serve", "{}: {}", what, started.error().message);
+    return false;
+  }
+  port = *started;
+  return true;
+}
+
 }  // namespace
 
 int RunServe(const Config& config) {
@@ -85,14 +101,21 @@ int RunServe(const Config& config) {
     LOG_ERROR("serve", "--no-auth (http.no_auth) needs every listener on loopback; hl7.bind is {}", config.hl7_bind);
     return 2;
   }
-  protocols::DimseServer dimse(config.dicom, (*archive)->ingest(), (*archive)->query(), &(*archive)->identity());
+  const ListenerPlan plan = PlanListeners(config);
+  protocols::DimseServer dimse(plan.dicom, (*archive)->ingest(), (*archive)->query(), &(*archive)->identity());
   auto dicom_port = dimse.Start();
   if (!dicom_port) {
     LOG_ERROR("serve", "{}", dicom_port.error().message);
     return 2;
   }
+  std::unique_ptr<protocols::DimseServer> dimse_tls;
+  std::uint16_t dicom_tls_port = 0;
+  if (!StartOptional(plan.dicom_tls, dimse_tls, dicom_tls_port, "DICOM TLS", (*archive)->ingest(), (*archive)->query(),
+                     &(*archive)->identity()))
+    return 2;
   http::Router router;
-  const access::GateConfig gate_config{config.http_no_auth ? "" : config.http_demo_user, config.http_no_auth, false};
+  const access::GateConfig gate_config{config.http_no_auth ? "" : config.http_demo_user, config.http_no_auth,
+                                       tls::Configured(config.http_tls)};
   access::AccessGate gate((*archive)->security().auth(), (*archive)->security().audit(), gate_config);
   gate.Install(router);
   InstallScope(gate, **archive);
@@ -102,10 +125,11 @@ int RunServe(const Config& config) {
     LOG_WARN("serve", "no viewer in {} (run make build): / answers 503", site.root().string());
   AddAllRoutes(router, **archive, site, gate_config);
   if (!CheckRouteRules(router, (*archive)->security())) return 2;
-  http::HttpConfig http_config;
-  http_config.bind_address = config.http_bind;
-  http_config.port = config.http_port;
-  http_config.cors_origins = config.http_cors_origins;
+  std::unique_ptr<http::HttpServer> web_tls;
+  std::uint16_t https_port = 0;
+  if (!StartOptional(plan.https, web_tls, https_port, "HTTPS", router)) return 2;
+  http::HttpConfig http_config = plan.http;
+  if (plan.http_redirects_to_https) http_config.redirect_to_https_port = https_port;
   http::HttpServer web(http_config, router);
   auto http_port = web.Start();
   if (!http_port) {
@@ -114,17 +138,18 @@ int RunServe(const Config& config) {
   }
   hl7::Hl7Receiver hl7_receiver({config.dicom.ae_title, config.dicom.ae_title, config.hl7_allowed_senders},
                                 (*archive)->identity());
-  hl7::MllpConfig mllp_config;
-  mllp_config.bind_address = config.hl7_bind;
-  mllp_config.port = config.hl7_port;
-  hl7::MllpServer mllp(mllp_config, [&hl7_receiver](std::string_view message, std::string_view peer) {
+  const hl7::MllpHandler hl7_handler = [&hl7_receiver](std::string_view message, std::string_view peer) {
     return hl7_receiver.Handle(message, peer);
-  });
+  };
+  hl7::MllpServer mllp(plan.hl7, hl7_handler);
   auto hl7_port = mllp.Start();
   if (!hl7_port) {
     LOG_ERROR("serve", "{}", hl7_port.error().message);
     return 2;
   }
+  std::unique_ptr<hl7::MllpServer> mllp_tls;
+  std::uint16_t hl7_tls_port = 0;
+  if (!StartOptional(plan.hl7_tls, mllp_tls, hl7_tls_port, "HL7 TLS", hl7_handler)) return 2;
   if (auto started = (*archive)->delivery().Start(); !started) {
     LOG_ERROR("serve", "report delivery: {}", started.error().message);
     return 2;
@@ -138,6 +163,11 @@ int RunServe(const Config& config) {
              "set http.demo_user = \"\" to require sign-in", config.http_demo_user, config.http_bind);
   else
     LogFirstRun((*archive)->security());
+  if (tls::Configured(config.http_tls) || tls::Configured(config.dicom.tls) || tls::Configured(config.hl7_tls))
+    LOG_INFO("serve", "TLS: https_port={} dicom_tls_port={}{} hl7_tls_port={}{} (0: none; http.tls_required={})",
+             https_port, plan.dicom_tls ? dicom_tls_port : 0, config.dicom_tls_required ? " (dicom_port is TLS-only)" : "",
+             plan.hl7_tls ? hl7_tls_port : 0, config.hl7_tls_required ? " (hl7_port is TLS-only)" : "",
+             config.http_tls_required);
   LOG_INFO("serve", "Systole {} ready: data={} ae_title={} dicom_port={} http_port={} web_root={} hl7_port={}",
            SYSTOLE_VERSION, config.data_dir.string(), config.dicom.ae_title, *dicom_port, *http_port,
            site.root().string(), *hl7_port);
@@ -145,9 +175,12 @@ int RunServe(const Config& config) {
   sigwait(&signals, &signal_number);
   LOG_INFO("serve", "received {}, stopping", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
   mllp.Stop();
+  if (mllp_tls) mllp_tls->Stop();
   web.Stop();
+  if (web_tls) web_tls->Stop();
   (*archive)->delivery().Stop();
   dimse.Stop();
+  if (dimse_tls) dimse_tls->Stop();
   LOG_INFO("serve", "stopped cleanly");
   return 0;
 }

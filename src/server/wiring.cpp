@@ -12,6 +12,7 @@
 #include "adapters/sqlite/sqlite_security.h"
 #include "adapters/web_fetch/url_fetch.h"
 #include "adapters/sqlite/sqlite_access_grants.h"
+#include "adapters/syslog/syslog_forwarder.h"
 
 namespace systole::server {
 namespace {
@@ -106,6 +107,7 @@ Status Archive::WireDelivery(const Config& config) {
   for (auto destination : config.delivery_hl7_destinations) {
     if (destination.receiving_application.empty()) destination.receiving_application = config.delivery_receiving_application;
     destination.receiving_facility = config.delivery_receiving_facility;
+    destination.tls_files = config.delivery_hl7_tls;
     const std::string name = destination.name;
     delivery_->AddDestination(name, hl7::Hl7Sender(std::move(destination), config.delivery_sending_application, clock_));
   }
@@ -120,6 +122,7 @@ Status Archive::WireDelivery(const Config& config) {
 struct Security::Store {
   std::unique_ptr<adapters::SqliteSecurityStore> sqlite;
   std::unique_ptr<adapters::SqliteAccessGrants> grants;
+  std::unique_ptr<adapters::SyslogForwarder> syslog;  // audit.syslog_host set: a copy of every audit record
 };
 
 ports::AccessGrants& Security::grants() { return *store_->grants; }
@@ -140,7 +143,7 @@ Result<std::unique_ptr<Security>> Security::Open(const Config& config) {
   if (!store) return std::unexpected(store.error());
   auto grants = adapters::SqliteAccessGrants::Open(config.data_dir / "index.db");
   if (!grants) return std::unexpected(grants.error());
-  opened->store_ = std::make_unique<Store>(Store{std::move(*store), std::move(*grants)});
+  opened->store_ = std::make_unique<Store>(Store{std::move(*store), std::move(*grants), nullptr});
   auto& s = *opened->store_->sqlite;
   security::SecurityPolicy policy{config.lockout_failures, std::chrono::minutes(config.lockout_minutes),
                                   std::chrono::minutes(config.session_idle_minutes),
@@ -159,6 +162,12 @@ Result<std::unique_ptr<Security>> Security::Open(const Config& config) {
     };
     opened->verifier_ = std::make_unique<security::TokenVerifier>(config.oidc, std::move(source), opened->clock_);
     opened->auth_->SetTokenVerifier(opened->verifier_.get());
+  }
+  if (!config.audit_syslog.host.empty()) {
+    auto syslog = adapters::SyslogForwarder::Start(config.audit_syslog);
+    if (!syslog) return std::unexpected(syslog.error());
+    opened->store_->syslog = std::move(*syslog);
+    opened->audit_->SetSink(opened->store_->syslog.get());
   }
   return opened;
 }

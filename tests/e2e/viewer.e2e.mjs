@@ -29,6 +29,7 @@ const OTHERS = ['pydicom__examples_ybr_color.dcm', 'dicomparser__IM00001_jpeg_ba
 
 let work, server, base, browser, page, generatedDir;
 const figures = {};
+const cspViolations = [];
 
 const stow = (files) => stowFiles(base, files);
 
@@ -95,6 +96,10 @@ before(async () => {
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('pageerror', (e) => console.error('page error:', e));
+  // The server's Content-Security-Policy must not block anything the viewer does.
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
 });
 
 after(async () => {
@@ -393,4 +398,8 @@ test('2x2 synchronized review: loops of different lengths and rates stay in phas
   await page.waitForFunction(() => window.__systoleStats.cells.every((c) => !c.playing));
   await page.keyboard.press('y');
   assert.equal(await page.locator('[data-testid="sync"]').getAttribute('class'), '');
+});
+
+test('no Content-Security-Policy violation while the viewer was used', () => {
+  assert.deepEqual(cspViolations, []);
 });

@@ -11,6 +11,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <cstdlib>
@@ -22,6 +24,7 @@
 #include "base/thread.h"
 #include "protocols/dimse/internal/association.h"
 #include "protocols/dimse/internal/negotiation.h"
+#include "protocols/dimse/internal/tls_layer.h"
 
 namespace systole::protocols {
 
@@ -64,6 +67,7 @@ struct DimseServer::Impl {
   services::IdentityService* identity;
 
   T_ASC_Network* network = nullptr;
+  std::unique_ptr<DcmTransportLayer> tls_layer;  // outlives `network`, which uses it
   std::atomic<bool> stopping{false};
   std::thread acceptor;
   std::mutex mutex;
@@ -75,7 +79,7 @@ struct DimseServer::Impl {
 
   void AcceptLoop();
   void Refuse(T_ASC_Association* assoc, T_ASC_RejectParametersResult result, T_ASC_RejectParametersReason reason);
-  bool CallingPeerAllowed(const std::string& calling_ae, const std::string& host);
+  bool CallingPeerAllowed(const std::string& calling_ae, const std::string& host, const std::string& certificate_cn);
   void Serve(T_ASC_Association* assoc);
 };
 
@@ -89,24 +93,27 @@ void DimseServer::Impl::Refuse(T_ASC_Association* assoc, T_ASC_RejectParametersR
   ASC_destroyAssociation(&assoc);
 }
 
-bool DimseServer::Impl::CallingPeerAllowed(const std::string& calling_ae, const std::string& host) {
+bool DimseServer::Impl::CallingPeerAllowed(const std::string& calling_ae, const std::string& host,
+                                           const std::string& certificate_cn) {
   if (config.allowed_peers.empty()) return true;
   return std::any_of(config.allowed_peers.begin(), config.allowed_peers.end(), [&](const DicomPeer& peer) {
-    return peer.ae_title == calling_ae && HostMatches(peer.host, host);
+    // A certificate subject is only checked on the TLS listener (a plain one has no certificate).
+    const bool subject_ok = !tls_layer || peer.certificate_cn.empty() || peer.certificate_cn == certificate_cn;
+    return peer.ae_title == calling_ae && HostMatches(peer.host, host) && subject_ok;
   });
 }
 
 void DimseServer::Impl::AcceptLoop() {
   while (!stopping) {
     T_ASC_Association* assoc = nullptr;
-    OFCondition cond = ASC_receiveAssociation(network, &assoc, config.max_pdu, nullptr, nullptr, OFFalse,
-                                              DUL_NOBLOCK, 1);
+    OFCondition cond = ASC_receiveAssociation(network, &assoc, config.max_pdu, nullptr, nullptr,
+                                              tls_layer ? OFTrue : OFFalse, DUL_NOBLOCK, 1);
     if (cond == DUL_NOASSOCIATIONREQUEST) {
       if (assoc) ASC_destroyAssociation(&assoc);
       continue;
     }
     if (cond.bad()) {
-      LOG_WARN("dimse", "association request could not be read: {}", cond.text());
+      LOG_WARN("dimse", "association request{} could not be read: {}", tls_layer ? " (TLS port)" : "", cond.text());
       if (assoc) {
         ASC_dropAssociation(assoc);
         ASC_destroyAssociation(&assoc);
@@ -125,9 +132,10 @@ void DimseServer::Impl::AcceptLoop() {
       Refuse(assoc, ASC_RESULT_REJECTEDPERMANENT, ASC_REASON_SU_CALLEDAETITLENOTRECOGNIZED);
       continue;
     }
-    if (!CallingPeerAllowed(calling, host)) {
-      LOG_WARN("dimse", "association from {}@{} refused: calling AE title not in allowed_peers (or wrong host)",
-               calling, host);
+    const std::string certificate_cn = tls_layer ? dimse::PeerCertificateCommonName(assoc) : std::string();
+    if (!CallingPeerAllowed(calling, host, certificate_cn)) {
+      LOG_WARN("dimse", "association from {}@{} refused: calling AE title not in allowed_peers (or wrong host{})",
+               calling, host, tls_layer ? fmt::format(", or certificate CN '{}' not the one configured", certificate_cn) : "");
       Refuse(assoc, ASC_RESULT_REJECTEDPERMANENT, ASC_REASON_SU_CALLINGAETITLENOTRECOGNIZED);
       continue;
     }
@@ -255,10 +263,19 @@ Result<std::uint16_t> DimseServer::Start() {
   ::setenv("TCP_NODELAY", "1", 1);
   // Log and match peers by address; a reverse DNS lookup per association is slow and spoofable.
   dcmDisableGethostbyaddr.set(OFTrue);
+  if (tls::Configured(impl_->config.tls)) {
+    auto layer = dimse::MakeTlsAcceptorLayer(impl_->config.tls);
+    if (!layer) return std::unexpected(layer.error());
+    impl_->tls_layer = std::move(*layer);
+  }
   OFCondition cond = ASC_initializeNetwork(NET_ACCEPTORREQUESTOR, impl_->config.port, 30, &impl_->network);
   if (cond.bad())
     return Fail(ErrorCode::kUnavailable, "cannot listen for DICOM on port " + std::to_string(impl_->config.port) +
                                              ": " + cond.text());
+  if (impl_->tls_layer) {
+    cond = ASC_setTransportLayer(impl_->network, impl_->tls_layer.get(), 0);
+    if (cond.bad()) return Fail(ErrorCode::kInternal, std::string("DICOM TLS transport layer: ") + cond.text());
+  }
   // Read back the bound port (the configured one may be 0 = any free port).
   auto* key = reinterpret_cast<PRIVATE_NETWORKKEY*>(impl_->network->network);
   sockaddr_storage address{};

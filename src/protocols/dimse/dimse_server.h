@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "protocols/tls/tls_context.h"
 #include "services/identity/identity_service.h"
 #include "services/ingest/ingest_service.h"
 #include "services/query/query_service.h"
@@ -28,6 +29,8 @@ struct DicomPeer {
   std::string ae_title;
   std::string host;    // empty: any host (for allowed_peers entries)
   std::uint16_t port = 0;
+  // allowed_peers over TLS: the subject CN the peer's certificate must carry; empty: any trusted certificate.
+  std::string certificate_cn;
 };
 
 struct DimseConfig {
@@ -41,6 +44,9 @@ struct DimseConfig {
   bool check_called_ae = false;                 // refuse associations to another called AE title
   std::vector<DicomPeer> allowed_peers;         // empty: any calling AE (with a warning)
   std::vector<DicomPeer> move_destinations;     // C-MOVE destinations (AE → host:port)
+  // cert + key given: this listener speaks DICOM TLS only (plain associations fail in the handshake);
+  // verify_peer: a client certificate from `ca` is required.
+  tls::TlsFiles tls;
 };
 
 class DimseServer {
@@ -53,7 +59,8 @@ class DimseServer {
   DimseServer& operator=(const DimseServer&) = delete;
 
   // Binds the listening socket and starts the accept thread. Returns the
-  // bound port. kUnavailable if the port cannot be bound.
+  // bound port. kUnavailable if the port cannot be bound, kInvalidArgument
+  // for unusable TLS files.
   Result<std::uint16_t> Start();
 
   // Stops accepting, drains running associations (see DimseConfig), joins all

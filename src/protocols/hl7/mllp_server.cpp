@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "base/log.h"
+#include "protocols/tls/tls_connection.h"
 
 namespace systole::hl7 {
 namespace {
@@ -65,6 +66,7 @@ std::string MllpFrame(std::string_view payload) {
 struct MllpServer::Impl {
   MllpConfig config;
   MllpHandler handler;
+  tls::ContextPtr tls;  // set: every connection speaks TLS
   int listen_fd = -1;
   std::atomic<bool> stopping{false};
   std::thread acceptor;
@@ -108,13 +110,32 @@ void MllpServer::Impl::AcceptLoop() {
 
 void MllpServer::Impl::Serve(int fd, std::string peer) {
   LOG_DEBUG("hl7", "connection from {}", peer);
+  std::unique_ptr<tls::Connection> secure;
+  if (tls) {
+    // The handshake and every read of a record that poll() announced may block this long.
+    timeval timeout{10, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+    auto accepted = tls::Connection::Accept(tls.get(), fd);
+    if (!accepted) {
+      LOG_WARN("hl7", "connection from {} refused: {}", peer, accepted.error().message);
+      ::close(fd);
+      return;
+    }
+    secure = std::move(*accepted);
+    LOG_DEBUG("hl7", "{}: TLS, client certificate CN '{}'", peer, secure->PeerCommonName());
+  }
+  auto receive = [&](char* into, std::size_t size) -> ssize_t {
+    return secure ? secure->Read(into, size) : ::recv(fd, into, size, 0);
+  };
+  auto send = [&](std::string_view data) { return secure ? secure->WriteAll(data) : SendAll(fd, data); };
   std::string buffer;
   auto idle_since = std::chrono::steady_clock::now();
   char chunk[65536];
   bool open = true;
   while (open) {
     pollfd p{fd, POLLIN, 0};
-    int ready = ::poll(&p, 1, 200);
+    int ready = secure && secure->Pending() ? 1 : ::poll(&p, 1, 200);
     if (ready < 0 && errno != EINTR) break;
     if (ready <= 0) {
       if (stopping && buffer.find(kStart) == std::string::npos) break;
@@ -124,7 +145,7 @@ void MllpServer::Impl::Serve(int fd, std::string peer) {
       }
       continue;
     }
-    ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
+    ssize_t n = receive(chunk, sizeof(chunk));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // closed by the peer, or reset
     idle_since = std::chrono::steady_clock::now();
@@ -146,7 +167,7 @@ void MllpServer::Impl::Serve(int fd, std::string peer) {
         if (buffer.size() > config.max_message_bytes) {
           LOG_WARN("hl7", "{}: message over {} bytes, skipped", peer, config.max_message_bytes);
           std::string answer = handler(std::string_view(buffer).substr(1, 1024), peer);
-          if (!SendAll(fd, MllpFrame(answer))) open = false;
+          if (!send(MllpFrame(answer))) open = false;
           // Skip to the next frame start.
           auto next = buffer.find(kStart, 1);
           buffer.erase(0, next == std::string::npos ? buffer.size() : next);
@@ -159,12 +180,13 @@ void MllpServer::Impl::Serve(int fd, std::string peer) {
       // <FS> is followed by <CR>; tolerate senders that omit it.
       buffer.erase(0, end + 1 < buffer.size() && buffer[end + 1] == kCr ? end + 2 : end + 1);
       std::string answer = handler(message, peer);
-      if (!SendAll(fd, MllpFrame(answer))) {
+      if (!send(MllpFrame(answer))) {
         open = false;
         break;
       }
     }
   }
+  secure.reset();  // close_notify before the socket goes
   ::close(fd);
   LOG_DEBUG("hl7", "connection from {} closed", peer);
 }
@@ -178,6 +200,11 @@ MllpServer::MllpServer(MllpConfig config, MllpHandler handler)
 MllpServer::~MllpServer() { Stop(); }
 
 Result<std::uint16_t> MllpServer::Start() {
+  if (tls::Configured(impl_->config.tls)) {
+    auto context = tls::ServerContext(impl_->config.tls);
+    if (!context) return std::unexpected(context.error());
+    impl_->tls = std::move(*context);
+  }
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;

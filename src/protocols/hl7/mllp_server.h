@@ -8,6 +8,9 @@
 // unparseable (it gets the truncated text) and skipped. A connection idle for
 // idle_timeout is closed. Start() binds and returns the port (0 = any free
 // port); Stop() stops accepting, closes idle connections, joins. Thread-safe.
+// With `tls` configured every connection starts with a TLS handshake (TLS 1.2+,
+// a client certificate from tls.ca required when tls.verify_peer); a failed
+// handshake (e.g. plain MLLP) is logged and the connection closed.
 #pragma once
 
 #include <chrono>
@@ -18,6 +21,7 @@
 #include <string_view>
 
 #include "base/result.h"
+#include "protocols/tls/tls_context.h"
 
 namespace systole::hl7 {
 
@@ -27,6 +31,7 @@ struct MllpConfig {
   std::size_t max_connections = 64;
   std::size_t max_message_bytes = 16 << 20;
   std::chrono::seconds idle_timeout{600};
+  tls::TlsFiles tls;  // cert + key given: MLLP over TLS only
 };
 
 // (message payload, peer "address:port") → the answer's payload.
@@ -39,7 +44,7 @@ class MllpServer {
   MllpServer(const MllpServer&) = delete;
   MllpServer& operator=(const MllpServer&) = delete;
 
-  // kUnavailable if the address cannot be bound.
+  // kUnavailable if the address cannot be bound, kInvalidArgument for unusable TLS files.
   Result<std::uint16_t> Start();
   void Stop();
 

@@ -11,7 +11,10 @@
 
 namespace systole::hl7 {
 
-Result<Hl7Destination> ParseHl7Destination(const std::string& text) {
+Result<Hl7Destination> ParseHl7Destination(const std::string& full) {
+  std::string text = full;
+  const bool tls = text.ends_with(";tls");
+  if (tls) text.resize(text.size() - 4);
   auto eq = text.find('=');
   auto colon = text.rfind(':');
   if (eq == std::string::npos || eq == 0 || colon == std::string::npos || colon < eq + 2)
@@ -25,6 +28,7 @@ Result<Hl7Destination> ParseHl7Destination(const std::string& text) {
   if (ec != std::errc() || end != text.data() + text.size() || port == 0 || port > 65535)
     return Fail(ErrorCode::kInvalidArgument, "expected a port in [1, 65535] after ':'");
   destination.port = static_cast<std::uint16_t>(port);
+  destination.tls = tls;
   if (destination.name.find_first_of("|^~\\&") != std::string::npos)
     return Fail(ErrorCode::kInvalidArgument, "the name must not hold HL7 delimiters");
   return destination;
@@ -40,7 +44,8 @@ services::DeliverySender Hl7Sender(Hl7Destination destination, std::string sendi
     header.receiving_facility = destination.receiving_facility;
     header.control_id = fmt::format("SYSTOLE-D{}", job_id);
     header.timestamp = fmt::format("{:%Y%m%d%H%M%S}", std::chrono::floor<std::chrono::seconds>(clock.Now()));
-    auto answer = MllpExchange({destination.host, destination.port, destination.timeout}, BuildOru(document, header));
+    auto answer = MllpExchange({destination.host, destination.port, destination.timeout, 1 << 20, destination.tls, destination.tls_files},
+                               BuildOru(document, header));
     if (!answer) return {false, "", answer.error().message};
     auto ack = Message::Parse(*answer);
     if (!ack) return {false, "", "unreadable ACK: " + ack.error().message};

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "base/clock.h"
+#include "protocols/tls/tls_context.h"
 #include "services/delivery/delivery_service.h"
 
 namespace systole::hl7 {
@@ -21,9 +22,11 @@ struct Hl7Destination {
   std::string receiving_application;  // MSH-5; the name when empty
   std::string receiving_facility;     // MSH-6
   std::chrono::milliseconds timeout{10000};
+  bool tls = false;         // MLLP over TLS ("NAME=HOST:PORT;tls")
+  tls::TlsFiles tls_files;  // CA of the receiver's certificate (empty: system), our client certificate if any
 };
 
-// "NAME=HOST:PORT"; kInvalidArgument names the fault.
+// "NAME=HOST:PORT", or "NAME=HOST:PORT;tls" for MLLP over TLS; kInvalidArgument names the fault.
 Result<Hl7Destination> ParseHl7Destination(const std::string& text);
 
 services::DeliverySender Hl7Sender(Hl7Destination destination, std::string sending_application, const Clock& clock);

@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
@@ -21,6 +22,7 @@
 #include <list>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 
 #include "base/log.h"
 #include "base/thread.h"
@@ -34,10 +36,13 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
+using TlsStream = asio::ssl::stream<tcp::socket&>;
+
 // Writes a streamed body: in chunks, or raw when its length was announced.
+template <typename Stream>
 class ChunkWriter final : public BodyWriter {
  public:
-  ChunkWriter(tcp::socket& socket, bool chunked) : socket_(socket), chunked_(chunked) {}
+  ChunkWriter(Stream& socket, bool chunked) : socket_(socket), chunked_(chunked) {}
   bool Write(std::string_view bytes) override {
     if (failed_ || bytes.empty()) return !failed_;
     boost::system::error_code ec;
@@ -49,6 +54,11 @@ class ChunkWriter final : public BodyWriter {
   }
   // One chunk whose data goes from the file to the socket inside the kernel.
   bool WriteFile(int fd, std::uint64_t offset, std::uint64_t length) override {
+    // Over TLS the bytes must pass through the cipher: read and write.
+    if constexpr (std::is_same_v<Stream, tcp::socket>) return SendFile(fd, offset, length);
+    else return BodyWriter::WriteFile(fd, offset, length);
+  }
+  bool SendFile(int fd, std::uint64_t offset, std::uint64_t length) {
     if (failed_ || length == 0) return !failed_;
     boost::system::error_code ec;
     const std::string size = fmt::format("{:x}\r\n", length);
@@ -76,7 +86,7 @@ class ChunkWriter final : public BodyWriter {
   std::size_t written() const { return written_; }
 
  private:
-  tcp::socket& socket_;
+  Stream& socket_;
   const bool chunked_;
   bool failed_ = false;
   std::size_t written_ = 0;
@@ -131,11 +141,17 @@ struct HttpServer::Impl {
   // stalled (slowloris) connections cannot lock clients out.
   std::map<int, std::chrono::steady_clock::time_point> waiting;
 
+  std::unique_ptr<asio::ssl::context> tls;  // set when the listener speaks HTTPS
+
   Impl(HttpConfig c, const Router& r) : config(std::move(c)), router(r) {}
 
   void AcceptLoop();
   void Serve(tcp::socket socket);
-  void WriteResponse(tcp::socket& socket, const HttpRequest& request, HttpResponse& response, bool keep_alive,
+  template <typename Stream>
+  void ServeRequests(Stream& stream, int fd, const std::string& remote);
+  HttpResponse Answer(HttpRequest& request);
+  template <typename Stream>
+  void WriteResponse(Stream& socket, const HttpRequest& request, HttpResponse& response, bool keep_alive,
                      unsigned version, std::size_t& bytes, boost::system::error_code& ec);
 };
 
@@ -179,14 +195,15 @@ void HttpServer::Impl::AcceptLoop() {
   }
 }
 
-void HttpServer::Impl::WriteResponse(tcp::socket& socket, const HttpRequest& request, HttpResponse& response,
+template <typename Stream>
+void HttpServer::Impl::WriteResponse(Stream& socket, const HttpRequest& request, HttpResponse& response,
                                      bool keep_alive, unsigned version, std::size_t& bytes,
                                      boost::system::error_code& ec) {
+  ApplySecurityHeaders(response, config.security_headers, tls != nullptr);
   auto fill = [&](auto& message) {
     message.version(version);
     message.keep_alive(keep_alive);
     message.set(bhttp::field::server, "Systole");
-    message.set("X-Content-Type-Options", "nosniff");
     for (const auto& [name, value] : response.headers) message.set(name, value);
   };
   if (response.stream && request.method != "HEAD") {
@@ -197,7 +214,7 @@ void HttpServer::Impl::WriteResponse(tcp::socket& socket, const HttpRequest& req
     bhttp::response_serializer<bhttp::empty_body> serializer{head};
     bhttp::write_header(socket, serializer, ec);
     if (ec) return;
-    ChunkWriter writer(socket, !response.stream_length);
+    ChunkWriter<Stream> writer(socket, !response.stream_length);
     response.stream(writer);
     if (!writer.Finish()) ec = asio::error::broken_pipe;
     bytes = writer.written();
@@ -215,17 +232,73 @@ void HttpServer::Impl::WriteResponse(tcp::socket& socket, const HttpRequest& req
   bhttp::write(socket, message, ec);
 }
 
+// The plain listener of a TLS-only site: no data, only the way to https.
+static HttpResponse HttpsRedirect(const HttpRequest& request, std::uint16_t https_port) {
+  std::string host = request.Header("host");
+  if (host.starts_with('[')) host = host.substr(0, host.find(']') + 1);  // [v6]:port
+  else host = host.substr(0, host.find(':'));
+  if (host.empty() || !std::all_of(host.begin(), host.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '[' || c == ']' || c == ':';
+      }))
+    host = "localhost";
+  // The decoded path goes back into a header: anything but printable ASCII sends to the root.
+  const bool printable = std::all_of(request.path.begin(), request.path.end(), [](char c) { return c > 32 && c < 127; });
+  HttpResponse response;
+  response.status = 301;
+  response.With("Location", fmt::format("https://{}:{}{}", host, https_port, printable ? request.path : "/"));
+  return response;
+}
+
+HttpResponse HttpServer::Impl::Answer(HttpRequest& request) {
+  if (config.redirect_to_https_port) return HttpsRedirect(request, config.redirect_to_https_port);
+  HttpResponse response;
+  if (auto preflight = CorsPreflight(request, config.cors_origins)) response = std::move(*preflight);
+  else response = router.Dispatch(request);
+  ApplyResponseFilters(request, response, config.cors_origins);
+  return response;
+}
+
 void HttpServer::Impl::Serve(tcp::socket socket) {
   boost::system::error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
   timeval timeout{static_cast<time_t>(config.idle_timeout.count()), 0};
   ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
   ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+  const int fd = socket.native_handle();
   {
     std::lock_guard lock(mutex);
-    open_sockets.push_back(socket.native_handle());
+    open_sockets.push_back(fd);
   }
   const std::string remote = socket.remote_endpoint(ec).address().to_string();
+  if (!tls) {
+    ServeRequests(socket, fd, remote);
+  } else {
+    TlsStream stream(socket, *tls);
+    {
+      std::lock_guard lock(mutex);
+      waiting[fd] = std::chrono::steady_clock::now();  // a stalled handshake may be closed for a newcomer
+    }
+    stream.handshake(asio::ssl::stream_base::server, ec);
+    {
+      std::lock_guard lock(mutex);
+      waiting.erase(fd);
+    }
+    if (ec) {
+      LOG_WARN("http", "{}: TLS handshake failed: {}", remote, ec.message());
+    } else {
+      ServeRequests(stream, fd, remote);
+      stream.shutdown(ec);
+    }
+  }
+  socket.shutdown(tcp::socket::shutdown_both, ec);
+  std::lock_guard lock(mutex);
+  open_sockets.remove(fd);
+  waiting.erase(fd);
+}
+
+template <typename Stream>
+void HttpServer::Impl::ServeRequests(Stream& socket, int fd, const std::string& remote) {
+  boost::system::error_code ec;
   beast::flat_buffer buffer;
   while (!stopping) {
     bhttp::request_parser<bhttp::string_body> parser;
@@ -233,14 +306,16 @@ void HttpServer::Impl::Serve(tcp::socket socket) {
     parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
     {
       std::lock_guard lock(mutex);
-      waiting[socket.native_handle()] = std::chrono::steady_clock::now();
+      waiting[fd] = std::chrono::steady_clock::now();
     }
     bhttp::read(socket, buffer, parser, ec);
     {
       std::lock_guard lock(mutex);
-      waiting.erase(socket.native_handle());
+      waiting.erase(fd);
     }
-    if (ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset || ec == asio::error::eof) break;
+    if (ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset || ec == asio::error::eof ||
+        ec == asio::ssl::error::stream_truncated)
+      break;
     const auto started = std::chrono::steady_clock::now();
     HttpRequest request;
     HttpResponse response;
@@ -260,9 +335,7 @@ void HttpServer::Impl::Serve(tcp::socket socket) {
       version = message.version();
       request = ToRequest(message, remote);
       try {
-        if (auto preflight = CorsPreflight(request, config.cors_origins)) response = std::move(*preflight);
-        else response = router.Dispatch(request);
-        ApplyResponseFilters(request, response, config.cors_origins);
+        response = Answer(request);
       } catch (const std::exception& error) {
         LOG_ERROR("http", "{} {}: handler failed: {}", request.method, request.path, error.what());
         response = HttpResponse::Error(500, "internal error");
@@ -275,10 +348,6 @@ void HttpServer::Impl::Serve(tcp::socket socket) {
     LOG_INFO("http", "{} {} {} {} {} {:.1f}ms", remote, request.method, request.path, response.status, bytes, ms);
     if (ec || write_error || !keep_alive) break;
   }
-  socket.shutdown(tcp::socket::shutdown_both, ec);
-  std::lock_guard lock(mutex);
-  open_sockets.remove(socket.native_handle());
-  waiting.erase(socket.native_handle());
 }
 
 HttpServer::HttpServer(HttpConfig config, const Router& router)
@@ -288,6 +357,10 @@ HttpServer::~HttpServer() { Stop(); }
 
 Result<std::uint16_t> HttpServer::Start() {
   boost::system::error_code ec;
+  if (tls::Configured(impl_->config.tls)) {
+    impl_->tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    SYSTOLE_RETURN_IF_ERROR(tls::ConfigureServer(impl_->tls->native_handle(), impl_->config.tls));
+  }
   auto address = asio::ip::make_address(impl_->config.bind_address, ec);
   if (ec) return Fail(ErrorCode::kInvalidArgument, "http.bind: not an address: " + impl_->config.bind_address);
   impl_->acceptor = std::make_unique<tcp::acceptor>(impl_->io);

@@ -1,6 +1,10 @@
 // HttpServer: HTTP/1.1 with keep-alive on Boost.Beast, one thread per
 // connection (bounded), streaming responses in chunks, request size limits,
 // idle timeouts, and one log line per request (method, path, status, bytes, ms).
+// With `tls` configured every connection starts with a TLS handshake (TLS 1.2+);
+// with `redirect_to_https_port` every request is answered 301 to https:// on
+// that port, with no data. Every answer carries the security headers
+// (security_headers.h).
 //
 // Start() binds and returns the port (0 = any free port). Stop() closes the
 // listener, lets requests in progress finish and joins every thread.
@@ -14,6 +18,8 @@
 
 #include "base/result.h"
 #include "protocols/http/router.h"
+#include "protocols/http/security_headers.h"
+#include "protocols/tls/tls_context.h"
 
 namespace systole::http {
 
@@ -25,6 +31,9 @@ struct HttpConfig {
   std::size_t max_header_bytes = 16 << 10;
   std::chrono::seconds idle_timeout{60};
   std::vector<std::string> cors_origins;  // origins allowed by CORS ("*": any); empty: no CORS headers
+  tls::TlsFiles tls;                       // cert + key given: this listener speaks HTTPS only
+  std::uint16_t redirect_to_https_port = 0;  // non-zero: answer everything 301 → https://host:port/…
+  SecurityHeaders security_headers;
 };
 
 class HttpServer {
@@ -34,6 +43,7 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
+  // kInvalidArgument for unreadable TLS files, kUnavailable if the port cannot be bound.
   Result<std::uint16_t> Start();
   void Stop();
 

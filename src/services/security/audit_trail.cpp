@@ -130,6 +130,7 @@ Status AuditTrail::Record(const AuditEvent& event) {
     auto appended = store_.Append(record);
     // Another process (an admin command) appended meanwhile: chain onto its record.
     if (!appended && appended.error().code == ErrorCode::kAlreadyExists && attempt < 5) continue;
+    if (appended && sink_) sink_->Forward(record, c->code);
     return appended;
   }
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "ports/audit_sink.h"
 #include "ports/security_store.h"
 
 namespace systole::security {
@@ -51,8 +52,10 @@ class AuditTrail {
 
   static bool KnownClass(std::string_view event_class);
 
-  // Appends one record. Store errors are returned (callers log them).
+  // Appends one record, then hands it to the sink (if any). Store errors are returned (callers log them).
   Status Record(const AuditEvent& event);
+  // A copy of every appended record goes to `sink` (e.g. syslog); nullptr: none. Set before serving.
+  void SetSink(ports::AuditSink* sink) { sink_ = sink; }
   Result<AuditVerifyReport> Verify();
   Result<std::vector<domain::AuditRecord>> Search(const domain::AuditFilter& filter) { return store_.Search(filter); }
 
@@ -64,6 +67,7 @@ class AuditTrail {
   const Clock& clock_;
   std::string source_id_;
   std::mutex mutex_;
+  ports::AuditSink* sink_ = nullptr;
 };
 
 }  // namespace systole::security

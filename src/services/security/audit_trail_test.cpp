@@ -32,6 +32,31 @@ class AuditTrailTest : public ::testing::Test {
   AuditTrail trail_;
 };
 
+// Collects what the trail forwards.
+class RecordingSink final : public ports::AuditSink {
+ public:
+  void Forward(const domain::AuditRecord& record, std::string_view event_id) override {
+    forwarded.emplace_back(record, std::string(event_id));
+  }
+  std::vector<std::pair<domain::AuditRecord, std::string>> forwarded;
+};
+
+TEST_F(AuditTrailTest, TheSinkGetsEachStoredRecordOnceWithItsEventId) {
+  RecordingSink sink;
+  trail_.SetSink(&sink);
+  RecordThree();
+  EXPECT_FALSE(trail_.Record({.event_class = "no-such-class"}));  // not stored: not forwarded
+  auto all = All();
+  ASSERT_EQ(sink.forwarded.size(), 3u);
+  const char* ids[] = {"110112", "110103", "110114"};
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(sink.forwarded[i].first.seq, all[i].seq);
+    EXPECT_EQ(sink.forwarded[i].first.hash, all[i].hash);
+    EXPECT_EQ(sink.forwarded[i].first.message, all[i].message);
+    EXPECT_EQ(sink.forwarded[i].second, ids[i]);
+  }
+}
+
 TEST_F(AuditTrailTest, EachRecordIsADicomAuditMessage) {
   RecordThree();
   auto all = All();
