@@ -59,19 +59,25 @@ Result<protocols::DicomPeer> ParsePeer(const std::string& key, const std::string
 }
 
 // "AET", "AET@HOST", each optionally followed by ";cn=NAME" (the subject CN of its TLS client certificate)
+// AET[@HOST][;cn=CERTIFICATE-CN][;role=ROLE], the options in any order.
 Result<protocols::DicomPeer> ParseAllowedPeer(const std::string& key, const std::string& text) {
   const auto semicolon = text.find(';');
   const std::string peer = text.substr(0, semicolon);
-  std::string cn;
-  if (semicolon != std::string::npos) {
-    if (text.compare(semicolon, 4, ";cn=") != 0 || text.size() == semicolon + 4)
-      return std::unexpected(Invalid(key, text, "expected AET[@HOST][;cn=CERTIFICATE-CN]"));
-    cn = text.substr(semicolon + 4);
+  std::string cn, role;
+  for (std::size_t at = semicolon; at != std::string::npos;) {
+    const std::size_t next = text.find(';', at + 1);
+    const std::string option = text.substr(at + 1, next == std::string::npos ? std::string::npos : next - at - 1);
+    std::string* target = option.starts_with("cn=") ? &cn : option.starts_with("role=") ? &role : nullptr;
+    const std::string value = option.substr(option.find('=') + 1);
+    if (!target || value.empty() || !target->empty())
+      return std::unexpected(Invalid(key, text, "expected AET[@HOST][;cn=CERTIFICATE-CN][;role=ROLE]"));
+    *target = value;
+    at = next;
   }
   auto at = peer.find('@');
   std::string ae = peer.substr(0, at);
   if (ae.empty() || ae.size() > 16) return std::unexpected(Invalid(key, text, "expected AET or AET@HOST"));
-  return protocols::DicomPeer{ae, at == std::string::npos ? std::string() : peer.substr(at + 1), 0, cn};
+  return protocols::DicomPeer{ae, at == std::string::npos ? std::string() : peer.substr(at + 1), 0, cn, role};
 }
 
 Status CheckAeTitle(const std::string& key, const std::string& text) {
@@ -107,6 +113,7 @@ const std::vector<Key>& Keys() {
          }
          return {};
        }},
+      {"dicom.default_peer_role", false, SCALAR(c.dicom.default_peer_role = s; return {};)},
       {"dicom.peers", true, [](Config& c, const std::vector<std::string>& values) -> Status {
          for (const auto& v : values) {
            auto peer = ParsePeer("dicom.peers", v);

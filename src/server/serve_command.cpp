@@ -70,6 +70,27 @@ bool StartOptional(const std::optional<ListenerConfig>& config, std::unique_ptr<
   return true;
 }
 
+// DICOM peers are checked against the permission table's dicom_services by their role; a role
+// the table does not know is a configuration error.
+bool AuthorizeDicomPeers(ListenerPlan& plan, const security::PermissionTable& permissions) {
+  const auto& dicom = plan.dicom;
+  for (const auto& peer : dicom.allowed_peers)
+    if (!peer.role.empty() && !permissions.HasRole(peer.role)) {
+      LOG_ERROR("serve", "dicom.allowed_peers: {} has the unknown role {}", peer.ae_title, peer.role);
+      return false;
+    }
+  if (!permissions.HasRole(dicom.default_peer_role)) {
+    LOG_ERROR("serve", "dicom.default_peer_role: unknown role {}", dicom.default_peer_role);
+    return false;
+  }
+  auto authorize = [&permissions](const std::string& role, const std::string& service) {
+    return permissions.AllowsDicom(role, service);
+  };
+  plan.dicom.authorize = authorize;
+  if (plan.dicom_tls) plan.dicom_tls->authorize = authorize;
+  return true;
+}
+
 }  // namespace
 
 int RunServe(const Config& config) {
@@ -101,7 +122,8 @@ int RunServe(const Config& config) {
     LOG_ERROR("serve", "--no-auth (http.no_auth) needs every listener on loopback; hl7.bind is {}", config.hl7_bind);
     return 2;
   }
-  const ListenerPlan plan = PlanListeners(config);
+  ListenerPlan plan = PlanListeners(config);
+  if (!AuthorizeDicomPeers(plan, (*archive)->security().permissions())) return 2;
   protocols::DimseServer dimse(plan.dicom, (*archive)->ingest(), (*archive)->query(), &(*archive)->identity());
   auto dicom_port = dimse.Start();
   if (!dicom_port) {

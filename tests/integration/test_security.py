@@ -288,3 +288,22 @@ def test_serve_refuses_to_start_when_a_route_has_no_rule(tmp_path):
     proc = systole("serve", "--data", tmp_path / "d", "--dicom-port", "0", "--http-port", "0", "--hl7-port", "0",
                    timeout=60, env_extra={"SYSTOLE_SECURITY_PERMISSIONS_FILE": str(tmp_path / "permissions.json")})
     assert proc.returncode == 2 and "GET /api/audit: no rule in the permission table" in proc.stderr + proc.stdout
+
+
+def test_dicom_peers_use_only_the_services_of_their_role(make_server):
+    """DICOM peers by role (dicom.allowed_peers ";role=R", dicom_services in the permission table),
+    with real DCMTK tools: a modality stores and echoes but its C-FIND is refused at negotiation
+    (logged with the role); a dicom_node (the default role) queries; an unlisted AE gets nothing."""
+    server = make_server("dicom-roles", extra_args=["--allow-peer", "MOD1;role=modality", "--allow-peer", "PACS2"])
+    echo = DICOM / "cine/orthanc__Issue16.dcm"
+    dcmtk("echoscu", "-aet", "MOD1", "-aec", OUR_AE, "127.0.0.1", server.port)
+    dcmtk("storescu", "-aet", "MOD1", "-aec", OUR_AE, "-xy", "127.0.0.1", server.port, echo)
+    refused = dcmtk("findscu", "-S", "-aet", "MOD1", "-aec", OUR_AE, "-k", "QueryRetrieveLevel=STUDY",
+                    "-k", "StudyInstanceUID", "127.0.0.1", server.port, check=False)
+    assert refused.returncode != 0 and "No Acceptable Presentation Contexts" in refused.stdout, refused.stdout
+    assert "(role modality): presentation contexts refused, the role may not use C-FIND" in server.log()
+    found = dcmtk("findscu", "-v", "-S", "-aet", "PACS2", "-aec", OUR_AE, "-k", "QueryRetrieveLevel=STUDY",
+                  "-k", "StudyInstanceUID", "127.0.0.1", server.port)
+    assert "(0020,000d)" in found.stdout.lower(), found.stdout  # the stored study comes back to a dicom_node
+    stranger = dcmtk("echoscu", "-aet", "STRANGER", "-aec", OUR_AE, "127.0.0.1", server.port, check=False)
+    assert stranger.returncode != 0

@@ -1,5 +1,7 @@
 #include "protocols/dimse/dimse_server.h"
 
+#include <fmt/ranges.h>
+
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmjpeg/djdecode.h>
 #include <dcmtk/dcmjpls/djdecode.h>
@@ -79,8 +81,9 @@ struct DimseServer::Impl {
 
   void AcceptLoop();
   void Refuse(T_ASC_Association* assoc, T_ASC_RejectParametersResult result, T_ASC_RejectParametersReason reason);
-  bool CallingPeerAllowed(const std::string& calling_ae, const std::string& host, const std::string& certificate_cn);
-  void Serve(T_ASC_Association* assoc);
+  // The allowed_peers entry the caller matches (nullptr: none); any caller when the list is empty.
+  const DicomPeer* CallingPeer(const std::string& calling_ae, const std::string& host, const std::string& certificate_cn);
+  void Serve(T_ASC_Association* assoc, const std::string& role);
 };
 
 void DimseServer::Impl::Refuse(T_ASC_Association* assoc, T_ASC_RejectParametersResult result,
@@ -93,14 +96,16 @@ void DimseServer::Impl::Refuse(T_ASC_Association* assoc, T_ASC_RejectParametersR
   ASC_destroyAssociation(&assoc);
 }
 
-bool DimseServer::Impl::CallingPeerAllowed(const std::string& calling_ae, const std::string& host,
-                                           const std::string& certificate_cn) {
-  if (config.allowed_peers.empty()) return true;
-  return std::any_of(config.allowed_peers.begin(), config.allowed_peers.end(), [&](const DicomPeer& peer) {
+const DicomPeer* DimseServer::Impl::CallingPeer(const std::string& calling_ae, const std::string& host,
+                                                const std::string& certificate_cn) {
+  static const DicomPeer kAnyPeer;
+  if (config.allowed_peers.empty()) return &kAnyPeer;
+  auto it = std::find_if(config.allowed_peers.begin(), config.allowed_peers.end(), [&](const DicomPeer& peer) {
     // A certificate subject is only checked on the TLS listener (a plain one has no certificate).
     const bool subject_ok = !tls_layer || peer.certificate_cn.empty() || peer.certificate_cn == certificate_cn;
     return peer.ae_title == calling_ae && HostMatches(peer.host, host) && subject_ok;
   });
+  return it == config.allowed_peers.end() ? nullptr : &*it;
 }
 
 void DimseServer::Impl::AcceptLoop() {
@@ -133,7 +138,8 @@ void DimseServer::Impl::AcceptLoop() {
       continue;
     }
     const std::string certificate_cn = tls_layer ? dimse::PeerCertificateCommonName(assoc) : std::string();
-    if (!CallingPeerAllowed(calling, host, certificate_cn)) {
+    const DicomPeer* peer = CallingPeer(calling, host, certificate_cn);
+    if (!peer) {
       LOG_WARN("dimse", "association from {}@{} refused: calling AE title not in allowed_peers (or wrong host{})",
                calling, host, tls_layer ? fmt::format(", or certificate CN '{}' not the one configured", certificate_cn) : "");
       Refuse(assoc, ASC_RESULT_REJECTEDPERMANENT, ASC_REASON_SU_CALLINGAETITLENOTRECOGNIZED);
@@ -152,8 +158,9 @@ void DimseServer::Impl::AcceptLoop() {
     }
     // Detached: a finished association frees its (large) stack at once; Stop()
     // waits for `active` to reach zero instead of joining.
-    DeepStackThread([this, assoc] {
-      Serve(assoc);
+    const std::string role = peer->role.empty() ? config.default_peer_role : peer->role;
+    DeepStackThread([this, assoc, role] {
+      Serve(assoc, role);
       std::lock_guard done(mutex);
       --active;
       drained.notify_all();
@@ -161,7 +168,7 @@ void DimseServer::Impl::AcceptLoop() {
   }
 }
 
-void DimseServer::Impl::Serve(T_ASC_Association* assoc) {
+void DimseServer::Impl::Serve(T_ASC_Association* assoc, const std::string& role) {
   AssociationContext ctx;
   ctx.assoc = assoc;
   ctx.calling_ae = Trim(assoc->params->DULparams.callingAPTitle);
@@ -174,7 +181,16 @@ void DimseServer::Impl::Serve(T_ASC_Association* assoc) {
   ctx.stopping = &stopping;
 
   ASC_setAPTitles(assoc->params, nullptr, nullptr, config.ae_title.c_str());
-  OFCondition cond = dimse::NegotiatePresentationContexts(assoc->params, identity != nullptr);
+  std::vector<std::string> refused;
+  auto allowed = [&](const std::string& service) {
+    if (!config.authorize || config.authorize(role, service)) return true;
+    if (std::find(refused.begin(), refused.end(), service) == refused.end()) refused.push_back(service);
+    return false;
+  };
+  OFCondition cond = dimse::NegotiatePresentationContexts(assoc->params, identity != nullptr, allowed);
+  if (!refused.empty())
+    LOG_WARN("dimse", "association from {} (role {}): presentation contexts refused, the role may not use {}",
+             ctx.Describe(), role, fmt::format("{}", fmt::join(refused, ", ")));
   if (cond.good()) cond = ASC_acknowledgeAssociation(assoc);
   if (cond.bad()) {
     LOG_WARN("dimse", "association from {} failed during negotiation: {}", ctx.Describe(), cond.text());

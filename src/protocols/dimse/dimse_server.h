@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,6 +32,8 @@ struct DicomPeer {
   std::uint16_t port = 0;
   // allowed_peers over TLS: the subject CN the peer's certificate must carry; empty: any trusted certificate.
   std::string certificate_cn;
+  // allowed_peers: the peer's role in the permission table (empty: DimseConfig::default_peer_role).
+  std::string role;
 };
 
 struct DimseConfig {
@@ -44,6 +47,11 @@ struct DimseConfig {
   bool check_called_ae = false;                 // refuse associations to another called AE title
   std::vector<DicomPeer> allowed_peers;         // empty: any calling AE (with a warning)
   std::vector<DicomPeer> move_destinations;     // C-MOVE destinations (AE → host:port)
+  // Which DIMSE services (see dimse::ServiceOf: C-ECHO, C-STORE, C-FIND, C-GET, C-MOVE, MWL-FIND) a
+  // peer's role may use; presentation contexts of the others are refused at negotiation. Empty:
+  // every service. A peer's role is its allowed_peers entry's, else default_peer_role.
+  std::function<bool(const std::string& role, const std::string& service)> authorize;
+  std::string default_peer_role = "dicom_node";
   // cert + key given: this listener speaks DICOM TLS only (plain associations fail in the handshake);
   // verify_peer: a client certificate from `ca` is required.
   tls::TlsFiles tls;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -64,6 +65,18 @@ Result<PermissionTable> PermissionTable::Parse(std::string_view text) {
       table.scopes_[role] = scope.get<std::string>();
     }
   }
+  const auto& services = doc["dicom_services"];
+  if (!services.is_object()) return Invalid("expected an object \"dicom_services\": DIMSE service → permission");
+  for (const auto& [service, permission] : services.items()) {
+    if (std::find(DicomServices().begin(), DicomServices().end(), service) == DicomServices().end())
+      return Invalid(fmt::format("dicom_services: unknown service {}", service));
+    const std::string p = permission.is_string() ? permission.get<std::string>() : "";
+    if (p != kAuthenticated && !declared.contains(p))
+      return Invalid(fmt::format("dicom_services: {}: undeclared permission {}", service, permission.dump()));
+    table.dicom_services_[service] = p;
+  }
+  for (const auto& service : DicomServices())
+    if (!table.dicom_services_.contains(service)) return Invalid(fmt::format("dicom_services: no rule for {}", service));
   for (const auto& r : routes) {
     if (!r.is_object()) return Invalid(fmt::format("route {}: expected an object", r.dump()));
     RouteRule rule{Text(r, "method"), Text(r, "pattern"), Text(r, "permission"), Text(r, "audit")};
@@ -102,6 +115,21 @@ bool PermissionTable::Allows(std::string_view role, std::string_view permission)
   auto it = roles_.find(role);
   if (it == roles_.end()) return false;
   return permission == kAuthenticated || it->second.contains(std::string(permission));
+}
+
+const std::vector<std::string>& PermissionTable::DicomServices() {
+  static const std::vector<std::string> services = {"C-ECHO", "C-STORE", "C-FIND", "C-GET", "C-MOVE", "MWL-FIND"};
+  return services;
+}
+
+const std::string* PermissionTable::DicomServicePermission(std::string_view service) const {
+  auto it = dicom_services_.find(service);
+  return it == dicom_services_.end() ? nullptr : &it->second;
+}
+
+bool PermissionTable::AllowsDicom(std::string_view role, std::string_view service) const {
+  const std::string* permission = DicomServicePermission(service);
+  return permission && Allows(role, *permission);
 }
 
 std::vector<std::string> PermissionTable::Roles() const {

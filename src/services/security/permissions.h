@@ -50,6 +50,14 @@ class PermissionTable {
   // services), "share" (share-link sessions) or "none". Roles not listed: "all".
   std::string Scope(std::string_view role) const;
 
+  // The DIMSE services a DICOM peer's role is checked for (C-ECHO, C-STORE, C-FIND, C-GET, C-MOVE,
+  // MWL-FIND): the table must give each a permission ("dicom_services").
+  static const std::vector<std::string>& DicomServices();
+  // The permission a DIMSE service needs (nullptr: not a known service).
+  const std::string* DicomServicePermission(std::string_view service) const;
+  // Whether a DICOM peer of `role` may use `service` (unknown service: no).
+  bool AllowsDicom(std::string_view role, std::string_view service) const;
+
   // Every route lacking a rule, or whose openness disagrees with its rule
   // (open ⇔ "public"), as "METHOD pattern: problem". Empty when all is well.
   std::vector<std::string> Check(const std::vector<RouteKey>& routes) const;
@@ -58,6 +66,7 @@ class PermissionTable {
   std::map<std::string, std::set<std::string>, std::less<>> roles_;
   std::map<std::pair<std::string, std::string>, RouteRule> routes_;
   std::map<std::string, std::string, std::less<>> scopes_;
+  std::map<std::string, std::string, std::less<>> dicom_services_;
 };
 
 // The default file: <directory of the binary>/../config/permissions.json.

@@ -9,8 +9,12 @@ const std::string kRoles =
     R"("roles": {"admin": ["read", "admin"], "cardiologist": ["read"], "fellow": ["read"], "sonographer": [],
        "technologist": [], "referring": [], "ai": ["read"], "auditor": []})";
 
-std::string Table(const std::string& routes, const std::string& roles = kRoles) {
-  return R"({"permissions": {"read": "", "admin": ""}, )" + roles + R"(, "routes": [)" + routes + "]}";
+const std::string kDicomServices =
+    R"("dicom_services": {"C-ECHO": "authenticated", "C-STORE": "admin", "C-FIND": "read", "C-GET": "read",
+       "C-MOVE": "read", "MWL-FIND": "read"})";
+
+std::string Table(const std::string& routes, const std::string& roles = kRoles, const std::string& dicom = kDicomServices) {
+  return R"({"permissions": {"read": "", "admin": ""}, )" + roles + ", " + dicom + R"(, "routes": [)" + routes + "]}";
 }
 
 TEST(PermissionTableTest, TheShippedTableIsValid) {
@@ -27,6 +31,9 @@ TEST(PermissionTableTest, TheShippedTableIsValid) {
   EXPECT_EQ(table->Scope("cardiologist"), "all");
   EXPECT_FALSE(table->Allows("share", "download"));
   EXPECT_TRUE(table->Allows("share.download", "download"));
+  EXPECT_TRUE(table->AllowsDicom("modality", "MWL-FIND"));
+  EXPECT_FALSE(table->AllowsDicom("modality", "C-MOVE"));
+  EXPECT_TRUE(table->AllowsDicom("dicom_node", "C-MOVE"));
 }
 
 TEST(PermissionTableTest, RulesAndRoles) {
@@ -43,6 +50,12 @@ TEST(PermissionTableTest, RulesAndRoles) {
   EXPECT_FALSE(table->Allows("nobody", "authenticated"));
   EXPECT_TRUE(table->Allows("", "public"));
   EXPECT_TRUE(table->HasRole("auditor"));
+  // DICOM peers: the service's permission, by role.
+  EXPECT_TRUE(table->AllowsDicom("admin", "C-STORE"));
+  EXPECT_FALSE(table->AllowsDicom("ai", "C-STORE"));
+  EXPECT_TRUE(table->AllowsDicom("ai", "C-FIND"));
+  EXPECT_TRUE(table->AllowsDicom("auditor", "C-ECHO"));
+  EXPECT_FALSE(table->AllowsDicom("admin", "N-ACTION"));
 }
 
 TEST(PermissionTableTest, CheckNamesRoutesWithoutARuleAndOpenMismatches) {
@@ -76,6 +89,9 @@ TEST(PermissionTableTest, InvalidTablesAreRefusedWithTheReason) {
   expect_invalid(Table(R"({"method": "FETCH", "pattern": "/x", "permission": "read"})"), "unknown method");
   expect_invalid(Table(R"({"method": "GET", "pattern": "x", "permission": "read"})"), "must start with /");
   expect_invalid(R"({"permissions": {"public": ""}, "roles": {}, "routes": []})", "built in");
+  expect_invalid(Table("", kRoles, R"("dicom_services": {"C-ECHO": "read"})"), "dicom_services: no rule for C-STORE");
+  expect_invalid(Table("", kRoles, R"("dicom_services": {"N-ACTION": "read"})"), "dicom_services: unknown service N-ACTION");
+  expect_invalid(Table("", kRoles, R"("dicom_services": {"C-ECHO": "fly"})"), "dicom_services: C-ECHO: undeclared permission");
 }
 
 }  // namespace

@@ -64,7 +64,18 @@ bool IsQueryRetrieveModel(const char* abstract_syntax) {
   return false;
 }
 
-OFCondition NegotiatePresentationContexts(T_ASC_Parameters* params, bool worklist) {
+std::string ServiceOf(const char* abstract_syntax, T_ASC_SC_ROLE proposed_role) {
+  const auto is = [abstract_syntax](const char* uid) { return std::strcmp(abstract_syntax, uid) == 0; };
+  if (is(UID_VerificationSOPClass)) return "C-ECHO";
+  if (is(UID_FINDModalityWorklistInformationModel)) return "MWL-FIND";
+  if (is(UID_FINDPatientRootQueryRetrieveInformationModel) || is(UID_FINDStudyRootQueryRetrieveInformationModel)) return "C-FIND";
+  if (is(UID_GETPatientRootQueryRetrieveInformationModel) || is(UID_GETStudyRootQueryRetrieveInformationModel)) return "C-GET";
+  if (is(UID_MOVEPatientRootQueryRetrieveInformationModel) || is(UID_MOVEStudyRootQueryRetrieveInformationModel)) return "C-MOVE";
+  return proposed_role == ASC_SC_ROLE_SCP ? "C-GET" : "C-STORE";
+}
+
+OFCondition NegotiatePresentationContexts(T_ASC_Parameters* params, bool worklist,
+                                          const std::function<bool(const std::string& service)>& allowed) {
   const int count = ASC_countPresentationContexts(params);
   for (int i = 0; i < count; ++i) {
     T_ASC_PresentationContext pc;
@@ -73,7 +84,9 @@ OFCondition NegotiatePresentationContexts(T_ASC_Parameters* params, bool worklis
     const bool storage = !IsQueryRetrieveModel(pc.abstractSyntax);
     const char* ts = ChooseTransferSyntax(pc, storage);
     if (!worklist && std::strcmp(pc.abstractSyntax, UID_FINDModalityWorklistInformationModel) == 0) ts = nullptr;
-    if (ts == nullptr) {
+    if (ts != nullptr && allowed && !allowed(ServiceOf(pc.abstractSyntax, pc.proposedRole))) {
+      cond = ASC_refusePresentationContext(params, pc.presentationContextID, ASC_P_USERREJECTION);
+    } else if (ts == nullptr) {
       cond = ASC_refusePresentationContext(params, pc.presentationContextID, ASC_P_TRANSFERSYNTAXESNOTSUPPORTED);
     } else {
       cond = ASC_acceptPresentationContext(params, pc.presentationContextID, ts, pc.proposedRole);
