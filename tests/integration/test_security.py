@@ -121,7 +121,11 @@ def test_sign_in_cookie_and_bearer(secured):
     studies = http_request(server.http_port, "GET", "/dicomweb/studies", headers={"Cookie": session})
     assert studies.status == 200 and ds.StudyInstanceUID.encode() in studies.body
     me = http_request(server.http_port, "GET", "/api/auth/me", headers={"Cookie": session}).json()
-    assert me == {"user": "carol", "role": "cardiologist", "demo": False}
+    # …with what the role may do, as the permission table says (the UI offers only those actions)
+    table = json.loads((REPO / "config/permissions.json").read_text())
+    assert me == {"user": "carol", "role": "cardiologist", "demo": False,
+                  "permissions": sorted(table["roles"]["cardiologist"])}
+    assert "measure" in me["permissions"] and "admin" not in me["permissions"]
     tampered = session[:-2] + ("AA" if not session.endswith("AA") else "BB")
     assert http_request(server.http_port, "GET", "/dicomweb/studies", headers={"Cookie": tampered}).status == 401
     token = r.json()["token"]

@@ -11,7 +11,7 @@ namespace {
 const char* kTable = R"({"permissions": {"read": "", "audit.read": ""},
   "roles": {"admin": ["read", "audit.read"], "cardiologist": ["read"], "fellow": [], "sonographer": [],
             "technologist": [], "referring": [], "ai": [], "auditor": ["audit.read"]},
-  "routes": [{"method": "GET", "pattern": "/dicomweb/studies/{study}", "permission": "read", "audit": "read"},
+  "dicom_services": {"C-ECHO": "authenticated", "C-STORE": "read", "C-FIND": "read", "C-GET": "read", "C-MOVE": "read", "MWL-FIND": "read"}, "routes": [{"method": "GET", "pattern": "/dicomweb/studies/{study}", "permission": "read", "audit": "read"},
              {"method": "POST", "pattern": "/api/auth/login", "permission": "public", "audit": "login"},
              {"method": "POST", "pattern": "/api/auth/logout", "permission": "authenticated", "audit": "logout"},
              {"method": "GET", "pattern": "/api/auth/me", "permission": "authenticated"},

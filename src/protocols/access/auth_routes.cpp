@@ -63,10 +63,11 @@ HttpResponse Logout(const HttpRequest& request, security::AuthService& auth, con
   return HttpResponse::Json(200, R"({"signed_out":true})").With("Set-Cookie", SessionCookie("", config, true));
 }
 
-HttpResponse Me(const HttpRequest& request, const GateConfig& config) {
+HttpResponse Me(const HttpRequest& request, const GateConfig& config, const security::PermissionTable& permissions) {
   nlohmann::json answer = {{"user", request.user}, {"role", request.role},
                            {"demo", !config.demo_user.empty() && request.user == config.demo_user &&
-                                        RequestToken(request).empty()}};
+                                        RequestToken(request).empty()},
+                           {"permissions", permissions.Granted(request.role)}};
   return HttpResponse::Json(200, answer.dump());
 }
 
@@ -149,8 +150,10 @@ void AddRoutes(http::Router& router, security::AuthService& auth, security::Audi
              [&auth, config](const HttpRequest& r) { return Login(r, auth, config); });
   router.Add({"POST", "/api/auth/logout", "Sign out", "Ends the session (or revokes the bearer token) and clears the cookie."},
              [&auth, config](const HttpRequest& r) { return Logout(r, auth, config); });
-  router.Add({"GET", "/api/auth/me", "Who am I", "{\"user\", \"role\", \"demo\"}: the signed-in user."},
-             [config](const HttpRequest& r) { return Me(r, config); });
+  router.Add({"GET", "/api/auth/me", "Who am I",
+              "{\"user\", \"role\", \"demo\", \"permissions\"}: the signed-in user and what the role may do (the "
+              "UI shows only the actions the server would allow)."},
+             [config, &auth](const HttpRequest& r) { return Me(r, config, auth.permissions()); });
   router.Add({"POST", "/api/auth/tokens", "Create an API token (admin)",
               "Body {\"user\", \"label\"}. 201 {\"user\", \"token\"}: a bearer token for that user (e.g. an AI "
               "service), shown once; only its SHA-256 is stored. 404 unknown user."},

@@ -17,7 +17,7 @@ const char* kTable = R"({"permissions": {"read": "", "break_glass": ""},
   "roles": {"admin": ["read"], "cardiologist": ["read"], "fellow": [], "sonographer": [], "technologist": [],
             "referring": ["read", "break_glass"], "ai": [], "auditor": [], "share": ["read"]},
   "scopes": {"referring": "own_patients", "share": "share"},
-  "routes": [{"method": "GET", "pattern": "/dicomweb/studies/{study}/metadata", "permission": "read", "audit": "read"},
+  "dicom_services": {"C-ECHO": "authenticated", "C-STORE": "read", "C-FIND": "read", "C-GET": "read", "C-MOVE": "read", "MWL-FIND": "read"}, "routes": [{"method": "GET", "pattern": "/dicomweb/studies/{study}/metadata", "permission": "read", "audit": "read"},
              {"method": "POST", "pattern": "/api/break-glass", "permission": "break_glass", "audit": "emergency"}]})";
 
 class ScopeCheckTest : public ::testing::Test {

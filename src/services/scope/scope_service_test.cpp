@@ -17,7 +17,7 @@ constexpr const char* kTable = R"({
   "roles": {"admin": ["read"], "cardiologist": ["read"], "fellow": ["read"], "sonographer": ["read"],
             "technologist": ["read"], "referring": ["read"], "ai": ["read"], "auditor": []},
   "scopes": {"referring": "own_patients", "ai": "assigned", "auditor": "none"},
-  "routes": []
+  "dicom_services": {"C-ECHO": "authenticated", "C-STORE": "read", "C-FIND": "read", "C-GET": "read", "C-MOVE": "read", "MWL-FIND": "read"}, "routes": []
 })";
 
 class ScopeServiceTest : public ::testing::Test {

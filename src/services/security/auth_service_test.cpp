@@ -11,7 +11,7 @@ namespace {
 using std::chrono::minutes;
 
 const char* kTable = R"({"permissions": {"read": ""}, "roles": {"admin": ["read"], "cardiologist": ["read"],
-  "fellow": [], "sonographer": [], "technologist": [], "referring": [], "ai": [], "auditor": []}, "routes": []})";
+  "fellow": [], "sonographer": [], "technologist": [], "referring": [], "ai": [], "auditor": []}, "dicom_services": {"C-ECHO": "authenticated", "C-STORE": "read", "C-FIND": "read", "C-GET": "read", "C-MOVE": "read", "MWL-FIND": "read"}, "routes": []})";
 
 class AuthServiceTest : public ::testing::Test {
  protected:

@@ -132,6 +132,11 @@ bool PermissionTable::AllowsDicom(std::string_view role, std::string_view servic
   return permission && Allows(role, *permission);
 }
 
+std::vector<std::string> PermissionTable::Granted(std::string_view role) const {
+  auto it = roles_.find(role);
+  return it == roles_.end() ? std::vector<std::string>{} : std::vector<std::string>(it->second.begin(), it->second.end());
+}
+
 std::vector<std::string> PermissionTable::Roles() const {
   std::vector<std::string> names;
   for (const auto& [name, _] : roles_) names.push_back(name);

@@ -45,6 +45,8 @@ class PermissionTable {
   // Whether a user of `role` holds `permission` ("authenticated": any known role).
   bool Allows(std::string_view role, std::string_view permission) const;
   std::vector<std::string> Roles() const;
+  // The permissions a role holds (empty for an unknown role).
+  std::vector<std::string> Granted(std::string_view role) const;
   // The data scope of a role (the "scopes" object): "all" (every study, narrowed by
   // a user's institutions), "own_patients" (referring physicians), "assigned" (AI
   // services), "share" (share-link sessions) or "none". Roles not listed: "all".

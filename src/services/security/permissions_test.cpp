@@ -50,6 +50,8 @@ TEST(PermissionTableTest, RulesAndRoles) {
   EXPECT_FALSE(table->Allows("nobody", "authenticated"));
   EXPECT_TRUE(table->Allows("", "public"));
   EXPECT_TRUE(table->HasRole("auditor"));
+  EXPECT_EQ(table->Granted("admin"), (std::vector<std::string>{"admin", "read"}));
+  EXPECT_TRUE(table->Granted("nobody").empty());
   // DICOM peers: the service's permission, by role.
   EXPECT_TRUE(table->AllowsDicom("admin", "C-STORE"));
   EXPECT_FALSE(table->AllowsDicom("ai", "C-STORE"));

@@ -10,7 +10,7 @@ import { prefetch } from '../core/prefetch';
 import { parseRoute } from '../core/router';
 import { ME_URL } from '../core/session-api';
 import { decoderPool } from '../features/cine/decoder-pool';
-import { renderedFormat } from '../features/cine/rendered-format';
+import { renderedFormat } from '../features/cine/view-options';
 
 void prefetch(ME_URL, 'application/json'); // the app's first question, on every page
 const route = parseRoute(location.pathname, location.search);

@@ -7,6 +7,14 @@ export interface Me {
   user: string;
   role: string;
   demo: boolean;
+  permissions?: string[]; // of the role (config/permissions.json)
+}
+
+// Whether the signed-in role holds a permission: the UI offers only what the server would allow
+// (the server checks every request regardless). Nobody signed in under --no-auth: everything.
+export function can(me: Me | null, permission: string): boolean {
+  if (!me || me.role === '' || !me.permissions) return true;
+  return me.permissions.includes(permission);
 }
 
 export const ME_URL = '/api/auth/me';

@@ -2,8 +2,8 @@
 // thumbnail strip, layouts 1×1 / 1×2 / 2×2 / 3×3, and cine in every cell.
 // Keyboard: see SHORTCUTS (help overlay with ?).
 
-import { renderedFormat } from '../features/cine/rendered-format';
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { autoPlay, renderedFormat } from '../features/cine/view-options';
+import { useContext, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Tag, formatDate, formatPersonName, str, type DicomJson } from '../core/dicom-json';
 import type { DicomWebClient } from '../core/dicomweb';
 import { navigate, reportUrl } from '../core/router';
@@ -28,7 +28,8 @@ import { EcgStrip } from '../features/ecg/ecg-strip';
 import { loopEcg } from '../features/ecg/loop-ecg';
 import { previewOnHover } from '../features/cine/thumbnail-preview';
 import { latestPrior, pairPrior } from '../features/priors/prior-pairing';
-import { SessionControl } from '../features/session/session';
+import { SessionContext, SessionControl } from '../features/session/session';
+import { can } from '../core/session-api';
 
 export const LAYOUTS = { '1x1': [1, 1], '1x2': [1, 2], '2x2': [2, 2], '3x3': [3, 3] } as const;
 export type LayoutName = keyof typeof LAYOUTS;
@@ -71,6 +72,8 @@ const SHORTCUTS: [string, string][] = [
 
 
 export function ViewerPage({ client, studyUid }: { client: DicomWebClient; studyUid: string }) {
+  // Measuring and saving SRs only for roles that may (a referring physician, a share link: view only).
+  const mayMeasure = can(useContext(SessionContext), 'measure');
   const [study, setStudy] = useState<DicomJson | null>(null);
   const [loops, setLoops] = useState<Loop[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -115,6 +118,7 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
   // side by side (its measurements go into the prior study — only when they
   // changed, so saving the current study's never writes into an old one).
   const save = async () => {
+    if (!mayMeasure) return;
     if (!loops) return;
     const now = new Date();
     const changedPrior = prior?.loops.some((l) => engine.store.changedSinceSave(l.sopInstanceUID)) ? [prior.loops] : [];
@@ -143,6 +147,7 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
     }
   };
   const setTool = (t: Tool) => {
+    if (t && !mayMeasure) return;
     engine.tool = t;
     setToolState(t);
   };
@@ -476,7 +481,7 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
           </button>
         </nav>
         <nav class="tools" aria-label="Measure">
-          {(
+          {mayMeasure && (
             [
               ['distance', 'Distance', 'D'],
               ['area', 'Area', 'A'],
@@ -491,15 +496,19 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
               {label}
             </button>
           ))}
-          <button data-testid="mark-ed" title="Mark the current frame end-diastole (E)" onClick={() => markPhase('ed')}>
-            ED
-          </button>
-          <button data-testid="mark-es" title="Mark the current frame end-systole (Shift+E)" onClick={() => markPhase('es')}>
-            ES
-          </button>
-          <button data-testid="save-measurements" title="Save measurements as DICOM SR (S)" onClick={() => void save()}>
-            Save{engine.store.unsaved > 0 ? ' •' : ''}
-          </button>
+          {mayMeasure && (
+            <>
+              <button data-testid="mark-ed" title="Mark the current frame end-diastole (E)" onClick={() => markPhase('ed')}>
+                ED
+              </button>
+              <button data-testid="mark-es" title="Mark the current frame end-systole (Shift+E)" onClick={() => markPhase('es')}>
+                ES
+              </button>
+              <button data-testid="save-measurements" title="Save measurements as DICOM SR (S)" onClick={() => void save()}>
+                Save{engine.store.unsaved > 0 ? ' •' : ''}
+              </button>
+            </>
+          )}
           <span class="save-state" data-testid="save-state">
             {saveState}
           </span>
@@ -657,7 +666,7 @@ function Cell(props: {
         listUrl: (frames) => client.renderedFramesUrl(study, series, sop, frames.map((f) => f + 1)),
         listAccept: `multipart/related; type="${accept}"`,
       },
-      true,
+      autoPlay(),
     );
     engine.cells[index] = cell;
     publishStats(engine);
