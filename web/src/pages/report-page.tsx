@@ -9,7 +9,8 @@
 // Keyboard: Enter commits a value, Esc leaves a field / goes back to the viewer,
 // Alt+P preliminary, Alt+F sign final, Alt+V versions.
 
-import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { useCallback, useContext, useEffect, useMemo, useState } from 'preact/hooks';
+import { can } from '../core/session-api';
 import { Tag, formatDate, formatPersonName, str, type DicomJson } from '../core/dicom-json';
 import type { DicomWebClient } from '../core/dicomweb';
 import {
@@ -23,7 +24,7 @@ import {
   type TemplateSummary,
 } from '../core/reports-api';
 import { navigate, reportUrl, viewerUrl } from '../core/router';
-import { SessionControl } from '../features/session/session';
+import { SessionContext, SessionControl } from '../features/session/session';
 
 // The template a study most likely wants, from its modalities.
 function suggestedTemplate(modalities: string, templates: TemplateSummary[]): string {
@@ -188,6 +189,7 @@ function ReportChooser(props: {
 }) {
   const [template, setTemplate] = useState(props.suggested);
   useEffect(() => setTemplate(props.suggested), [props.suggested]);
+  const mayWrite = can(useContext(SessionContext), 'report.write');
   return (
     <section class="report-chooser">
       {props.reports.length > 0 && (
@@ -201,24 +203,26 @@ function ReportChooser(props: {
           ))}
         </ul>
       )}
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (template) props.onCreate(template);
-        }}
-      >
-        <label>
-          <span>New report from template</span>
-          <select value={template} onChange={(e) => setTemplate((e.target as HTMLSelectElement).value)} data-testid="template">
-            {props.templates.map((t) => (
-              <option value={t.id}>{t.title}</option>
-            ))}
-          </select>
-        </label>
-        <button type="submit" disabled={props.busy || !template} data-testid="create-report">
-          Create report
-        </button>
-      </form>
+      {mayWrite && (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (template) props.onCreate(template);
+          }}
+        >
+          <label>
+            <span>New report from template</span>
+            <select value={template} onChange={(e) => setTemplate((e.target as HTMLSelectElement).value)} data-testid="template">
+              {props.templates.map((t) => (
+                <option value={t.id}>{t.title}</option>
+              ))}
+            </select>
+          </label>
+          <button type="submit" disabled={props.busy || !template} data-testid="create-report">
+            Create report
+          </button>
+        </form>
+      )}
     </section>
   );
 }
@@ -235,6 +239,11 @@ function ReportEditor(props: {
 }) {
   const { report } = props;
   const signed = isSigned(report);
+  // Only what the role may do is offered (a referring physician reads the final report).
+  const me = useContext(SessionContext);
+  const mayWrite = can(me, 'report.write');
+  const maySign = can(me, 'report.sign');
+  const readOnly = signed || !mayWrite;
   const [findings, setFindings] = useState(report.findings);
   const [impression, setImpression] = useState(report.impression);
   const [addendum, setAddendum] = useState('');
@@ -243,7 +252,7 @@ function ReportEditor(props: {
     setImpression(report.impression);
   }, [report.findings, report.impression]);
   const saveText = () => {
-    if (!signed && (findings !== report.findings || impression !== report.impression)) props.onText({ findings, impression });
+    if (!readOnly && (findings !== report.findings || impression !== report.impression)) props.onText({ findings, impression });
   };
   return (
     <section class="report-editor" data-testid="report-editor" data-status={report.status}>
@@ -253,12 +262,12 @@ function ReportEditor(props: {
           {report.status}
           {signed ? ` · v${report.version}` : ''}
         </span>
-        {report.status === 'draft' && (
+        {report.status === 'draft' && mayWrite && (
           <button disabled={props.busy} onClick={() => props.onStatus('preliminary')} title="Preliminary (Alt+P)" data-testid="to-preliminary">
             Preliminary
           </button>
         )}
-        {!signed && (
+        {!signed && maySign && (
           <button class="sign" disabled={props.busy} onClick={() => props.onStatus('final')} title="Sign as final (Alt+F)" data-testid="sign">
             Sign final
           </button>
@@ -284,7 +293,7 @@ function ReportEditor(props: {
           <table>
             <tbody>
               {section.fields.map((field) => (
-                <FieldRow field={field} readOnly={signed || props.busy} onField={props.onField} />
+                <FieldRow field={field} readOnly={readOnly || props.busy} onField={props.onField} />
               ))}
             </tbody>
           </table>
@@ -292,11 +301,11 @@ function ReportEditor(props: {
       ))}
       <label class="report-text">
         <span>Findings</span>
-        <textarea rows={5} value={findings} readOnly={signed} onInput={(e) => setFindings((e.target as HTMLTextAreaElement).value)} onBlur={saveText} data-testid="findings" />
+        <textarea rows={5} value={findings} readOnly={readOnly} onInput={(e) => setFindings((e.target as HTMLTextAreaElement).value)} onBlur={saveText} data-testid="findings" />
       </label>
       <label class="report-text">
         <span>Impression</span>
-        <textarea rows={3} value={impression} readOnly={signed} onInput={(e) => setImpression((e.target as HTMLTextAreaElement).value)} onBlur={saveText} data-testid="impression" />
+        <textarea rows={3} value={impression} readOnly={readOnly} onInput={(e) => setImpression((e.target as HTMLTextAreaElement).value)} onBlur={saveText} data-testid="impression" />
       </label>
       {report.addenda.map((a, i) => (
         <div class="addendum" data-testid="addendum">
@@ -307,7 +316,7 @@ function ReportEditor(props: {
           </p>
         </div>
       ))}
-      {signed && (
+      {signed && maySign && (
         <form
           class="report-text"
           onSubmit={(e) => {
