@@ -154,15 +154,10 @@ http::HttpResponse RetrieveRendered(const http::HttpRequest& request, const Serv
   if (thumbnail) options.max_width = options.max_height = 128;
   if (auto error = ReadOptions(request, options, "")) return *error;
   if (auto it = request.path_params.find("frames"); it != request.path_params.end()) {
-    const std::string& text = it->second;
-    if (text.find(',') != std::string::npos) {
-      auto numbers = ParseFrameList(text);
-      if (!numbers) return ErrorResponse(numbers.error());
-      return RenderFrameList(request, services, options, std::move(*numbers));
-    }
-    if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos || std::stoul(text) == 0)
-      return http::HttpResponse::Error(400, "a rendered frame is one positive frame number");
-    options.frame = static_cast<std::uint32_t>(std::stoul(text));
+    auto numbers = ParseFrameList(it->second);
+    if (!numbers) return ErrorResponse(numbers.error());
+    if (numbers->size() > 1) return RenderFrameList(request, services, options, std::move(*numbers));
+    options.frame = numbers->front();
   }
   return RenderFirstInstance(request, services, options);
 }

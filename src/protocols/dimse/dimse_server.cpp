@@ -1,7 +1,5 @@
 #include "protocols/dimse/dimse_server.h"
 
-#include <fmt/ranges.h>
-
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmjpeg/djdecode.h>
 #include <dcmtk/dcmjpls/djdecode.h>
@@ -14,6 +12,7 @@
 #include <sys/socket.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -190,7 +189,7 @@ void DimseServer::Impl::Serve(T_ASC_Association* assoc, const std::string& role)
   OFCondition cond = dimse::NegotiatePresentationContexts(assoc->params, identity != nullptr, allowed);
   if (!refused.empty())
     LOG_WARN("dimse", "association from {} (role {}): presentation contexts refused, the role may not use {}",
-             ctx.Describe(), role, fmt::format("{}", fmt::join(refused, ", ")));
+             ctx.Describe(), role, fmt::join(refused, ", "));
   if (cond.good()) cond = ASC_acknowledgeAssociation(assoc);
   if (cond.bad()) {
     LOG_WARN("dimse", "association from {} failed during negotiation: {}", ctx.Describe(), cond.text());
