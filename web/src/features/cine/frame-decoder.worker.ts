@@ -24,7 +24,10 @@ export type DecodeReply =
   | { id: number; done: true; parts: number }
   | { id: number; error: string; status: number };
 
-const MAX_DECODING = 2;
+// One decode at a time per worker: Chromium decodes on the thread pool its compositor rasters on, so
+// more concurrent decodes on 2 cores starve the commit of each new cine frame (measured: long commits
+// of 120–180 ms and a dropped frame in early playback with 2 per worker; none with 1, loop ready as fast).
+const MAX_DECODING = 1;
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
 scope.onmessage = async (event: MessageEvent<DecodeRequest>) => {
