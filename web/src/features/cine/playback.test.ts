@@ -66,15 +66,19 @@ describe('CinePlayback', () => {
     expect(p.counters.framesDropped).toBe(0);
   });
 
-  it('shows the latest decoded frame when a later one is missing', () => {
+  it('while loading, shows every decoded frame in turn even when the display is slower than the loop', () => {
     const decoded = new Set([0, 1, 2, 3]);
     const p = new CinePlayback(timelineFromFrameTime(10, 10, 'FrameTime'), (f) => decoded.has(f));
     p.play();
     expect(p.tick(0)).toBe(0);
-    expect(p.tick(45)).toBe(3); // frames 1, 2 dropped (display too slow), 4 missing
-    expect(p.counters.framesDropped).toBe(2);
-    expect(p.tick(60)).toBe(-1);
+    expect([p.tick(45), p.tick(60), p.tick(75)]).toEqual([1, 2, 3]); // late, none dropped
+    expect(p.counters.framesDropped).toBe(0);
+    expect(p.counters.framesDelayed).toBe(2); // 1 and 3 came late; 2 on time after 1 slipped
+    expect(p.tick(90)).toBe(-1); // frame 4 is missing: hold
     expect(p.counters.framesRepeated).toBe(1);
+    for (let i = 4; i < 10; i++) decoded.add(i);
+    expect(p.tick(105)).toBe(5); // loaded: a display slower than the loop drops frames again
+    expect(p.counters.framesDropped).toBe(1);
   });
 
   it('steps by exactly one frame while paused, wrapping at both ends', () => {
@@ -125,6 +129,21 @@ describe('CinePlayback', () => {
     p.tick(VSYNC);
     expect(p.tick(VSYNC + 600)).toBe(20); // 616.7 ms: frame 20 is due
     expect(p.counters.framesDropped).toBe(19);
+  });
+
+  it('while the loop is still loading, a long stall delays the next frame instead of dropping', () => {
+    const decoded = new Set([...Array(25).keys()]); // frames 25..29 still loading
+    const p = new CinePlayback(timelineFromFrameTime(30, 30, 'FrameTime'), (f) => decoded.has(f));
+    p.play();
+    expect(p.tick(0)).toBe(0);
+    expect(p.tick(VSYNC)).toBe(-1);
+    expect(p.tick(VSYNC + 250)).toBe(1); // 266.7 ms: frame 8 is due, frame 1 comes next, late
+    expect(p.counters.framesDropped).toBe(0);
+    expect(p.counters.framesDelayed).toBe(1);
+    for (let i = 25; i < 30; i++) decoded.add(i);
+    p.tick(2 * VSYNC + 250);
+    expect(p.tick(2 * VSYNC + 850)).toBeGreaterThan(10); // loaded: a long stall resynchronises again
+    expect(p.counters.framesDropped).toBeGreaterThan(0);
   });
 
   it('still drops at 4x on a 60 Hz display (the display cannot show 133 fps)', () => {

@@ -16,7 +16,12 @@
 //     thread; a longer stall resynchronises (and drops);
 //   - a frame that is due but not decoded yet is never skipped: the clock
 //     holds at its start (buffering) and the tick counts as *repeated*; the
-//     latest decoded frame before it is shown meanwhile.
+//     latest decoded frame before it is shown meanwhile;
+//   - while the loop is still loading, every frame is shown in turn and the
+//     clock follows the frames rather than the wall (the first pass is off
+//     the acquisition clock anyway): a stall of the page, when decoders,
+//     network and layout compete for the CPU, delays the next frame
+//     (framesDelayed) instead of dropping frames.
 
 import { frameAt, type FrameTimeline } from '../../core/frame-timing';
 
@@ -56,6 +61,7 @@ export class CinePlayback {
   // (before the first R wave, after the last) are skipped, not dropped.
   window = { first: 0, last: -1 };
   private jump = false; // next follow tick may move anywhere (no drops counted)
+  private allDecoded = false;
 
   constructor(
     readonly timeline: FrameTimeline,
@@ -144,9 +150,24 @@ export class CinePlayback {
       this.mediaMs = candidate;
       return -1;
     }
+    const first = this.shown + 1;
+    if (this.shown >= 0 && !this.loaded()) {
+      // Still loading: every frame in turn, none skipped; hold on one not decoded yet.
+      if (!this.isDecoded(first % this.frameCount)) {
+        this.mediaMs = this.startOf(first);
+        this.counters.framesRepeated++;
+        return -1;
+      }
+      if (target > first) {
+        this.counters.framesDelayed++;
+        this.counters.slipMs += (candidate - this.startOf(first)) / this.speedValue;
+        this.mediaMs = this.startOf(first);
+      } else this.mediaMs = candidate;
+      return this.present(first);
+    }
     // The first frame after the one on screen that is not decoded yet, if
     // it is due by now: hold there (never skip a frame for lack of data).
-    const first = this.shown + 1;
+
     const limit = Math.min(target, first + this.frameCount); // one pass is enough to find a gap
     for (let a = first; a <= limit; a++) {
       if (this.isDecoded(a % this.frameCount)) continue;
@@ -200,6 +221,13 @@ export class CinePlayback {
     this.shown = absolute;
     this.counters.framesPresented++;
     return absolute % this.frameCount;
+  }
+
+  // Whether every frame of the loop is decoded (once true, stays true).
+  private loaded(): boolean {
+    if (this.allDecoded) return true;
+    for (let f = 0; f < this.frameCount; f++) if (!this.isDecoded(f)) return false;
+    return (this.allDecoded = true);
   }
 
   private startOf(absolute: number): number {
