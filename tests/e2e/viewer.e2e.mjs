@@ -274,6 +274,23 @@ test('measurements saved as a DICOM SR come back when the study is reopened; the
     figures.dciodvfy = { errors: check.errors.length, warnings: check.warnings.length };
     assert.deepEqual(check.errors, [], check.out);
   }
+
+  // Deleting the measurement and saving stores a report without it: the study reopens without it.
+  await page.keyboard.press('Delete'); // the last measurement of the active cell (the first)
+  await page.waitForFunction(() => document.querySelectorAll('.cell[data-cell="0"] [data-testid="measurement"]').length === 0);
+  await page.keyboard.press('s');
+  await page.waitForFunction(() => /no measurements left/.test(document.querySelector('[data-testid="save-state"]')?.textContent ?? ''), null, { timeout: 10000 });
+  await page.reload();
+  await page.waitForFunction(() => window.__systoleStats?.cells?.[0]?.firstFramePaintedMs != null, null, { timeout: 15000 });
+  await page.waitForTimeout(500);
+  assert.deepEqual(await measurementTexts(0), [], 'the deleted measurement stays deleted');
+  const emptied = (await (await fetch(`${base}/dicomweb/studies/${uid}/metadata`)).json()).filter((ds) => ds['00080060']?.Value?.[0] === 'SR');
+  assert.equal(emptied.length, 2, 'the first report is kept; the new one is the latest');
+  const latest = emptied.find((ds) => ds['00080018'].Value[0] !== sop);
+  const emptyFile = join(artifacts, 'measurements-cleared-sr.dcm');
+  await retrieveInstance(base, uid, latest['0020000E'].Value[0], latest['00080018'].Value[0], emptyFile);
+  const emptyCheck = dciodvfy(emptyFile);
+  if (emptyCheck) assert.deepEqual(emptyCheck.errors, [], emptyCheck.out);
 });
 
 test('Doppler velocity and peak gradient; an uncalibrated image refuses to measure', async () => {

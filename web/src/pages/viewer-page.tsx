@@ -121,13 +121,14 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
     if (!mayMeasure) return;
     if (!loops) return;
     const now = new Date();
-    const changedPrior = prior?.loops.some((l) => engine.store.changedSinceSave(l.sopInstanceUID)) ? [prior.loops] : [];
+    const changed = (studyLoops: Loop[]) => studyLoops.some((l) => engine.store.changedSinceSave(l.sopInstanceUID));
+    const changedPrior = prior && changed(prior.loops) ? [prior.loops] : [];
     const reports = [loops, ...changedPrior].flatMap((studyLoops) => {
       // LV traces are saved with the phase Simpson's method gave them.
       const lv = simpsonOf(studyLoops);
       for (const t of lv.traces) t.measurement.phase = t.phase;
       const extra = lv.result ? [lvVolumesGroup(lv.result, newUid())] : [];
-      return studyMeasurementReport(studyLoops, engine.store.all(), newUid, now, extra) ?? [];
+      return studyMeasurementReport(studyLoops, engine.store.all(), newUid, now, extra, changed(studyLoops)) ?? [];
     });
     if (reports.length === 0) {
       setSaveState('Nothing to save');
@@ -140,7 +141,9 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
       const count = reports.reduce((n, r) => n + r.count, 0);
       const inPrior = reports.find((r) => r.studyInstanceUID !== studyUid)?.count ?? 0;
       setSaveState(
-        `Saved ${count} measurement${count === 1 ? '' : 's'} (SR)${inPrior ? `, ${inPrior} of them in the prior study` : ''}`,
+        count === 0
+          ? 'Saved: no measurements left (SR)'
+          : `Saved ${count} measurement${count === 1 ? '' : 's'} (SR)${inPrior ? `, ${inPrior} of them in the prior study` : ''}`,
       );
     } catch (e) {
       setSaveState(`Not saved: ${(e as Error).message}`);

@@ -5,7 +5,7 @@
 // drawn on (TID 320). Built here as DICOM JSON (written to Part 10 by
 // core/dicom-writer), and read back from WADO-RS metadata of the SR.
 
-import { Tag, str, type DicomJson } from '../../core/dicom-json';
+import { Tag, str, type DicomAttribute, type DicomJson } from '../../core/dicom-json';
 import type { Point } from './calibration';
 import { T, a, children, code, item, nameOf, sq } from './sr-items';
 import { lvModifiers, lvTrackingText, readLvModifiers } from '../simpson/lv-report';
@@ -137,12 +137,11 @@ export function buildMeasurementReport(input: ReportInput): DicomJson {
   const procedure = item('HAS CONCEPT MOD', 'CODE', code('121058', 'DCM', 'Procedure reported'), {
     [T.ConceptCodeSequence]: sq(code('40701008', 'SCT', 'Echocardiography')),
   });
+  // No groups: the reader removed every measurement (the report says so; Content Sequence is 1C).
+  const groups = [...input.measurements.map(({ image, measurement }) => measurementGroup(measurement, image)), ...(input.extraGroups ?? [])];
   const measurements = item('CONTAINS', 'CONTAINER', code('126010', 'DCM', 'Imaging Measurements'), {
     [T.ContinuityOfContent]: a('CS', 'SEPARATE'),
-    [T.ContentSequence]: sq(
-      ...input.measurements.map(({ image, measurement }) => measurementGroup(measurement, image)),
-      ...(input.extraGroups ?? []),
-    ),
+    ...(groups.length ? { [T.ContentSequence]: sq(...groups) } : {}),
   });
   Object.assign(ds, {
     [Tag.SpecificCharacterSet]: a('CS', 'ISO_IR 192'),
@@ -163,8 +162,19 @@ export function buildMeasurementReport(input: ReportInput): DicomJson {
     '0040A491': a('CS', 'COMPLETE'), // CompletionFlag
     '0040A493': a('CS', 'UNVERIFIED'), // VerificationFlag
     '0040A372': { vr: 'SQ', Value: [] }, // PerformedProcedureCodeSequence (type 2)
+    ...evidence(series, input.studyAttributes[Tag.StudyInstanceUID]!),
+    ...privateSchemeIdentification(input.measurements.map((m) => m.measurement)),
+    '0040A504': sq({ '00080105': a('CS', 'DCMR'), '0040DB00': a('CS', '1500') }), // ContentTemplateSequence
+    [T.ContentSequence]: sq(language, ...observer, procedure, measurements),
+  });
+  return ds;
+}
+
+// CurrentRequestedProcedureEvidenceSequence: the images measured (1C: absent when none is).
+function evidence(series: Map<string, ImageRef[]>, studyInstanceUID: DicomAttribute): DicomJson {
+  if (series.size === 0) return {};
+  return {
     '0040A375': sq({
-      // CurrentRequestedProcedureEvidenceSequence
       [T.ReferencedSeriesSequence]: sq(
         ...[...series.entries()].map(([seriesUid, refs]) => ({
           [Tag.SeriesInstanceUID]: a('UI', seriesUid),
@@ -173,13 +183,9 @@ export function buildMeasurementReport(input: ReportInput): DicomJson {
           ),
         })),
       ),
-      [Tag.StudyInstanceUID]: input.studyAttributes[Tag.StudyInstanceUID]!,
+      [Tag.StudyInstanceUID]: studyInstanceUID,
     }),
-    ...privateSchemeIdentification(input.measurements.map((m) => m.measurement)),
-    '0040A504': sq({ '00080105': a('CS', 'DCMR'), '0040DB00': a('CS', '1500') }), // ContentTemplateSequence
-    [T.ContentSequence]: sq(language, ...observer, procedure, measurements),
-  });
-  return ds;
+  };
 }
 
 // A private coding scheme used in the content is identified in the header

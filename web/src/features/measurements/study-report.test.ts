@@ -45,4 +45,14 @@ describe('one measurement report per study', () => {
   it('is null for a study without measurements', () => {
     expect(studyMeasurementReport(current, [['2.2.1', [distance('2.25.4')]]], uid, new Date())).toBeNull();
   });
+  it('says "no measurements" when the reader removed them all since the last save', () => {
+    const r = studyMeasurementReport(current, [['2.2.1', [distance('2.25.4')]]], uid, new Date(), [], true);
+    expect(r?.count).toBe(0);
+    expect(r?.studyInstanceUID).toBe('1.1');
+    expect(readMeasurementReport(r!.report)).toEqual([]);
+    expect(r!.report['0040A375']).toBeUndefined(); // no evidence: nothing measured (type 1C)
+    const container = r!.report['0040A730']!.Value!.at(-1) as DicomJson;
+    expect((container['0040A043']!.Value![0] as DicomJson)['00080100']!.Value).toEqual(['126010']);
+    expect(container['0040A730']).toBeUndefined(); // an empty container has no Content Sequence
+  });
 });

@@ -15,13 +15,16 @@ export interface StudyReport {
   report: DicomJson;
 }
 
-// null when none of `measured` lies on one of `studyLoops`.
+// null when none of `measured` lies on one of `studyLoops`, unless `cleared`: the reader
+// removed the study's measurements since the last save, and a report without any (the
+// latest, so the study reopens without them) replaces the one saved before.
 export function studyMeasurementReport(
   studyLoops: Loop[],
   measured: [string, Measurement[]][], // per SOP Instance UID
   newUid: () => string,
   now: Date,
   extraGroups: DicomJson[] = [],
+  cleared = false,
 ): StudyReport | null {
   const byUid = new Map(studyLoops.map((l) => [l.sopInstanceUID, l]));
   const items = measured.flatMap(([sop, list]) => {
@@ -39,7 +42,7 @@ export function studyMeasurementReport(
       : [];
   });
   const first = studyLoops.find((l) => !l.problem) ?? studyLoops[0];
-  if (items.length === 0 || !first) return null;
+  if ((items.length === 0 && extraGroups.length === 0 && !cleared) || !first) return null;
   const report = buildMeasurementReport({
     studyAttributes: first.metadata,
     measurements: items,
