@@ -156,6 +156,7 @@ const std::vector<Key>& Keys() {
        }},
       {"http.no_auth", false, SCALAR(if (s != "true" && s != "false") return std::unexpected(Invalid("http.no_auth", s, "expected true or false")); c.http_no_auth = s == "true"; return {};)},
       {"http.demo_user", false, SCALAR(c.http_demo_user = s; return {};)},
+      {"http.idle_timeout", false, SCALAR(auto n = ParseInt<int>("http.idle_timeout", s, 1, 3600); if (!n) return std::unexpected(n.error()); c.http_idle_timeout = std::chrono::seconds(*n); return {};)},
       {"http.port", false, SCALAR(auto p = ParseInt<std::uint16_t>("http.port", s, 0, 65535); if (!p) return std::unexpected(p.error()); c.http_port = *p; return {};)},
       {"http.web_root", false, SCALAR(c.web_root = s; return {};)},
       {"hl7.bind", false, SCALAR(c.hl7_bind = s; return {};)},

@@ -36,6 +36,7 @@ struct Config {
   // Requests without credentials are this user, role admin (make run; loopback only). Empty: sign-in required.
   std::string http_demo_user = "demo";
   std::uint16_t http_port = 8080;
+  std::chrono::seconds http_idle_timeout{60};  // a request must start arriving within this of the last answer
   std::vector<std::string> http_cors_origins;
   // TLS (README "Security and TLS"): HTTPS on http.tls_port when http.tls_cert and http.tls_key are
   // given; http.tls_required turns the plain port into a 301 redirect to it.

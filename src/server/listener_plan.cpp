@@ -27,6 +27,7 @@ ListenerPlan PlanListeners(const Config& config) {
 
   plan.http.bind_address = config.http_bind;
   plan.http.port = config.http_port;
+  plan.http.idle_timeout = config.http_idle_timeout;
   plan.http.cors_origins = config.http_cors_origins;
   plan.http.security_headers.frame_ancestors = config.http_frame_ancestors;
   if (tls::Configured(config.http_tls)) {

@@ -456,6 +456,48 @@ def test_seventy_stalled_partial_requests_do_not_lock_out_a_new_client(archive):
             s.close()
 
 
+def closed_by_server_within(s, seconds):
+    """Seconds until the server closed `s` (recv gives EOF or a reset), or None if it stayed open."""
+    s.settimeout(seconds)
+    started = time.monotonic()
+    try:
+        while s.recv(65536):
+            pass
+    except socket.timeout:
+        return None
+    except ConnectionResetError:
+        pass
+    return time.monotonic() - started
+
+
+def test_idle_and_stalled_connections_are_closed_after_the_idle_timeout(make_server):
+    """http.idle_timeout (2 s here): a connection that sends nothing, one that stalls in its headers,
+    one that stops half-way through its body and a keep-alive connection idle after its answer are all
+    closed by the server (each logged), while a request sent in time is answered on the same server."""
+    server = make_server("idle-timeout", env={"SYSTOLE_HTTP_IDLE_TIMEOUT": "2"})
+    port = server.http_port
+    silent = socket.create_connection(("127.0.0.1", port))
+    headers = socket.create_connection(("127.0.0.1", port))
+    headers.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+    body = socket.create_connection(("127.0.0.1", port))
+    body.sendall(b"POST /dicomweb/studies HTTP/1.1\r\nHost: x\r\nContent-Type: application/dicom\r\n"
+                 b"Content-Length: 1000\r\n\r\n" + b"x" * 100)
+    kept = socket.create_connection(("127.0.0.1", port))
+    kept.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert kept.recv(65536).startswith(b"HTTP/1.1 200")
+    try:
+        for s in (silent, headers, body, kept):
+            seconds = closed_by_server_within(s, 6)
+            assert seconds is not None, "the connection is still open 6 s after a 2 s idle timeout"
+        status, response, _ = raw_exchange(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                                           timeout=10)
+        assert status == 200, response[:300]
+        assert server.log().count("sent no complete request in time") >= 4
+    finally:
+        for s in (silent, headers, body, kept):
+            s.close()
+
+
 def test_concurrent_bad_and_good_requests(archive):
     """Bad requests of every kind fired in parallel with good ones: every bad one is a 4xx JSON error,
     every good one succeeds."""

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
@@ -28,6 +29,9 @@
 #include "base/thread.h"
 
 namespace systole::http {
+
+// A request body must arrive at least this fast (beyond http.idle_timeout) or the connection is closed.
+constexpr std::uint64_t kMinBodyBytesPerSecond = 16 << 10;
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -140,12 +144,23 @@ struct HttpServer::Impl {
   // taken, the one waiting longest is closed for a newcomer, so idle keep-alive or
   // stalled (slowloris) connections cannot lock clients out.
   std::map<int, std::chrono::steady_clock::time_point> waiting;
+  // Their deadlines: the reaper thread closes a connection that has not sent its whole request
+  // (or TLS handshake) in time. Socket timeouts cannot do it: Asio's blocking reads poll again
+  // after SO_RCVTIMEO expires.
+  std::map<int, std::chrono::steady_clock::time_point> deadlines;
+  std::set<int> reaped;
+  std::condition_variable wake_reaper;
+  std::thread reaper;
 
   std::unique_ptr<asio::ssl::context> tls;  // set when the listener speaks HTTPS
 
   Impl(HttpConfig c, const Router& r) : config(std::move(c)), router(r) {}
 
   void AcceptLoop();
+  void ReapLoop();
+  // `fd` waits for (the rest of) a request, for at most `limit`; Unwatch when it arrived.
+  void Watch(int fd, std::chrono::seconds limit);
+  bool Unwatch(int fd);  // false when the reaper closed the connection
   void Serve(tcp::socket socket);
   template <typename Stream>
   void ServeRequests(Stream& stream, int fd, const std::string& remote);
@@ -181,6 +196,8 @@ void HttpServer::Impl::AcceptLoop() {
       LOG_WARN("http", "connection limit ({}) reached: closing the connection idle for {} s for a new client",
                config.max_connections, waited.count());
       ::shutdown(oldest->first, SHUT_RDWR);  // its thread sees the read fail and ends
+      reaped.insert(oldest->first);
+      deadlines.erase(oldest->first);
       waiting.erase(oldest);
     }
     ++active;
@@ -258,12 +275,43 @@ HttpResponse HttpServer::Impl::Answer(HttpRequest& request) {
   return response;
 }
 
+void HttpServer::Impl::Watch(int fd, std::chrono::seconds limit) {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mutex);
+  waiting[fd] = now;
+  deadlines[fd] = now + limit;
+}
+
+bool HttpServer::Impl::Unwatch(int fd) {
+  std::lock_guard lock(mutex);
+  waiting.erase(fd);
+  deadlines.erase(fd);
+  return reaped.erase(fd) == 0;
+}
+
+void HttpServer::Impl::ReapLoop() {
+  std::unique_lock lock(mutex);
+  while (!stopping) {
+    wake_reaper.wait_for(lock, std::chrono::milliseconds(500));
+    const auto now = std::chrono::steady_clock::now();
+    for (auto it = deadlines.begin(); it != deadlines.end();) {
+      if (it->second > now) {
+        ++it;
+        continue;
+      }
+      LOG_WARN("http", "closing a connection that sent no complete request in time (http.idle_timeout {} s)",
+               config.idle_timeout.count());
+      ::shutdown(it->first, SHUT_RDWR);  // its thread sees the read fail and ends
+      reaped.insert(it->first);
+      waiting.erase(it->first);
+      it = deadlines.erase(it);
+    }
+  }
+}
+
 void HttpServer::Impl::Serve(tcp::socket socket) {
   boost::system::error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
-  timeval timeout{static_cast<time_t>(config.idle_timeout.count()), 0};
-  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
   const int fd = socket.native_handle();
   {
     std::lock_guard lock(mutex);
@@ -274,16 +322,11 @@ void HttpServer::Impl::Serve(tcp::socket socket) {
     ServeRequests(socket, fd, remote);
   } else {
     TlsStream stream(socket, *tls);
-    {
-      std::lock_guard lock(mutex);
-      waiting[fd] = std::chrono::steady_clock::now();  // a stalled handshake may be closed for a newcomer
-    }
+    Watch(fd, config.idle_timeout);  // a stalled handshake is closed in time, or for a newcomer
     stream.handshake(asio::ssl::stream_base::server, ec);
-    {
-      std::lock_guard lock(mutex);
-      waiting.erase(fd);
-    }
-    if (ec) {
+    if (!Unwatch(fd)) {
+      // closed by the reaper or for a newcomer: logged there
+    } else if (ec) {
       LOG_WARN("http", "{}: TLS handshake failed: {}", remote, ec.message());
     } else {
       ServeRequests(stream, fd, remote);
@@ -294,6 +337,8 @@ void HttpServer::Impl::Serve(tcp::socket socket) {
   std::lock_guard lock(mutex);
   open_sockets.remove(fd);
   waiting.erase(fd);
+  deadlines.erase(fd);
+  reaped.erase(fd);
 }
 
 template <typename Stream>
@@ -304,15 +349,15 @@ void HttpServer::Impl::ServeRequests(Stream& socket, int fd, const std::string& 
     bhttp::request_parser<bhttp::string_body> parser;
     parser.body_limit(config.max_body_bytes);
     parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
-    {
-      std::lock_guard lock(mutex);
-      waiting[fd] = std::chrono::steady_clock::now();
+    // The head within http.idle_timeout of the last answer; the body at a modest minimum rate.
+    Watch(fd, config.idle_timeout);
+    bhttp::read_header(socket, buffer, parser, ec);
+    if (!ec && !parser.is_done()) {
+      const auto expected = parser.content_length().value_or(config.max_body_bytes);
+      Watch(fd, config.idle_timeout + std::chrono::seconds(expected / kMinBodyBytesPerSecond));
+      bhttp::read(socket, buffer, parser, ec);
     }
-    bhttp::read(socket, buffer, parser, ec);
-    {
-      std::lock_guard lock(mutex);
-      waiting.erase(fd);
-    }
+    if (!Unwatch(fd)) break;
     if (ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset || ec == asio::error::eof ||
         ec == asio::ssl::error::stream_truncated)
       break;
@@ -325,7 +370,6 @@ void HttpServer::Impl::ServeRequests(Stream& socket, int fd, const std::string& 
       int status = 400;
       if (ec == bhttp::error::body_limit) status = 413;
       else if (ec == bhttp::error::header_limit) status = 431;
-      else if (ec == asio::error::would_block || ec == asio::error::try_again || ec == asio::error::timed_out) break;
       response = HttpResponse::Error(status, "bad request: " + ec.message());
       request.method = "?";
       request.path = "?";
@@ -374,12 +418,18 @@ Result<std::uint16_t> HttpServer::Start() {
                                              std::to_string(impl_->config.port) + ": " + ec.message());
   const std::uint16_t port = impl_->acceptor->local_endpoint().port();
   impl_->accept_thread = std::thread([this] { impl_->AcceptLoop(); });
+  impl_->reaper = std::thread([this] { impl_->ReapLoop(); });
   return port;
 }
 
 void HttpServer::Stop() {
   if (!impl_ || !impl_->accept_thread.joinable()) return;
-  impl_->stopping = true;
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->stopping = true;
+  }
+  impl_->wake_reaper.notify_all();
+  impl_->reaper.join();
   ::shutdown(impl_->acceptor->native_handle(), SHUT_RDWR);
   impl_->accept_thread.join();
   {
