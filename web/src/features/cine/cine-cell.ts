@@ -77,7 +77,7 @@ export class CineCell {
       cycleSource: this.cycles.source,
     };
     this.resizeObserver = new ResizeObserver(() => this.resize());
-    this.resizeObserver.observe(el.canvas.parentElement ?? el.canvas);
+    this.resizeObserver.observe(el.canvas); // the cell, less what it gives an ECG strip
     this.resize();
     if (loop.problem) {
       this.showMessage(loop.problem);
@@ -163,11 +163,9 @@ export class CineCell {
   }
 
   private resize(): void {
-    const parent = this.el.canvas.parentElement;
-    if (!parent) return;
     const dpr = window.devicePixelRatio || 1;
-    const w = Math.max(1, Math.round(parent.clientWidth * dpr));
-    const h = Math.max(1, Math.round(parent.clientHeight * dpr));
+    const w = Math.max(1, Math.round(this.el.canvas.clientWidth * dpr));
+    const h = Math.max(1, Math.round(this.el.canvas.clientHeight * dpr));
     if (this.el.canvas.width !== w || this.el.canvas.height !== h) {
       this.el.canvas.width = w;
       this.el.canvas.height = h;

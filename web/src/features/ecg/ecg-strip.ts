@@ -1,6 +1,7 @@
 // The ECG under a cine loop: the stretch of the trace the loop spans, drawn
 // once into a canvas at the bottom of the cell, and a cursor (a CSS
-// transform, no redraw) at the time of the frame on screen.
+// transform, no redraw) at the time of the frame on screen. The cell gives
+// the strip its bottom (class has-ecg, --ecg-height): the image above it.
 
 import type { Alignment, Trace } from './waveform';
 
@@ -10,6 +11,7 @@ export class EcgStrip {
   private readonly cursor: HTMLDivElement;
   private readonly resizeObserver: ResizeObserver;
   private readonly windowMs: number;
+  private readonly host: HTMLElement;
 
   constructor(
     host: HTMLElement,
@@ -40,6 +42,8 @@ export class EcgStrip {
     }`;
     this.root.append(this.canvas, this.cursor, label);
     host.append(this.root);
+    host.classList.add('has-ecg');
+    this.host = host;
     this.resizeObserver = new ResizeObserver(() => this.draw());
     this.resizeObserver.observe(this.root);
   }
@@ -55,11 +59,14 @@ export class EcgStrip {
   dispose(): void {
     this.resizeObserver.disconnect();
     this.root.remove();
+    this.host.classList.remove('has-ecg');
+    this.host.style.removeProperty('--ecg-height');
   }
 
   private draw(): void {
     const w = this.root.clientWidth;
     const h = this.root.clientHeight;
+    this.host.style.setProperty('--ecg-height', `${this.root.offsetHeight}px`);
     if (w === 0 || h === 0) return;
     this.canvas.width = w;
     this.canvas.height = h;
