@@ -188,6 +188,7 @@ const std::vector<Key>& Keys() {
       {"security.lockout_failures", false, SCALAR(auto n = ParseInt<int>("security.lockout_failures", s, 1, 1000); if (!n) return std::unexpected(n.error()); c.lockout_failures = *n; return {};)},
       {"security.lockout_minutes", false, SCALAR(auto n = ParseInt<int>("security.lockout_minutes", s, 1, 100000); if (!n) return std::unexpected(n.error()); c.lockout_minutes = *n; return {};)},
       {"security.session_idle_minutes", false, SCALAR(auto n = ParseInt<int>("security.session_idle_minutes", s, 1, 100000); if (!n) return std::unexpected(n.error()); c.session_idle_minutes = *n; return {};)},
+      {"security.api_token_days", false, SCALAR(auto n = ParseInt<int>("security.api_token_days", s, 0, 3650); if (!n) return std::unexpected(n.error()); c.api_token_days = *n; return {};)},
       {"security.session_max_minutes", false, SCALAR(auto n = ParseInt<int>("security.session_max_minutes", s, 1, 1000000); if (!n) return std::unexpected(n.error()); c.session_max_minutes = *n; return {};)},
       {"security.break_glass_minutes", false, SCALAR(auto n = ParseDecimal("security.break_glass_minutes", s, 0.001, 24 * 60); if (!n) return std::unexpected(n.error()); c.break_glass_minutes = *n; return {};)},
       {"security.share_max_hours", false, SCALAR(auto n = ParseDecimal("security.share_max_hours", s, 0.001, 24 * 365); if (!n) return std::unexpected(n.error()); c.share_max_hours = *n; return {};)},

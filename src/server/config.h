@@ -80,6 +80,7 @@ struct Config {
   int lockout_minutes = 15;
   int session_idle_minutes = 30;
   int session_max_minutes = 720;
+  int api_token_days = 365;  // 0: API tokens never expire
   // OpenID Connect bearer tokens ([oidc]); oidc.issuer empty: off. Keys from
   // jwks_url (http:// or https://, fetched at start and on an unknown kid) or jwks_file.
   security::OidcSettings oidc;

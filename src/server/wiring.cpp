@@ -147,7 +147,8 @@ Result<std::unique_ptr<Security>> Security::Open(const Config& config) {
   auto& s = *opened->store_->sqlite;
   security::SecurityPolicy policy{config.lockout_failures, std::chrono::minutes(config.lockout_minutes),
                                   std::chrono::minutes(config.session_idle_minutes),
-                                  std::chrono::minutes(config.session_max_minutes)};
+                                  std::chrono::minutes(config.session_max_minutes),
+                                  std::chrono::days(config.api_token_days)};
   opened->auth_ = std::make_unique<security::AuthService>(s, s, *opened->permissions_, opened->clock_, policy);
   opened->audit_ = std::make_unique<security::AuditTrail>(s, opened->clock_, config.dicom.ae_title);
   if (!config.oidc.issuer.empty()) {

@@ -11,6 +11,7 @@ import json
 import re
 import shutil
 import sqlite3
+import time
 import urllib.parse
 
 import pydicom
@@ -151,6 +152,8 @@ def test_api_tokens_are_made_by_an_admin(secured):
     assert http_request(server.http_port, "POST", "/api/auth/tokens", body, bearer(token_of(server.http_port, "carol"))).status == 403
     made = http_request(server.http_port, "POST", "/api/auth/tokens", body, bearer(token_of(server.http_port, "root")))
     assert made.status == 201, made
+    # It expires security.api_token_days (default 365) after it was made.
+    assert abs(made.json()["expires_at"] - (time.time() + 365 * 86400)) < 120
     me = http_request(server.http_port, "GET", "/api/auth/me", headers=bearer(made.json()["token"]))
     assert me.json()["user"] == "fred"
 

@@ -82,8 +82,9 @@ HttpResponse CreateToken(const HttpRequest& request, security::AuthService& auth
     return HttpResponse::Error(503, "cannot create the token");
   }
   LOG_INFO("auth", "{} created an API token for {}", request.user, body["user"].get<std::string>());
-  return HttpResponse::Json(201, nlohmann::json{{"user", body["user"]}, {"token", *token}}.dump())
-      .With("Cache-Control", "no-store");
+  nlohmann::json answer{{"user", body["user"]}, {"token", *token}};
+  if (const auto expires = auth.ApiTokenExpiry()) answer["expires_at"] = expires;  // unix seconds
+  return HttpResponse::Json(201, answer.dump()).With("Cache-Control", "no-store");
 }
 
 // Unix milliseconds, or an ISO date "YYYY-MM-DD" / date-time "YYYY-MM-DDTHH:MM:SS[Z]" (UTC).

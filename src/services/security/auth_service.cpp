@@ -92,6 +92,10 @@ Result<Principal> AuthService::Authenticate(const std::string& token) {
     }
     // Write at most once a minute per session, not on every request.
     if (now - session->last_seen_at >= 60) SYSTOLE_RETURN_IF_ERROR(sessions_.TouchSession(hash, now));
+  } else if (const auto max = std::chrono::duration_cast<std::chrono::seconds>(policy_.api_token_max).count();
+             max > 0 && now - session->created_at > max) {
+    (void)sessions_.RemoveSession(hash);
+    return Fail(ErrorCode::kPermissionDenied, "API token expired");
   }
   auto user = users_.FindUser(session->user);
   if (!user) {
@@ -110,6 +114,11 @@ Result<std::string> AuthService::CreateApiToken(const std::string& user, const s
   const std::int64_t now = NowSeconds();
   SYSTOLE_RETURN_IF_ERROR(sessions_.AddSession({Sha256Hex(token), found->name, "api", now, now, label}));
   return token;
+}
+
+std::int64_t AuthService::ApiTokenExpiry() const {
+  const auto max = std::chrono::duration_cast<std::chrono::seconds>(policy_.api_token_max).count();
+  return max > 0 ? NowSeconds() + max : 0;
 }
 
 }  // namespace systole::security

@@ -19,6 +19,7 @@ struct SecurityPolicy {
   std::chrono::minutes lockout_duration{15};
   std::chrono::minutes session_idle{30};           // a browser session unused this long expires
   std::chrono::minutes session_max{12 * 60};       // and every session after this long
+  std::chrono::days api_token_max{365};            // an API token expires this long after its creation; 0: never
 };
 
 // Who a request comes from.
@@ -66,6 +67,8 @@ class AuthService {
 
   // A new API token (bearer) for an existing user. kNotFound for an unknown user.
   Result<std::string> CreateApiToken(const std::string& user, const std::string& label);
+  // When an API token made now expires (unix seconds), 0 if API tokens do not expire.
+  std::int64_t ApiTokenExpiry() const;
 
   const PermissionTable& permissions() const { return permissions_; }
 

@@ -119,5 +119,27 @@ TEST_F(AuthServiceTest, ApiTokensDoNotExpireWhenIdle) {
   EXPECT_EQ(who->user, "alice");
 }
 
+TEST_F(AuthServiceTest, ApiTokensExpireAtTheirMaximumAge) {
+  AuthService auth(store_, store_, table_, clock_,
+                   SecurityPolicy{3, minutes(15), minutes(30), minutes(120), std::chrono::days(90)});
+  auto token = auth.CreateApiToken("alice", "echo AI");
+  ASSERT_TRUE(token);
+  EXPECT_EQ(auth.ApiTokenExpiry(), 1'800'000'000 + 90 * 86400);
+  clock_.Advance(std::chrono::days(90));
+  EXPECT_TRUE(auth.Authenticate(*token));  // the last second of its life
+  clock_.Advance(std::chrono::seconds(1));
+  auto refused = auth.Authenticate(*token);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kPermissionDenied);
+  EXPECT_FALSE(store_.FindSession(Sha256Hex(*token)));  // removed
+
+  AuthService forever(store_, store_, table_, clock_,
+                      SecurityPolicy{3, minutes(15), minutes(30), minutes(120), std::chrono::days(0)});
+  auto kept = forever.CreateApiToken("alice", "archive bridge");
+  EXPECT_EQ(forever.ApiTokenExpiry(), 0);
+  clock_.Advance(std::chrono::days(3650));
+  EXPECT_TRUE(forever.Authenticate(*kept));
+}
+
 }  // namespace
 }  // namespace systole::security
