@@ -105,6 +105,9 @@ test('Doppler time interval and deceleration slope in the spectral region, from 
   await assertRefused(0, /spans two ultrasound regions/);
   assert.equal(await item(0, 'time').count(), 1, 'refused intervals are not kept');
 
+  // The spectrum is mitral inflow: X sets the site of the next Doppler measurements.
+  await page.keyboard.press('x');
+  assert.equal(await page.locator('[data-testid="doppler-site"]').inputValue(), 'MV');
   await page.keyboard.press('k');
   await drag(0, geometry, d.peak, d.decelerationEnd);
   await item(0, 'slope').waitFor({ timeout: 5000 });
@@ -134,7 +137,19 @@ test('Doppler time interval and deceleration slope in the spectral region, from 
   await page.reload();
   await item(0, 'slope').waitFor({ timeout: 15000 });
   assert.deepEqual(await numbers(item(0, 'slope')), [slope, dt], 'the slope comes back from the SR');
+  assert.equal(await item(0, 'slope').getAttribute('data-site'), 'MV', 'and its site');
   assert.deepEqual(await numbers(item(0, 'time')), [interval]);
+  // Captured once: a TTE report of the study gets the mitral deceleration time from the viewer's SR.
+  const created = await fetch(`${base}/api/studies/${objects.studyInstanceUID}/reports`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ template: 'tte' }),
+  });
+  assert.equal(created.status, 201);
+  const field = (await created.json()).fields.find((f) => f.id === 'mv.deceleration_time');
+  figures.reportDecelerationTime = field;
+  assert.equal(field.value, String(Math.round(dt)), JSON.stringify(field));
+  assert.equal(field.unit, 'ms');
 });
 
 test("ECG carried in the cine's own Waveform Sequence: drawn under its cell, cursor at the frame time, R waves drive the cycles", async () => {

@@ -30,6 +30,7 @@ import { previewOnHover } from '../features/cine/thumbnail-preview';
 import { latestPrior, pairPrior } from '../features/priors/prior-pairing';
 import { SessionContext, SessionControl } from '../features/session/session';
 import { can } from '../core/session-api';
+import { SITES, type Site } from '../features/measurements/sites';
 
 export const LAYOUTS = { '1x1': [1, 1], '1x2': [1, 2], '2x2': [2, 2], '3x3': [3, 3] } as const;
 export type LayoutName = keyof typeof LAYOUTS;
@@ -50,6 +51,7 @@ const SHORTCUTS: [string, string][] = [
   ['V', 'Doppler velocity and peak gradient (click in the spectrum)'],
   ['T', 'time interval along a time axis (spectral Doppler, M-mode): drag, or two clicks'],
   ['K', 'Doppler deceleration slope and time: from the peak down the slope (drag, or two clicks)'],
+  ['X', 'site of the next V / T / K measurements: none → MV → AV → TV → PV → LVOT (fills that valve\'s report fields)'],
   ['L', "LV trace for Simpson's biplane (A4C / A2C): click or drag from one mitral annulus hinge round the apex to the other; double-click or click the first point to close"],
   ['E / Shift+E', 'mark the current frame end-diastole / end-systole (ED is suggested at the R wave)'],
   ['Delete', 'remove the last measurement of the active cell'],
@@ -92,6 +94,7 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
       layers: [],
       store: new MeasurementStore(),
       tool: null,
+      site: undefined,
       marks: new Map(),
     }),
     [],
@@ -148,6 +151,11 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
     } catch (e) {
       setSaveState(`Not saved: ${(e as Error).message}`);
     }
+  };
+  const [site, setSite] = useState<Site | undefined>(undefined);
+  const chooseSite = (s: Site | undefined) => {
+    engine.site = s;
+    setSite(s);
   };
   const setTool = (t: Tool) => {
     if (t && !mayMeasure) return;
@@ -243,6 +251,12 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
       if (key === 'p') {
         if (prior) closePrior();
         else void openPrior();
+        e.preventDefault();
+        return;
+      }
+      if (key === 'x' && mayMeasure) {
+        const order: (Site | undefined)[] = [undefined, ...(Object.keys(SITES) as Site[])];
+        chooseSite(order[(order.indexOf(engine.site) + 1) % order.length]);
         e.preventDefault();
         return;
       }
@@ -501,6 +515,22 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
           ))}
           {mayMeasure && (
             <>
+              <select
+                data-testid="doppler-site"
+                title="Site of the next Doppler velocity, time and deceleration measurements (X)"
+                value={site ?? ''}
+                onChange={(e) => {
+                  chooseSite((e.currentTarget.value || undefined) as Site | undefined);
+                  e.currentTarget.blur(); // letters typed next are shortcuts, not option search
+                }}
+              >
+                <option value="">Site —</option>
+                {(Object.keys(SITES) as Site[]).map((s) => (
+                  <option value={s} title={SITES[s].meaning}>
+                    {s}
+                  </option>
+                ))}
+              </select>
               <button data-testid="mark-ed" title="Mark the current frame end-diastole (E)" onClick={() => markPhase('ed')}>
                 ED
               </button>
@@ -615,6 +645,7 @@ interface Engine {
   layers: (MeasurementLayer | null)[];
   store: MeasurementStore;
   tool: Tool;
+  site: Site | undefined; // of the next Doppler measurements
   marks: Map<string, PhaseMarks>; // ED / ES frames marked per SOP instance
 }
 
@@ -684,6 +715,7 @@ function Cell(props: {
             () => engine.tool,
             newUid,
             (frame) => phaseOfFrame(frame, engine.marks.get(loop.sopInstanceUID), loop.metadata),
+            () => engine.site,
           )
         : null;
     engine.layers[index] = layer;

@@ -4,6 +4,7 @@
 import { traceAxis } from '../simpson/discs';
 import { lengthScale, peakGradientMmHg, velocityAt, type Calibration, type Point, type Scaled } from './calibration';
 import { decelerationSlope, timeInterval } from './doppler-time';
+import type { Site } from './sites';
 
 // lv: an LV endocardial trace for Simpson's method of discs (features/simpson).
 // time: a time interval along a region's time axis; slope: a Doppler
@@ -56,6 +57,8 @@ export interface Measurement {
   // (absent: decided by area, largest = ED, smallest = ES).
   view?: ApicalView;
   phase?: CardiacPhase;
+  // Doppler measurements: the valve or tract the reader said they are of (sites.ts).
+  site?: Site;
 }
 
 export function distancePx(a: Point, b: Point, sx = 1, sy = 1): number {

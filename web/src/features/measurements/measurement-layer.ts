@@ -17,6 +17,7 @@ import { calibrationOf, type Point } from './calibration';
 import { apicalView } from '../simpson/lv-study';
 import { formatMeasurement, measure, POINTS_NEEDED, type CardiacPhase, type MeasurementKind } from './geometry';
 import type { MeasurementStore } from './measurement-store';
+import { SITED, type Site } from './sites';
 
 export interface MeasurementElements {
   host: HTMLElement; // receives the pointer events
@@ -42,6 +43,8 @@ export class MeasurementLayer {
     private readonly newUid: () => string,
     // The cardiac phase the reader gave a frame (lv traces), if any.
     private readonly phaseOf: (frame: number) => CardiacPhase | undefined = () => undefined,
+    // The site the reader chose for Doppler measurements, if any.
+    private readonly site: () => Site | undefined = () => undefined,
   ) {
     this.unsubscribe = store.subscribe(() => this.render());
     cell.onViewChange = () => this.render();
@@ -165,9 +168,11 @@ export class MeasurementLayer {
       return;
     }
     const phase = d.kind === 'lv' ? this.phaseOf(d.frame) : undefined;
+    const site = SITED.has(d.kind) ? this.site() : undefined;
     this.store.add(this.loop.sopInstanceUID, {
       ...(view ? { view } : {}),
       ...(phase ? { phase } : {}),
+      ...(site ? { site } : {}),
       kind: d.kind,
       points,
       frame: d.frame,
@@ -188,10 +193,12 @@ export class MeasurementLayer {
     const parts: string[] = [];
     const items: string[] = [];
     for (const m of this.store.list(this.loop.sopInstanceUID)) {
-      parts.push(this.shape(m.kind, m.points, true, `${m.trackingId} ${formatMeasurement(m)}`));
+      const site = m.site ? `${m.site} ` : '';
+      parts.push(this.shape(m.kind, m.points, true, `${m.trackingId} ${site}${formatMeasurement(m)}`));
       items.push(
-        `<li data-testid="measurement" data-kind="${m.kind}" data-frame="${m.frame + 1}" data-tracking-uid="${m.trackingUid}">` +
-          `<b>${m.trackingId}</b> ${escapeHtml(formatMeasurement(m))} <small>fr ${m.frame + 1}</small></li>`,
+        `<li data-testid="measurement" data-kind="${m.kind}" data-frame="${m.frame + 1}" data-tracking-uid="${m.trackingUid}"` +
+          `${m.site ? ` data-site="${m.site}"` : ''}>` +
+          `<b>${m.trackingId}</b> ${site ? `<small>${site}</small>` : ''}${escapeHtml(formatMeasurement(m))} <small>fr ${m.frame + 1}</small></li>`,
       );
     }
     const d = this.drawing;

@@ -9,6 +9,7 @@ import { Tag, str, type DicomAttribute, type DicomJson } from '../../core/dicom-
 import type { Point } from './calibration';
 import { T, a, children, code, item, nameOf, sq } from './sr-items';
 import { lvModifiers, lvTrackingText, readLvModifiers } from '../simpson/lv-report';
+import { SITED, SITES, siteOfCode, type Site } from './sites';
 import { Concepts, PRIVATE_SCHEME, type Concept, type MeasuredValue, type Measurement, type MeasurementKind } from './geometry';
 
 export const ComprehensiveSRStorage = '1.2.840.10008.5.1.4.1.1.88.33';
@@ -84,6 +85,11 @@ function measurementGroup(m: Measurement, image: ImageRef): DicomJson {
       }),
       item('HAS OBS CONTEXT', 'UIDREF', code('112040', 'DCM', 'Tracking Unique Identifier'), { [T.UID]: a('UI', m.trackingUid) }),
       ...(m.kind === 'lv' ? lvModifiers(m) : []),
+      ...(m.site && m.kind !== 'lv'
+        ? [item('HAS CONCEPT MOD', 'CODE', code('363698007', 'SCT', 'Finding Site'), {
+            [T.ConceptCodeSequence]: sq(code(SITES[m.site].code, 'SCT', SITES[m.site].meaning)),
+          })]
+        : []),
       ...nums,
     ),
   });
@@ -230,9 +236,12 @@ export function readMeasurementReport(ds: DicomJson): { sopInstanceUID: string; 
     let sop = '';
     const values: MeasuredValue[] = [];
     const lv = readLvModifiers(children(group));
+    let site: Site | undefined;
     for (const c of children(group)) {
       const name = nameOf(c);
-      if (name === '112039:DCM') trackingId = str(c, T.TextValue);
+      if (name === '363698007:SCT')
+        site = siteOfCode(str((c[T.ConceptCodeSequence]?.Value?.[0] ?? {}) as DicomJson, T.CodeValue));
+      else if (name === '112039:DCM') trackingId = str(c, T.TextValue);
       else if (name === '112040:DCM') trackingUid = str(c, T.UID);
       else if (str(c, T.ValueType) === 'NUM') {
         const mv = (c[T.MeasuredValueSequence]?.Value?.[0] ?? {}) as DicomJson;
@@ -260,6 +269,7 @@ export function readMeasurementReport(ds: DicomJson): { sopInstanceUID: string; 
       if (f.x === l.x && f.y === l.y) points = points.slice(0, -1);
     }
     const measurement: Measurement = { kind, points, frame, values, trackingId, trackingUid };
+    if (site && SITED.has(kind)) measurement.site = site;
     if (lv) Object.assign(measurement, lv, { trackingId: trackingId.split(' ')[0] ?? trackingId });
     out.push({ sopInstanceUID: sop, measurement });
   }

@@ -157,7 +157,7 @@ describe('Doppler time tools', () => {
       studyAttributes: { '0020000D': { vr: 'UI', Value: ['1.2.3'] } },
       measurements: [
         { image, measurement: { kind: 'time', points: [{ x: 100.5, y: 370.5 }, { x: 150.5, y: 370.5 }], frame: 0, values: time.value, trackingId: 'T1', trackingUid: '2.25.7' } },
-        { image, measurement: { kind: 'slope', points: [{ x: 100.5, y: 362.5 }, { x: 190.5, y: 380.5 }], frame: 0, values: slope.value, trackingId: 'DS1', trackingUid: '2.25.8' } },
+        { image, measurement: { kind: 'slope', points: [{ x: 100.5, y: 362.5 }, { x: 190.5, y: 380.5 }], frame: 0, values: slope.value, trackingId: 'DS1', trackingUid: '2.25.8', site: 'MV' } },
       ],
       sopInstanceUID: '1.2.10',
       seriesInstanceUID: '1.2.11',
@@ -168,5 +168,14 @@ describe('Doppler time tools', () => {
     const back = readMeasurementReport(ds);
     expect(back.map((b) => b.measurement.kind)).toEqual(['time', 'slope']);
     expect(back[1]!.measurement.values.map((v) => [v.concept.value, v.unit])).toEqual([['20216-8', 'cm/s2'], ['20217-6', 'ms']]);
+    // The site: Finding Site = Mitral valve on the slope's group only, and read back.
+    expect(back.map((b) => b.measurement.site)).toEqual([undefined, 'MV']);
+    const groups = ((ds['0040A730']!.Value!.at(-1) as DicomJson)['0040A730']!.Value ?? []) as DicomJson[];
+    const sites = groups.map((g) =>
+      ((g['0040A730']!.Value ?? []) as DicomJson[])
+        .filter((c) => (c['0040A043']!.Value![0] as DicomJson)['00080100']!.Value![0] === '363698007')
+        .map((c) => (c['0040A168']!.Value![0] as DicomJson)['00080100']!.Value![0]),
+    );
+    expect(sites).toEqual([[], ['91134007']]);
   });
 });
