@@ -492,10 +492,47 @@ def test_idle_and_stalled_connections_are_closed_after_the_idle_timeout(make_ser
         status, response, _ = raw_exchange(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
                                            timeout=10)
         assert status == 200, response[:300]
-        assert server.log().count("sent no complete request in time") >= 4
+        assert server.log().count("did not send or take data in time") >= 4
     finally:
         for s in (silent, headers, body, kept):
             s.close()
+
+
+def test_a_client_that_stops_reading_a_large_answer_is_cut_after_the_idle_timeout(make_server, tmp_path):
+    """A 40 MB instance asked for and never read (more than every socket buffer holds): the server
+    closes the connection once a 64 KiB slice of the answer is not taken within http.idle_timeout
+    (2 s) plus 4 s (16 KiB/s), logs it, and serves on."""
+    server = make_server("slow-reader", env={"SYSTOLE_HTTP_IDLE_TIMEOUT": "2"})
+    ds = pydicom.dcmread(DICOM / CT)
+    ds.SOPInstanceUID = pydicom.uid.generate_uid()
+    ds.Rows, ds.Columns, ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 2048, 2048, 16, 16, 15, 0
+    ds.SamplesPerPixel, ds.PhotometricInterpretation, ds.NumberOfFrames = 1, "MONOCHROME2", 5
+    ds.PixelData = bytes(range(256)) * (2048 * 2048 * 2 * 5 // 256)
+    ds.file_meta.TransferSyntaxUID = pydicom.uid.ExplicitVRLittleEndian
+    big = tmp_path / "big.dcm"
+    ds.save_as(big, write_like_original=False)
+    boundary, body = multipart([("application/dicom", big.read_bytes())])
+    stored = request(server.http_port, "POST", "/dicomweb/studies", body, {"Content-Type": f"{MULTIPART_DICOM}; boundary={boundary}"})
+    assert stored.status == 200, stored
+    path = f"/dicomweb/studies/{ds.StudyInstanceUID}/series/{ds.SeriesInstanceUID}/instances/{ds.SOPInstanceUID}"
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(("127.0.0.1", server.http_port))
+    try:
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nAccept: {MULTIPART_DICOM}; transfer-syntax=*\r\n\r\n".encode())
+        deadline = time.monotonic() + 15  # not reading: the server's writes stall, their deadline passes
+        while "did not send or take data in time" not in server.log() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert "did not send or take data in time" in server.log()
+        received = 0
+        s.settimeout(10)
+        while chunk := s.recv(1 << 20):  # what was buffered, then the end
+            received += len(chunk)
+        assert received < len(ds.PixelData), "the whole answer went through: nothing was stalled"
+        status, response, _ = raw_exchange(server.http_port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert status == 200, response[:300]
+    finally:
+        s.close()
 
 
 def test_concurrent_bad_and_good_requests(archive):

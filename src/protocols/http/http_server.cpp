@@ -20,6 +20,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <condition_variable>
+#include <functional>
 #include <list>
 #include <mutex>
 #include <thread>
@@ -30,8 +31,11 @@
 
 namespace systole::http {
 
-// A request body must arrive at least this fast (beyond http.idle_timeout) or the connection is closed.
+// A request body must arrive, and a response be taken, at least this fast (beyond http.idle_timeout)
+// or the connection is closed.
 constexpr std::uint64_t kMinBodyBytesPerSecond = 16 << 10;
+// Streamed answers are written in slices of at most this, each with its own deadline.
+constexpr std::size_t kWriteSlice = 64 << 10;
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -42,16 +46,24 @@ namespace {
 
 using TlsStream = asio::ssl::stream<tcp::socket&>;
 
-// Writes a streamed body: in chunks, or raw when its length was announced.
+// Writes a streamed body: in chunks, or raw when its length was announced. `before_write`
+// is told the size of each write first (its deadline: a client that stops reading is cut).
 template <typename Stream>
 class ChunkWriter final : public BodyWriter {
  public:
-  ChunkWriter(Stream& socket, bool chunked) : socket_(socket), chunked_(chunked) {}
+  ChunkWriter(Stream& socket, bool chunked, std::function<void(std::uint64_t)> before_write)
+      : socket_(socket), chunked_(chunked), before_write_(std::move(before_write)) {}
   bool Write(std::string_view bytes) override {
     if (failed_ || bytes.empty()) return !failed_;
     boost::system::error_code ec;
-    if (chunked_) asio::write(socket_, bhttp::make_chunk(asio::const_buffer(bytes.data(), bytes.size())), ec);
-    else asio::write(socket_, asio::const_buffer(bytes.data(), bytes.size()), ec);
+    const std::string size = fmt::format("{:x}\r\n", bytes.size());
+    if (chunked_) asio::write(socket_, asio::buffer(size), ec);
+    for (std::size_t at = 0; !ec && at < bytes.size(); at += kWriteSlice) {  // a deadline per slice
+      const auto slice = bytes.substr(at, kWriteSlice);
+      before_write_(slice.size());
+      asio::write(socket_, asio::const_buffer(slice.data(), slice.size()), ec);
+    }
+    if (!ec && chunked_) asio::write(socket_, asio::buffer("\r\n", 2), ec);
     if (ec) failed_ = true;
     else written_ += bytes.size();
     return !failed_;
@@ -70,7 +82,8 @@ class ChunkWriter final : public BodyWriter {
     auto at = static_cast<off_t>(offset);
     std::uint64_t left = length;
     while (!ec && left > 0) {
-      ssize_t n = ::sendfile(socket_.native_handle(), fd, &at, left);
+      before_write_(std::min<std::uint64_t>(left, kWriteSlice));
+      ssize_t n = ::sendfile(socket_.native_handle(), fd, &at, std::min<std::uint64_t>(left, kWriteSlice));
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) ec = asio::error::broken_pipe;
       else left -= static_cast<std::uint64_t>(n);
@@ -92,6 +105,7 @@ class ChunkWriter final : public BodyWriter {
  private:
   Stream& socket_;
   const bool chunked_;
+  const std::function<void(std::uint64_t)> before_write_;
   bool failed_ = false;
   std::size_t written_ = 0;
 };
@@ -160,13 +174,15 @@ struct HttpServer::Impl {
   void ReapLoop();
   // `fd` waits for (the rest of) a request, for at most `limit`; Unwatch when it arrived.
   void Watch(int fd, std::chrono::seconds limit);
+  // `fd` is being written `bytes`: the client must take them in time (not closed for newcomers).
+  void WriteDeadline(int fd, std::uint64_t bytes);
   bool Unwatch(int fd);  // false when the reaper closed the connection
   void Serve(tcp::socket socket);
   template <typename Stream>
   void ServeRequests(Stream& stream, int fd, const std::string& remote);
   HttpResponse Answer(HttpRequest& request);
   template <typename Stream>
-  void WriteResponse(Stream& socket, const HttpRequest& request, HttpResponse& response, bool keep_alive,
+  void WriteResponse(Stream& socket, int fd, const HttpRequest& request, HttpResponse& response, bool keep_alive,
                      unsigned version, std::size_t& bytes, boost::system::error_code& ec);
 };
 
@@ -213,7 +229,7 @@ void HttpServer::Impl::AcceptLoop() {
 }
 
 template <typename Stream>
-void HttpServer::Impl::WriteResponse(Stream& socket, const HttpRequest& request, HttpResponse& response,
+void HttpServer::Impl::WriteResponse(Stream& socket, int fd, const HttpRequest& request, HttpResponse& response,
                                      bool keep_alive, unsigned version, std::size_t& bytes,
                                      boost::system::error_code& ec) {
   ApplySecurityHeaders(response, config.security_headers, tls != nullptr);
@@ -229,9 +245,10 @@ void HttpServer::Impl::WriteResponse(Stream& socket, const HttpRequest& request,
     if (response.stream_length) head.content_length(*response.stream_length);
     else head.chunked(true);
     bhttp::response_serializer<bhttp::empty_body> serializer{head};
+    WriteDeadline(fd, 0);
     bhttp::write_header(socket, serializer, ec);
     if (ec) return;
-    ChunkWriter<Stream> writer(socket, !response.stream_length);
+    ChunkWriter<Stream> writer(socket, !response.stream_length, [&](std::uint64_t n) { WriteDeadline(fd, n); });
     response.stream(writer);
     if (!writer.Finish()) ec = asio::error::broken_pipe;
     bytes = writer.written();
@@ -246,6 +263,7 @@ void HttpServer::Impl::WriteResponse(Stream& socket, const HttpRequest& request,
   else message.body() = std::move(response.body);
   message.prepare_payload();
   if (request.method == "HEAD") message.content_length(bytes);
+  WriteDeadline(fd, bytes);
   bhttp::write(socket, message, ec);
 }
 
@@ -282,6 +300,12 @@ void HttpServer::Impl::Watch(int fd, std::chrono::seconds limit) {
   deadlines[fd] = now + limit;
 }
 
+void HttpServer::Impl::WriteDeadline(int fd, std::uint64_t bytes) {
+  const auto limit = config.idle_timeout + std::chrono::seconds(bytes / kMinBodyBytesPerSecond);
+  std::lock_guard lock(mutex);
+  deadlines[fd] = std::chrono::steady_clock::now() + limit;
+}
+
 bool HttpServer::Impl::Unwatch(int fd) {
   std::lock_guard lock(mutex);
   waiting.erase(fd);
@@ -299,7 +323,7 @@ void HttpServer::Impl::ReapLoop() {
         ++it;
         continue;
       }
-      LOG_WARN("http", "closing a connection that sent no complete request in time (http.idle_timeout {} s)",
+      LOG_WARN("http", "closing a connection that did not send or take data in time (http.idle_timeout {} s)",
                config.idle_timeout.count());
       ::shutdown(it->first, SHUT_RDWR);  // its thread sees the read fail and ends
       reaped.insert(it->first);
@@ -387,10 +411,11 @@ void HttpServer::Impl::ServeRequests(Stream& socket, int fd, const std::string& 
     }
     std::size_t bytes = 0;
     boost::system::error_code write_error;
-    WriteResponse(socket, request, response, keep_alive && !ec, version, bytes, write_error);
+    WriteResponse(socket, fd, request, response, keep_alive && !ec, version, bytes, write_error);
+    const bool taken = Unwatch(fd);  // false: the client stopped reading, closed by the reaper
     const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     LOG_INFO("http", "{} {} {} {} {} {:.1f}ms", remote, request.method, request.path, response.status, bytes, ms);
-    if (ec || write_error || !keep_alive) break;
+    if (!taken || ec || write_error || !keep_alive) break;
   }
 }
 
