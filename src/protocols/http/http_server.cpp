@@ -46,24 +46,26 @@ namespace {
 
 using TlsStream = asio::ssl::stream<tcp::socket&>;
 
-// Writes a streamed body: in chunks, or raw when its length was announced. `before_write`
-// is told the size of each write first (its deadline: a client that stops reading is cut).
+// Writes a streamed body: in chunks, or raw when its length was announced. Each write of at
+// most kWriteSlice bytes runs under a deadline: `deadline(n)` before it, `deadline(0)` after
+// (none while the handler computes the next part).
 template <typename Stream>
 class ChunkWriter final : public BodyWriter {
  public:
-  ChunkWriter(Stream& socket, bool chunked, std::function<void(std::uint64_t)> before_write)
-      : socket_(socket), chunked_(chunked), before_write_(std::move(before_write)) {}
+  ChunkWriter(Stream& socket, bool chunked, std::function<void(std::uint64_t)> deadline)
+      : socket_(socket), chunked_(chunked), deadline_(std::move(deadline)) {}
   bool Write(std::string_view bytes) override {
     if (failed_ || bytes.empty()) return !failed_;
     boost::system::error_code ec;
     const std::string size = fmt::format("{:x}\r\n", bytes.size());
     if (chunked_) asio::write(socket_, asio::buffer(size), ec);
-    for (std::size_t at = 0; !ec && at < bytes.size(); at += kWriteSlice) {  // a deadline per slice
+    for (std::size_t at = 0; !ec && at < bytes.size(); at += kWriteSlice) {
       const auto slice = bytes.substr(at, kWriteSlice);
-      before_write_(slice.size());
+      deadline_(slice.size());
       asio::write(socket_, asio::const_buffer(slice.data(), slice.size()), ec);
     }
     if (!ec && chunked_) asio::write(socket_, asio::buffer("\r\n", 2), ec);
+    deadline_(0);
     if (ec) failed_ = true;
     else written_ += bytes.size();
     return !failed_;
@@ -82,13 +84,14 @@ class ChunkWriter final : public BodyWriter {
     auto at = static_cast<off_t>(offset);
     std::uint64_t left = length;
     while (!ec && left > 0) {
-      before_write_(std::min<std::uint64_t>(left, kWriteSlice));
+      deadline_(std::min<std::uint64_t>(left, kWriteSlice));
       ssize_t n = ::sendfile(socket_.native_handle(), fd, &at, std::min<std::uint64_t>(left, kWriteSlice));
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) ec = asio::error::broken_pipe;
       else left -= static_cast<std::uint64_t>(n);
     }
     if (!ec && chunked_) asio::write(socket_, asio::buffer("\r\n", 2), ec);
+    deadline_(0);
     if (ec) failed_ = true;
     else written_ += length;
     return !failed_;
@@ -105,7 +108,7 @@ class ChunkWriter final : public BodyWriter {
  private:
   Stream& socket_;
   const bool chunked_;
-  const std::function<void(std::uint64_t)> before_write_;
+  const std::function<void(std::uint64_t)> deadline_;
   bool failed_ = false;
   std::size_t written_ = 0;
 };
@@ -174,7 +177,8 @@ struct HttpServer::Impl {
   void ReapLoop();
   // `fd` waits for (the rest of) a request, for at most `limit`; Unwatch when it arrived.
   void Watch(int fd, std::chrono::seconds limit);
-  // `fd` is being written `bytes`: the client must take them in time (not closed for newcomers).
+  // `fd` is being written `bytes`: the client must take them in time (not closed for newcomers);
+  // 0: the write is over, no deadline.
   void WriteDeadline(int fd, std::uint64_t bytes);
   bool Unwatch(int fd);  // false when the reaper closed the connection
   void Serve(tcp::socket socket);
@@ -245,8 +249,9 @@ void HttpServer::Impl::WriteResponse(Stream& socket, int fd, const HttpRequest& 
     if (response.stream_length) head.content_length(*response.stream_length);
     else head.chunked(true);
     bhttp::response_serializer<bhttp::empty_body> serializer{head};
-    WriteDeadline(fd, 0);
+    WriteDeadline(fd, 1);
     bhttp::write_header(socket, serializer, ec);
+    WriteDeadline(fd, 0);
     if (ec) return;
     ChunkWriter<Stream> writer(socket, !response.stream_length, [&](std::uint64_t n) { WriteDeadline(fd, n); });
     response.stream(writer);
@@ -263,8 +268,9 @@ void HttpServer::Impl::WriteResponse(Stream& socket, int fd, const HttpRequest& 
   else message.body() = std::move(response.body);
   message.prepare_payload();
   if (request.method == "HEAD") message.content_length(bytes);
-  WriteDeadline(fd, bytes);
+  WriteDeadline(fd, std::max<std::uint64_t>(bytes, 1));
   bhttp::write(socket, message, ec);
+  WriteDeadline(fd, 0);
 }
 
 // The plain listener of a TLS-only site: no data, only the way to https.
@@ -303,7 +309,8 @@ void HttpServer::Impl::Watch(int fd, std::chrono::seconds limit) {
 void HttpServer::Impl::WriteDeadline(int fd, std::uint64_t bytes) {
   const auto limit = config.idle_timeout + std::chrono::seconds(bytes / kMinBodyBytesPerSecond);
   std::lock_guard lock(mutex);
-  deadlines[fd] = std::chrono::steady_clock::now() + limit;
+  if (bytes == 0) deadlines.erase(fd);
+  else deadlines[fd] = std::chrono::steady_clock::now() + limit;
 }
 
 bool HttpServer::Impl::Unwatch(int fd) {
