@@ -3,8 +3,9 @@
 // sign-in form (the viewer's files are open, /api/auth/me answers 401); a wrong
 // password shows the server's reason and stores no cookie; the right one
 // reloads into the study list with the user in the top bar; "Sign out" ends the
-// session (the old cookie is refused) and shows the form again. After repeated
-// failures the form says the account is locked.
+// session (the old cookie is refused) and shows the form again. A session that
+// ends while a page is open brings the form over the page, which stays. After
+// repeated failures the form says the account is locked.
 //
 // Environment as viewer.e2e.mjs (SYSTOLE_BINARY, E2E_ARTIFACTS, CHROMIUM).
 import { after, before, test } from 'node:test';
@@ -86,6 +87,48 @@ test('sign-in form → wrong password → right password → study list → sign
   assert.equal(replay.status, 401, 'the signed-out session is refused');
   await shot('signed-out');
   assert.match(server.log(), /alice \(role admin\) signed in/);
+});
+
+test('a session that ends while a page is open: the sign-in form comes over the page, which stays', async () => {
+  await page.goto(`${server.base}/`);
+  await page.locator('form[aria-label="Sign in"]').waitFor({ timeout: 10000 });
+  await page.fill('input[name="user"]', 'alice');
+  await page.fill('input[name="password"]', PASSWORD);
+  await page.click('button[type="submit"]');
+  await page.locator('.study-table').waitFor({ timeout: 10000 });
+  await page.evaluate(() => (window.__stillThisPage = true));
+  const endSession = async () => {
+    const [session] = await cookies();
+    const out = await fetch(`${server.base}/api/auth/logout`, { method: 'POST', headers: { Cookie: `systole_session=${session.value}` } });
+    assert.equal(out.status, 200); // ended on the server; the browser still holds its cookie
+  };
+  const overlay = page.locator('[data-testid="session-ended"]');
+  const signInAgain = async () => {
+    await overlay.locator('input[name="user"]').fill('alice');
+    await overlay.locator('input[name="password"]').fill(PASSWORD);
+    await overlay.locator('button[type="submit"]').click();
+    await overlay.waitFor({ state: 'detached', timeout: 10000 });
+    assert.equal(await page.evaluate(() => window.__stillThisPage), true, 'no reload: the page kept its state');
+  };
+
+  // Noticed when the window gets the focus back.
+  await endSession();
+  await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+  await overlay.waitFor({ timeout: 10000 });
+  assert.match(await overlay.textContent(), /Your session has ended/);
+  assert.equal(await page.locator('.study-table').count(), 1, 'the page is still under the form');
+  await shot('session-ended');
+  await signInAgain();
+
+  // Noticed at once when an API call is answered 401 (a search here).
+  await endSession();
+  await page.locator('input[name="patientId"]').fill('NOBODY');
+  await page.locator('input[name="patientId"]').press('Enter');
+  await overlay.waitFor({ timeout: 10000 });
+  await signInAgain();
+  assert.match(await page.locator('[data-testid="session-control"]').textContent(), /alice/);
+  await page.locator('[data-testid="session-control"] button', { hasText: 'Sign out' }).click();
+  await page.locator('form[aria-label="Sign in"]').waitFor({ timeout: 10000 });
 });
 
 test('a locked account is named as locked', async () => {

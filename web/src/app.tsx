@@ -5,21 +5,32 @@ import { StudyListPage } from './pages/study-list-page';
 import { ReportPage } from './pages/report-page';
 import { ViewerPage } from './pages/viewer-page';
 import { fetchMe, type Me } from './core/session-api';
+import { watchSession } from './core/session-watch';
 import { SessionContext, SignInPage } from './features/session/session';
 
-// undefined: still asking the server; null: nobody signed in (the sign-in form).
+// undefined: still asking the server; null: nobody signed in (the sign-in form). A session that
+// ends while a page is open brings the form up over the page (core/session-watch), which stays.
 export function App() {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
   const [failure, setFailure] = useState('');
+  const [ended, setEnded] = useState(false);
   useEffect(() => {
     fetchMe().then(setMe, (err: Error) => setFailure(err.message));
   }, []);
+  useEffect(() => (me?.user && !me.demo ? watchSession(() => setEnded(true)) : undefined), [me]);
   if (failure) return <p class="error">{failure}</p>;
   if (me === undefined) return null;
   if (me === null) return <SignInPage />;
+  // Signed in again: the same user carries on where they were; anybody else starts afresh.
+  const onSignedIn = async () => {
+    const again = await fetchMe().catch(() => null);
+    if (again?.user === me.user) setEnded(false);
+    else location.reload();
+  };
   return (
     <SessionContext.Provider value={me}>
       <Pages />
+      {ended && <SignInPage ended onSignedIn={onSignedIn} />}
     </SessionContext.Provider>
   );
 }

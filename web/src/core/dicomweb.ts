@@ -4,6 +4,7 @@
 
 import { Tag, str, type DicomJson } from './dicom-json';
 import { fetchOnce } from './prefetch';
+import { noteStatus } from './session-watch';
 
 export class DicomWebError extends Error {
   constructor(
@@ -129,6 +130,7 @@ export class DicomWebClient {
 }
 
 async function errorMessage(response: Response): Promise<string> {
+  noteStatus(response.status);
   try {
     const body = (await response.json()) as { error?: { message?: string } };
     return body.error?.message ?? `HTTP ${response.status}`;

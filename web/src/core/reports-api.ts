@@ -2,6 +2,8 @@
 // /api/reports/{id}…), same origin. Errors are thrown as ApiError with the
 // HTTP status and the server's message.
 
+import { noteStatus } from './session-watch';
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -146,6 +148,7 @@ export class ReportsClient {
       // not JSON: keep the text as the message
     }
     if (!response.ok) {
+      noteStatus(response.status);
       const message = (json as { error?: string } | null)?.error ?? (text || response.statusText);
       throw new ApiError(response.status, message);
     }

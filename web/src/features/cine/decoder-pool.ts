@@ -4,6 +4,7 @@
 
 import { prefetch } from '../../core/prefetch';
 import type { DecodeReply, DecodeRequest } from './frame-decoder.worker';
+import { noteStatus } from '../../core/session-watch';
 
 type Handler = (reply: DecodeReply) => void;
 interface Pending {
@@ -23,6 +24,7 @@ export class DecoderPool {
       const worker = new Worker(new URL('./frame-decoder.worker.ts', import.meta.url), { type: 'module' });
       worker.onmessage = (event: MessageEvent<DecodeReply>) => {
         const reply = event.data;
+        if ('error' in reply) noteStatus(reply.status);
         const request = this.pending.get(reply.id);
         const last = 'error' in reply || 'done' in reply || ('bitmap' in reply && request?.single);
         if (last) this.pending.delete(reply.id);

@@ -6,7 +6,9 @@ import { signIn, signOut, type Me } from '../../core/session-api';
 
 export const SessionContext = createContext<Me | null>(null);
 
-export function SignInPage() {
+// `ended`: the session of the open page ended; the form lies over the page, and `onSignedIn`
+// (not a reload) follows a successful sign-in.
+export function SignInPage({ ended = false, onSignedIn }: { ended?: boolean; onSignedIn?: () => Promise<void> } = {}) {
   const [user, setUser] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState('');
@@ -17,7 +19,8 @@ export function SignInPage() {
     setError('');
     try {
       await signIn(user.trim(), password);
-      location.reload();
+      if (onSignedIn) await onSignedIn();
+      else location.reload();
     } catch (err) {
       setError((err as Error).message);
       setPassword('');
@@ -25,10 +28,12 @@ export function SignInPage() {
     }
   };
   return (
-    <main class="page sign-in">
+    <main class={ended ? 'sign-in sign-in-over' : 'page sign-in'} data-testid={ended ? 'session-ended' : undefined}>
       <form class="sign-in-form" onSubmit={onSubmit} aria-label="Sign in">
         <h1>Systole</h1>
-        <p class="muted">Sign in to see studies and reports.</p>
+        <p class="muted">
+          {ended ? 'Your session has ended. Sign in again to carry on: this page stays as it is.' : 'Sign in to see studies and reports.'}
+        </p>
         <label>
           <span>User</span>
           <input name="user" autoComplete="username" required value={user}
