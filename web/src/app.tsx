@@ -5,7 +5,7 @@ import { StudyListPage } from './pages/study-list-page';
 import { ReportPage } from './pages/report-page';
 import { ViewerPage } from './pages/viewer-page';
 import { fetchMe, type Me } from './core/session-api';
-import { watchSession } from './core/session-watch';
+import { sessionRestored, watchSession } from './core/session-watch';
 import { SessionContext, SignInPage } from './features/session/session';
 
 // undefined: still asking the server; null: nobody signed in (the sign-in form). A session that
@@ -24,8 +24,10 @@ export function App() {
   // Signed in again: the same user carries on where they were; anybody else starts afresh.
   const onSignedIn = async () => {
     const again = await fetchMe().catch(() => null);
-    if (again?.user === me.user) setEnded(false);
-    else location.reload();
+    if (again?.user === me.user) {
+      setEnded(false);
+      sessionRestored();
+    } else location.reload();
   };
   return (
     <SessionContext.Provider value={me}>

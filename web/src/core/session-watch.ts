@@ -8,6 +8,7 @@ import { ME_URL } from './session-api';
 
 type Listener = () => void;
 const listeners = new Set<Listener>();
+const restoredListeners = new Set<Listener>();
 let checking = false;
 
 const PERIOD_MS = 60_000;
@@ -28,6 +29,15 @@ async function check(): Promise<void> {
 // An API call was answered with `status`: a 401 makes the session checked now.
 export function noteStatus(status: number): void {
   if (status === 401) void check();
+}
+
+// The same user signed in again over the page: what waited for a session may go on.
+export function sessionRestored(): void {
+  for (const l of restoredListeners) l();
+}
+export function onSessionRestored(listener: Listener): () => void {
+  restoredListeners.add(listener);
+  return () => restoredListeners.delete(listener);
 }
 
 // Calls `onEnded` whenever the session is found ended; returns the unsubscribe.

@@ -5,6 +5,7 @@
 // request per frame otherwise and for any frame a multipart request did not deliver — so a
 // frame that cannot be loaded is reported on its own. Shared by every cell of a viewer.
 
+import { onSessionRestored } from '../../core/session-watch';
 import { decoderPool, type DecoderPool } from './decoder-pool';
 import type { DecodeReply } from './frame-decoder.worker';
 
@@ -75,11 +76,19 @@ const FRAMES_PER_REQUEST = 16;
 export class FrameLoader {
   private readonly queue: Job[] = [];
   private readonly inFlight = new Map<number, Job>();
+  private readonly parked: Job[] = []; // refused 401: asked again once the session is back
+  private readonly unsubscribe: () => void;
 
   constructor(
     private readonly pool: DecoderPool = decoderPool(),
     private readonly maxInFlight = 6,
-  ) {}
+    onRestored: (listener: () => void) => () => void = onSessionRestored,
+  ) {
+    this.unsubscribe = onRestored(() => {
+      this.queue.push(...this.parked.splice(0));
+      this.pump();
+    });
+  }
 
   // Starts the first frame now; the others follow it, queued behind frames already queued.
   load(source: FrameSource): LoopFrames {
@@ -99,7 +108,9 @@ export class FrameLoader {
   dispose(): void {
     for (const id of this.inFlight.keys()) this.pool.forget(id);
     this.queue.length = 0;
+    this.parked.length = 0;
     this.inFlight.clear();
+    this.unsubscribe();
   }
 
   private async loadFirst(loop: LoopFrames): Promise<void> {
@@ -156,7 +167,9 @@ export class FrameLoader {
       // asked for frame by frame, so each problem is reported with its own frame.
       if (!loop.closed) for (const f of missing) this.queue.push({ loop, frames: [f] });
     } else if ('error' in reply) {
-      if ((job.retries ?? 0) < 2 && reply.status !== 404) {
+      if (reply.status === 401) {
+        this.parked.push(job); // the session ended: the app asks for a sign-in over the page
+      } else if ((job.retries ?? 0) < 2 && reply.status !== 404) {
         // Two retries: the server may fail a frame transiently (seen with
         // concurrent cold renders); a third failure is reported.
         this.queue.push({ loop, frames, retries: (job.retries ?? 0) + 1 });
