@@ -38,7 +38,7 @@ void AddAllRoutes(http::Router& router, Archive& archive, const http::StaticFile
   AddServerRoutes(router);
   access::AddRoutes(router, archive.security().auth(), archive.security().audit(), gate);
   access::AddScopeRoutes(router, archive.scopes());
-  access::AddShareRoutes(router, archive.shares(), gate);
+  access::AddShareRoutes(router, archive.shares());
   dicomweb::AddRoutes(router, {archive.ingest(), archive.query(), archive.cine()});
   api::AddRoutes(router, {archive.measurements()});
   api::AddReconciliationRoutes(router, archive.reconciliation());

@@ -136,8 +136,7 @@ int RunServe(const Config& config) {
                      &(*archive)->identity()))
     return 2;
   http::Router router;
-  const access::GateConfig gate_config{config.http_no_auth ? "" : config.http_demo_user, config.http_no_auth,
-                                       tls::Configured(config.http_tls)};
+  const access::GateConfig gate_config{config.http_no_auth ? "" : config.http_demo_user, config.http_no_auth};
   access::AccessGate gate((*archive)->security().auth(), (*archive)->security().audit(), gate_config);
   gate.Install(router);
   InstallScope(gate, **archive);

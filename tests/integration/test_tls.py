@@ -16,7 +16,7 @@ import urllib.parse
 import hl7
 import pytest
 
-from conftest import DICOM, TESTDATA, dcmtk, http_request
+from conftest import BINARY, DICOM, TESTDATA, dcmtk, http_request
 
 STUDY_FILE = DICOM / "cine" / "dicomparser__IM00001_implicit_le.dcm"
 ADT = TESTDATA / "hl7" / "fhirconverter__ADT-A01-01.hl7"
@@ -119,6 +119,31 @@ tls_port = 0
     assert "strict-transport-security" not in plain.headers
     assert plain.headers["x-content-type-options"] == "nosniff"
     assert "frame-ancestors" in plain.headers["content-security-policy"]
+
+
+def test_the_session_cookie_is_secure_over_https_and_still_works_over_the_plain_port(make_server, tmp_path, pki):
+    """HTTPS configured, not required: a sign-in over HTTPS gets a Secure cookie; one over the plain
+    port gets a cookie without Secure (a Secure one would never come back over http://), which works."""
+    data = tmp_path / "cookie-data"
+    subprocess.run([str(BINARY), "admin", "user", "add", "--data", str(data), "--name", "carol", "--role", "cardiologist",
+                    "--password-stdin"], input="carol-password-1\n", text=True, check=True, capture_output=True)
+    server = make_server("cookie", data_dir=data, extra_args=write_config(tmp_path, pki, """
+[http]
+tls_cert = "PKI/server.pem"
+tls_key = "PKI/server.key"
+tls_port = 0
+"""))
+    body = json.dumps({"user": "carol", "password": "carol-password-1"})
+    over_tls = curl("--cacert", pki / "ca.pem", "-D", "-", "-o", "/dev/null", "-H", "Content-Type: application/json",
+                    "--data", body, f"https://localhost:{tls_ports(server)['https']}/api/auth/login")
+    assert over_tls.stdout.startswith("HTTP/1.1 200"), over_tls.stdout
+    assert "; Secure" in headers_of(over_tls.stdout)["set-cookie"]
+    plain = http_request(server.http_port, "POST", "/api/auth/login", body, {"Content-Type": "application/json"})
+    assert plain.status == 200, plain
+    cookie = plain.headers["set-cookie"]
+    assert "Secure" not in cookie and "HttpOnly" in cookie
+    me = http_request(server.http_port, "GET", "/api/auth/me", headers={"Cookie": cookie.split(";")[0]})
+    assert me.status == 200 and me.json()["user"] == "carol"
 
 
 def test_tls_required_plain_port_only_redirects(make_server, tmp_path, pki):

@@ -23,7 +23,6 @@ namespace systole::access {
 struct GateConfig {
   std::string demo_user;         // non-empty: requests without credentials are this user, role admin (loopback only)
   bool no_auth = false;          // --no-auth: anonymous, nothing checked, nothing audited (loopback only)
-  bool secure_cookies = false;   // set Secure on the session cookie (HTTPS)
 };
 
 inline constexpr const char* kSessionCookie = "systole_session";
@@ -81,7 +80,7 @@ void AddRoutes(http::Router& router, security::AuthService& auth, security::Audi
 // Assignments, patient links, break-glass, share links and the share page
 // (scope_routes.cpp, share_routes.cpp); see the README's Security section.
 void AddScopeRoutes(http::Router& router, scope::ScopeService& scopes);
-void AddShareRoutes(http::Router& router, scope::ShareService& shares, const GateConfig& config);
+void AddShareRoutes(http::Router& router, scope::ShareService& shares);
 
 // A cookie's value in a Cookie header, "" when absent.
 std::string CookieValue(const std::string& header, std::string_view name);

@@ -131,7 +131,7 @@ TEST_F(AccessGateTest, LogoutRevokesTheToken) {
 
 class DemoGateTest : public AccessGateTest {
  protected:
-  DemoGateTest() : AccessGateTest(GateConfig{"demo", false, false}) {}
+  DemoGateTest() : AccessGateTest(GateConfig{"demo", false}) {}
 };
 
 TEST_F(DemoGateTest, RequestsWithoutCredentialsAreTheDemoAdminButBadCredentialsAreStillRefused) {

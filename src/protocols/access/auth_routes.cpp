@@ -16,12 +16,14 @@ namespace {
 using http::HttpRequest;
 using http::HttpResponse;
 
-std::string SessionCookie(const std::string& token, const GateConfig& config, bool clear) {
+// Secure when the request came over HTTPS: a Secure cookie set over plain HTTP would never be
+// sent back (HTTPS configured but not required: sign-in over the plain port must still work).
+std::string SessionCookie(const std::string& token, const HttpRequest& request, bool clear) {
   return fmt::format("{}={}; Path=/; HttpOnly; SameSite=Strict{}{}", kSessionCookie, token,
-                     config.secure_cookies ? "; Secure" : "", clear ? "; Max-Age=0" : "");
+                     request.secure ? "; Secure" : "", clear ? "; Max-Age=0" : "");
 }
 
-HttpResponse Login(const HttpRequest& request, security::AuthService& auth, const GateConfig& config) {
+HttpResponse Login(const HttpRequest& request, security::AuthService& auth) {
   auto body = nlohmann::json::parse(request.body, nullptr, false);
   if (!body.is_object() || !body["user"].is_string() || !body["password"].is_string())
     return HttpResponse::Error(400, "expected a JSON object {\"user\": \"…\", \"password\": \"…\"}");
@@ -49,18 +51,18 @@ HttpResponse Login(const HttpRequest& request, security::AuthService& auth, cons
   LOG_INFO("auth", "{} (role {}) signed in from {}", outcome->principal.user, outcome->principal.role, request.remote);
   nlohmann::json answer = {{"user", outcome->principal.user}, {"role", outcome->principal.role},
                            {"token", outcome->token}};
-  return HttpResponse::Json(200, answer.dump()).With("Set-Cookie", SessionCookie(outcome->token, config, false))
+  return HttpResponse::Json(200, answer.dump()).With("Set-Cookie", SessionCookie(outcome->token, request, false))
       .With("Cache-Control", "no-store");
 }
 
-HttpResponse Logout(const HttpRequest& request, security::AuthService& auth, const GateConfig& config) {
+HttpResponse Logout(const HttpRequest& request, security::AuthService& auth) {
   if (std::string token = RequestToken(request); !token.empty()) {
     if (auto removed = auth.Logout(token); !removed) {
       LOG_ERROR("auth", "sign-out of {} failed: {}", request.user, removed.error().message);
       return HttpResponse::Error(503, "sign-out is unavailable");
     }
   }
-  return HttpResponse::Json(200, R"({"signed_out":true})").With("Set-Cookie", SessionCookie("", config, true));
+  return HttpResponse::Json(200, R"({"signed_out":true})").With("Set-Cookie", SessionCookie("", request, true));
 }
 
 HttpResponse Me(const HttpRequest& request, const GateConfig& config, const security::PermissionTable& permissions) {
@@ -148,9 +150,9 @@ void AddRoutes(http::Router& router, security::AuthService& auth, security::Audi
               "session cookie systole_session; the token also works as `Authorization: Bearer`. 401 wrong user or "
               "password, 429 account locked (Retry-After), 400 malformed body.",
               true},
-             [&auth, config](const HttpRequest& r) { return Login(r, auth, config); });
+             [&auth](const HttpRequest& r) { return Login(r, auth); });
   router.Add({"POST", "/api/auth/logout", "Sign out", "Ends the session (or revokes the bearer token) and clears the cookie."},
-             [&auth, config](const HttpRequest& r) { return Logout(r, auth, config); });
+             [&auth](const HttpRequest& r) { return Logout(r, auth); });
   router.Add({"GET", "/api/auth/me", "Who am I",
               "{\"user\", \"role\", \"demo\", \"permissions\"}: the signed-in user and what the role may do (the "
               "UI shows only the actions the server would allow)."},

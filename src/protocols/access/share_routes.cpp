@@ -119,7 +119,7 @@ std::string PostedPin(const HttpRequest& r) {
   return "";
 }
 
-HttpResponse OpenLink(const HttpRequest& r, scope::ShareService& shares, const GateConfig& config, bool posted) {
+HttpResponse OpenLink(const HttpRequest& r, scope::ShareService& shares, bool posted) {
   const std::string& token = r.PathParam("token");
   auto access = shares.Open(token, posted ? PostedPin(r) : "", r.remote);
   if (!access) return Unavailable(access.error());
@@ -140,14 +140,14 @@ HttpResponse OpenLink(const HttpRequest& r, scope::ShareService& shares, const G
   }
   LOG_INFO("share", "share {} opened from {}", access->share.id, r.remote);
   const std::string cookie = fmt::format("{}={}; Path=/; HttpOnly; SameSite=Lax{}", kShareCookie, access->session_token,
-                                         config.secure_cookies ? "; Secure" : "");
+                                         r.secure ? "; Secure" : "");
   HttpResponse redirect = Page(303, "Opening the shared study", "<p>Opening the viewer…</p>");
   return redirect.With("Location", "/viewer/" + access->share.study).With("Set-Cookie", cookie);
 }
 
 }  // namespace
 
-void AddShareRoutes(http::Router& router, scope::ShareService& shares, const GateConfig& config) {
+void AddShareRoutes(http::Router& router, scope::ShareService& shares) {
   router.Add({"POST", "/api/shares", "Share a study by link",
               "Body {\"study\", \"recipient\", \"expires_in_hours\" (default 72, at most security.share_max_hours), "
               "\"pin\" (optional, ≥ 4 characters; stored hashed), \"report\" (the final report too), \"download\" "
@@ -166,12 +166,12 @@ void AddShareRoutes(http::Router& router, scope::ShareService& shares, const Gat
               "scoped to the one study) and 303 to /viewer/{study}. 410 page when the link expired, was revoked or "
               "ran out of PIN attempts.",
               true},
-             [&shares, config](const HttpRequest& r) { return OpenLink(r, shares, config, false); });
+             [&shares](const HttpRequest& r) { return OpenLink(r, shares, false); });
   router.Add({"POST", "/share/{token}", "Open a share link with its PIN",
               "Form pin=… (or JSON {\"pin\"}). Right: as GET without PIN. Wrong: 401 page with the attempts left "
               "(security.share_pin_attempts); at the limit the link is gone (410).",
               true},
-             [&shares, config](const HttpRequest& r) { return OpenLink(r, shares, config, true); });
+             [&shares](const HttpRequest& r) { return OpenLink(r, shares, true); });
 }
 
 }  // namespace systole::access

@@ -409,6 +409,7 @@ void HttpServer::Impl::ServeRequests(Stream& socket, int fd, const std::string& 
       keep_alive = message.keep_alive();
       version = message.version();
       request = ToRequest(message, remote);
+      request.secure = tls != nullptr;
       try {
         response = Answer(request);
       } catch (const std::exception& error) {

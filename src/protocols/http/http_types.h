@@ -24,6 +24,7 @@ struct HttpRequest {
   std::string body;
   std::map<std::string, std::string> path_params;           // filled by the router
   std::string remote;                                       // peer address
+  bool secure = false;                                      // arrived over TLS (HTTPS listener)
   std::string user;                                         // who is asking, set by the router's authenticator
   std::string role;                                         // the user's role (services/security), same
   domain::StudyScope scope;                                 // the studies the user may see, same (default: all)
