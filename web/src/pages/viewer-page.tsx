@@ -229,7 +229,9 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
     setAssigned([...uids, ...Array<string | null>(4 - uids.length).fill(null)]);
   };
 
-  useEffect(() => {
+  // A layout effect: the handler sees the state of what is on screen (a plain effect runs a frame
+  // later, and a key pressed in between — e.g. P just as the priors appear — met stale state).
+  useLayoutEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.target instanceof HTMLInputElement || e.metaKey || e.ctrlKey || e.altKey) return;
       const cell = activeCell();
