@@ -9,7 +9,7 @@
 // Keyboard: Enter commits a value, Esc leaves a field / goes back to the viewer,
 // Alt+P preliminary, Alt+F sign final, Alt+V versions.
 
-import { useCallback, useContext, useEffect, useMemo, useState } from 'preact/hooks';
+import { useCallback, useContext, useEffect, useLayoutEffect, useMemo, useState } from 'preact/hooks';
 import { can } from '../core/session-api';
 import { Tag, formatDate, formatPersonName, str, type DicomJson } from '../core/dicom-json';
 import type { DicomWebClient } from '../core/dicomweb';
@@ -107,7 +107,8 @@ export function ReportPage({ client, studyUid, reportId }: { client: DicomWebCli
     }
   };
 
-  useEffect(() => {
+  // A layout effect, like the viewer's: a key pressed as the report appears meets its state.
+  useLayoutEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape' && !(e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement)) {
         navigate(viewerUrl(studyUid));
