@@ -80,13 +80,15 @@ def headers_of(curl_output):
 
 # --------------------------------------------------------------------------- HTTPS
 
-def test_https_serves_with_security_headers_and_plain_http_keeps_working(make_server, tmp_path, pki):
-    server = make_server(extra_args=write_config(tmp_path, pki, """
+HTTPS = """
 [http]
 tls_cert = "PKI/server.pem"
 tls_key = "PKI/server.key"
 tls_port = 0
-"""))
+"""
+
+def test_https_serves_with_security_headers_and_plain_http_keeps_working(make_server, tmp_path, pki):
+    server = make_server(extra_args=write_config(tmp_path, pki, HTTPS))
     port = tls_ports(server)["https"]
     got = curl("--cacert", pki / "ca.pem", "-D", "-", "-o", "/dev/null", f"https://localhost:{port}/healthz")
     assert got.returncode == 0, got.stderr
@@ -127,12 +129,7 @@ def test_the_session_cookie_is_secure_over_https_and_still_works_over_the_plain_
     data = tmp_path / "cookie-data"
     subprocess.run([str(BINARY), "admin", "user", "add", "--data", str(data), "--name", "carol", "--role", "cardiologist",
                     "--password-stdin"], input="carol-password-1\n", text=True, check=True, capture_output=True)
-    server = make_server("cookie", data_dir=data, extra_args=write_config(tmp_path, pki, """
-[http]
-tls_cert = "PKI/server.pem"
-tls_key = "PKI/server.key"
-tls_port = 0
-"""))
+    server = make_server("cookie", data_dir=data, extra_args=write_config(tmp_path, pki, HTTPS))
     body = json.dumps({"user": "carol", "password": "carol-password-1"})
     over_tls = curl("--cacert", pki / "ca.pem", "-D", "-", "-o", "/dev/null", "-H", "Content-Type: application/json",
                     "--data", body, f"https://localhost:{tls_ports(server)['https']}/api/auth/login")

@@ -4,6 +4,7 @@
 
 import { Tag, str, type DicomJson } from './dicom-json';
 import { fetchOnce } from './prefetch';
+import { serverMessage } from './server-message';
 import { noteStatus } from './session-watch';
 
 export class DicomWebError extends Error {
@@ -131,12 +132,7 @@ export class DicomWebClient {
 
 async function errorMessage(response: Response): Promise<string> {
   noteStatus(response.status);
-  try {
-    const body = (await response.json()) as { error?: { message?: string } };
-    return body.error?.message ?? `HTTP ${response.status}`;
-  } catch {
-    return `HTTP ${response.status} ${response.statusText}`;
-  }
+  return serverMessage(response);
 }
 
 function enc(uid: string): string {

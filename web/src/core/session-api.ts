@@ -2,6 +2,7 @@
 // /api/auth/logout), same origin; the session is the HttpOnly cookie the
 // server sets, so nothing here stores a token.
 import { fetchOnce } from './prefetch';
+import { serverMessage } from './server-message';
 
 export interface Me {
   user: string;
@@ -28,16 +29,6 @@ export async function fetchMe(): Promise<Me | null> {
   return (await r.json()) as Me;
 }
 
-async function errorMessage(r: Response): Promise<string> {
-  try {
-    const body = (await r.json()) as { error?: { message?: string } };
-    if (body.error?.message) return body.error.message;
-  } catch {
-    // not JSON: fall through
-  }
-  return `HTTP ${r.status}`;
-}
-
 // Signs in (the server sets the session cookie); throws an Error with the server's reason.
 export async function signIn(user: string, password: string): Promise<void> {
   const r = await fetch('/api/auth/login', {
@@ -46,10 +37,10 @@ export async function signIn(user: string, password: string): Promise<void> {
     headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
     body: JSON.stringify({ user, password }),
   });
-  if (!r.ok) throw new Error(await errorMessage(r));
+  if (!r.ok) throw new Error(await serverMessage(r));
 }
 
 export async function signOut(): Promise<void> {
   const r = await fetch('/api/auth/logout', { method: 'POST', credentials: 'same-origin' });
-  if (!r.ok && r.status !== 401) throw new Error(await errorMessage(r));
+  if (!r.ok && r.status !== 401) throw new Error(await serverMessage(r));
 }

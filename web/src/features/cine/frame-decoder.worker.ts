@@ -8,6 +8,7 @@
 import { DicomWebClient } from '../../core/dicomweb';
 import type { DicomJson } from '../../core/dicom-json';
 import { loopsOfStudy } from '../../core/study-model';
+import { serverMessage } from '../../core/server-message';
 import { MultipartReader } from './multipart-reader';
 
 export interface DecodeRequest {
@@ -39,7 +40,7 @@ scope.onmessage = async (event: MessageEvent<DecodeRequest>) => {
     }
     const response = await fetch(url, { headers: { Accept: accept } });
     if (!response.ok) {
-      scope.postMessage({ id, error: await errorMessage(response), status: response.status } satisfies DecodeReply);
+      scope.postMessage({ id, error: await serverMessage(response), status: response.status } satisfies DecodeReply);
       return;
     }
     if (parts === undefined) {
@@ -93,14 +94,4 @@ async function startViewer(id: number, metadataUrl: string, accept: string, fram
   }
   const bitmap = await createImageBitmap(await frame.blob());
   scope.postMessage({ id, part: 0, bitmap, frameUrl } satisfies DecodeReply, [bitmap]);
-}
-
-async function errorMessage(response: Response): Promise<string> {
-  try {
-    const body = (await response.json()) as { error?: { message?: string } };
-    if (body.error?.message) return body.error.message;
-  } catch {
-    // not JSON: keep the status
-  }
-  return `HTTP ${response.status}`;
 }
