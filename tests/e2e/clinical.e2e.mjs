@@ -9,11 +9,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cellMapping, dciodvfy, launchBrowser, retrieveInstance, startServer, stopServer, stow } from './harness.mjs';
+import { cellMapping, dciodvfy, finishRun, launchBrowser, retrieveInstance, startServer, stow } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
@@ -57,14 +57,7 @@ before(async () => {
   page.on('pageerror', (e) => console.error('page error:', e));
 });
 
-after(async () => {
-  await browser?.close();
-  await stopServer(server?.proc);
-  writeFileSync(join(artifacts, 'clinical-server.log'), server?.log() ?? '');
-  writeFileSync(join(artifacts, 'clinical-figures.json'), JSON.stringify(figures, null, 2));
-  console.log('figures:', JSON.stringify(figures));
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+after(() => finishRun({ browser, server, artifacts, prefix: 'clinical-', figures, work }));
 
 // Shows `sop` in the single cell, paused on frame `frame` (1-based).
 async function showPaused(sop, frame) {

@@ -8,11 +8,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchBrowser, startServer, stopServer, stow } from './harness.mjs';
+import { closeRun, launchBrowser, startServer, stow } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
@@ -49,11 +49,7 @@ before(async () => {
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
 });
 
-after(async () => {
-  await browser?.close();
-  await stopServer(server?.proc);
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+after(() => closeRun({ browser, server, work }));
 
 test('device SR → report fields with source badges → change one → sign → PDF', async () => {
   await page.goto(`${server.base}/viewer/${STUDY}`);

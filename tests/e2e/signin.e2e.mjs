@@ -11,11 +11,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchBrowser, startServer, stopServer } from './harness.mjs';
+import { closeRun, launchBrowser, startServer } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
@@ -44,11 +44,7 @@ before(async () => {
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
 });
 
-after(async () => {
-  await browser?.close();
-  await stopServer(server?.proc);
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+after(() => closeRun({ browser, server, work }));
 
 const cookies = async () => (await page.context().cookies()).filter((c) => c.name === 'systole_session');
 

@@ -7,11 +7,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cellMapping as cellMappingOf, dciodvfy, launchBrowser, retrieveInstance, startServer, stopServer, stow as stowFiles } from './harness.mjs';
+import { cellMapping as cellMappingOf, dciodvfy, finishRun, launchBrowser, retrieveInstance, startServer, stow as stowFiles } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
@@ -103,13 +103,8 @@ before(async () => {
 });
 
 after(async () => {
-  await browser?.close();
-  await stopServer(server?.proc);
-  writeFileSync(join(artifacts, 'server.log'), server?.log() ?? '');
-  writeFileSync(join(artifacts, 'figures.json'), JSON.stringify(figures, null, 2));
-  console.log('figures:', JSON.stringify(figures));
+  await finishRun({ browser, server, artifacts, prefix: '', figures, work });
   console.log('artefacts in', artifacts);
-  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 test('the study list finds the patient and Enter opens the study', async () => {
