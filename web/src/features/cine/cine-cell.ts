@@ -10,6 +10,7 @@ import { CinePlayback } from './playback';
 import { cycleMap, phaseOfTime, type CycleMap } from './sync';
 import { num, str, type DicomJson } from '../../core/dicom-json';
 import { heartRateBpm, rWaves } from '../ecg/embedded-ecg';
+import { drawPasses, windowPasses, type BlendPass } from './window-passes';
 
 export interface CellElements {
   canvas: HTMLCanvasElement;
@@ -31,9 +32,9 @@ export class CineCell {
   private rect = { x: 0, y: 0, w: 0, h: 0 };
   private readonly view = { zoom: 1, panX: 0, panY: 0 }; // pan in CSS pixels
   // Display window on the rendered 8-bit values (centre/width) and inversion,
-  // applied as a CSS filter on the canvas (see windowFilter); identity = no
-  // filter at all.
+  // drawn over each frame as blend fills of the image's rectangle (window-passes).
   private readonly display = { center: 127.5, width: 255, invert: false };
+  private passes: BlendPass[] = [];
   // Called when the image moves on screen (resize, zoom, pan): overlays redraw.
   // Called with each frame put on screen (e.g. the ECG cursor).
   onFrameShown?: (frame: number) => void;
@@ -143,7 +144,7 @@ export class CineCell {
     this.onFrameShown?.(frame);
     if (!bitmap || !this.ctx) return; // a failed frame: the previous image stays, the message says why
     if (this.rect.w === 0) this.fit();
-    this.ctx.drawImage(bitmap, this.rect.x, this.rect.y, this.rect.w, this.rect.h);
+    this.draw(bitmap);
     this.painted = frame;
     if (this.stats.firstFramePaintedMs === null) this.stats.firstFramePaintedMs = performance.now();
   }
@@ -180,8 +181,16 @@ export class CineCell {
     const host = this.el.canvas.parentElement;
     if (host) host.dataset['zoom'] = this.view.zoom.toFixed(3);
     const bitmap = this.painted >= 0 ? this.frames?.bitmaps[this.painted] : undefined;
-    if (bitmap) this.ctx?.drawImage(bitmap, this.rect.x, this.rect.y, this.rect.w, this.rect.h);
+    if (bitmap) this.draw(bitmap);
     this.onViewChange?.();
+  }
+
+  // A frame into the image's rectangle, through the display window.
+  private draw(bitmap: ImageBitmap): void {
+    if (!this.ctx) return;
+    const { x, y, w, h } = this.rect;
+    this.ctx.drawImage(bitmap, x, y, w, h);
+    drawPasses(this.ctx, this.passes, x, y, w, h);
   }
 
   // Letterboxes the image (Columns × Rows) into the canvas (aspect kept),
@@ -271,7 +280,9 @@ export class CineCell {
 
   private applyDisplay(): void {
     const { center, width, invert } = this.display;
-    this.el.canvas.style.filter = windowFilter(center, width, invert);
+    this.passes = windowPasses(center, width, invert);
+    const bitmap = this.painted >= 0 ? this.frames?.bitmaps[this.painted] : undefined;
+    if (bitmap) this.draw(bitmap); // a paused loop shows the new window at once
     const host = this.el.canvas.parentElement;
     if (host) {
       host.dataset['window'] = `${Math.round(center)},${Math.round(width)}`;
@@ -285,29 +296,6 @@ export class CineCell {
     this.el.message.hidden = false;
     this.stats.error = text;
   }
-}
-
-// The CSS filter showing rendered values v (0..255) through window (c, w):
-// out = clamp((v - (c - w/2)) / w), then inverted if asked. Built from
-// brightness() and contrast() — colour-matrix filters Chromium applies in one
-// cheap pass (an SVG feComponentTransfer url() filter, exact too, measured 9 fps
-// instead of 33 on a 1250×860 canvas in software rendering). Each filter's
-// output is clamped to 0..1, so the order is chosen to stay exact:
-//   lower edge >= 0: brightness(127.5/c) then contrast(2c/w)
-//   lower edge <  0: contrast(a/(a+2b)) then brightness(a+2b), a = 255/w, b = -(c-w/2)/w
-export function windowFilter(center: number, width: number, invert: boolean): string {
-  const parts: string[] = [];
-  if (!(center === 127.5 && width === 255)) {
-    const lower = center - width / 2;
-    if (lower >= 0) parts.push(`brightness(${(127.5 / center).toFixed(5)})`, `contrast(${((2 * center) / width).toFixed(5)})`);
-    else {
-      const a = 255 / width;
-      const m = a + (2 * -lower) / width;
-      parts.push(`contrast(${(a / m).toFixed(5)})`, `brightness(${m.toFixed(5)})`);
-    }
-  }
-  if (invert) parts.push('invert(1)');
-  return parts.join(' ');
 }
 
 const SYNTAX_NAMES: Record<string, string> = {
