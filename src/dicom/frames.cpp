@@ -11,6 +11,8 @@
 
 #include <mutex>
 
+#include "dicom/pixel_geometry.h"
+
 namespace systole::dicom {
 
 void RegisterDecoders() {
@@ -36,6 +38,7 @@ Result<std::vector<std::string>> ReadFrames(const std::filesystem::path& file, c
   DcmElement* pixel_element = nullptr;
   if (dataset.findAndGetElement(DCM_PixelData, pixel_element).bad() || pixel_element == nullptr)
     return Fail(ErrorCode::kNotFound, "instance has no pixel data");
+  SYSTOLE_RETURN_IF_ERROR(CheckPixelGeometry(dataset));
   Sint32 frames = 1;
   dataset.findAndGetSint32(DCM_NumberOfFrames, frames);
   if (frames < 1) frames = 1;

@@ -18,6 +18,7 @@
 #include <mutex>
 
 #include "dicom/frames.h"
+#include "dicom/pixel_geometry.h"
 
 namespace systole::dicom {
 
@@ -131,6 +132,7 @@ Result<DisplayImage> RenderFromFile(const std::filesystem::path& file, const Ren
   if (frames < 1) frames = 1;
   if (options.frame < 1 || options.frame > static_cast<std::uint32_t>(frames))
     return Fail(ErrorCode::kNotFound, "frame " + std::to_string(options.frame) + " out of range 1-" + std::to_string(frames));
+  SYSTOLE_RETURN_IF_ERROR(CheckPixelGeometry(dataset));
   auto image = std::make_unique<DicomImage>(&format, dataset.getOriginalXfer(), CIF_UsePartialAccessToPixelData,
                                             options.frame - 1, 1);
   if (image->getStatus() != EIS_Normal)  // partial access needs an offset table; decode all frames otherwise

@@ -9,6 +9,7 @@ import pydicom
 import pytest
 
 from conftest import (DICOM, TS_EXPLICIT_BE, dcmtk, RECEIVER_TS_OPTION, count_instances, dataset_differences, file_transfer_syntax,
+                      http_request,
                       getscu, read_dataset, retrieved_by_uid, server_alive, storescu, storescu_args, systole)
 
 MALFORMED = DICOM / "malformed"
@@ -212,3 +213,28 @@ def test_cstore(name, make_server, tmp_path):
         assert count_instances(server.port) == 0
         verify = systole("admin", "verify", "--data", server.data_dir)
         assert verify.returncode == 0 and "0 instance(s) checked" in verify.stdout, verify.stdout
+
+
+@pytest.mark.parametrize("name", ["orthanc__2026-05-26-oob-monochrome-46341.dcm", "orthanc__2026-05-26-oob-monochrome-65535.dcm"])
+def test_pixel_geometry_that_lies_is_refused_not_decoded(name, make_server, tmp_path):
+    """Stored (identifiable), but Rows x Columns claim a 4 GiB frame (its 32-bit size overflows) over a
+    few KB of Pixel Data: rendering, thumbnails and frame retrieval answer 400 naming the size, at once
+    (before: DCMTK allocated the frame and one thumbnail took 28 s of CPU, and the frame retrieve
+    served the few stored bytes as frame 1); the server serves on."""
+    import json
+    import time
+    data = tmp_path / "data"
+    assert systole("import", "--data", data, MALFORMED / name).returncode == 0
+    server = make_server(data_dir=data)
+    ds = pydicom.dcmread(str(MALFORMED / name), stop_before_pixels=True)
+    base = f"/dicomweb/studies/{ds.StudyInstanceUID}/series/{ds.SeriesInstanceUID}/instances/{ds.SOPInstanceUID}"
+    for path, accept in (("/thumbnail", "image/jpeg"), ("/frames/1/rendered", "image/jpeg"), ("/rendered", "image/png"),
+                         ("/frames/1", 'multipart/related; type="application/octet-stream"')):
+        start = time.monotonic()
+        r = http_request(server.http_port, "GET", base + path, headers={"Accept": accept})
+        took = time.monotonic() - start
+        assert r.status == 400, (path, r.status, r.body[:200])
+        message = json.loads(r.body)["error"]["message"]
+        assert f"{ds.Columns} x {ds.Rows} pixels is larger than" in message, message
+        assert took < 5, f"{path} took {took:.1f} s"
+    assert http_request(server.http_port, "GET", base + "/metadata", headers={"Accept": "application/dicom+json"}).status == 200
