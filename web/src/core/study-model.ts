@@ -1,6 +1,6 @@
 // The loops (instances with images) of a study, from WADO-RS study metadata.
 
-import { Tag, hasPixelData, num, str, type DicomJson } from './dicom-json';
+import { Tag, hasPixelData, num, str, values, type DicomJson } from './dicom-json';
 import { frameTimeline, type FrameTimeline } from './frame-timing';
 
 export interface Loop {
@@ -25,6 +25,18 @@ export interface Loop {
 // Structured reports (measurement reports among them) are not loops.
 export function isStructuredReport(ds: DicomJson): boolean {
   return str(ds, Tag.Modality) === 'SR' || str(ds, Tag.SOPClassUID).startsWith('1.2.840.10008.5.1.4.1.1.88.');
+}
+
+// What the viewer says when a study has nothing to show in a cell: its structured reports by
+// title (Concept Name Code Sequence (0040,A043)), or that it is empty.
+export function noImagesMessage(metadata: DicomJson[]): string {
+  const reports = metadata.filter(isStructuredReport);
+  if (reports.length === 0) return 'This study has no instances.';
+  const titles = [
+    ...new Set(reports.map((ds) => str((values(ds, '0040A043')[0] ?? {}) as DicomJson, '00080104')).filter(Boolean)),
+  ];
+  const named = titles.length ? `: ${titles.join('; ')}` : '';
+  return `This study holds no images, only ${reports.length} structured report${reports.length > 1 ? 's' : ''}${named}.`;
 }
 
 export function loopsOfStudy(metadata: DicomJson[]): Loop[] {

@@ -8,7 +8,7 @@ import { Tag, formatDate, formatPersonName, str, type DicomJson } from '../core/
 import type { DicomWebClient } from '../core/dicomweb';
 import { navigate, reportUrl } from '../core/router';
 import { systoleStats } from '../core/stats';
-import { isStructuredReport, loopsOfStudy, type Loop } from '../core/study-model';
+import { isStructuredReport, loopsOfStudy, noImagesMessage, type Loop } from '../core/study-model';
 import { writePart10 } from '../core/dicom-writer';
 import { isSystoleMeasurementReport, readMeasurementReport } from '../features/measurements/measurement-report';
 import { studyMeasurementReport } from '../features/measurements/study-report';
@@ -195,7 +195,7 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
           else setEcg(e);
         });
         setAssigned(found.slice(0, 9).map((l) => l.sopInstanceUID));
-        if (found.length === 0) setError('This study has no instances.');
+        if (found.length === 0) setError(noImagesMessage(metadata));
       })
       .catch((e: Error) => !cancelled && setError(`Cannot open study ${studyUid}: ${e.message}`));
     return () => {
