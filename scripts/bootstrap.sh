@@ -18,6 +18,8 @@ packages=(
   python3-cryptography
   # test peers: an independent video tool, Orthanc + DICOMweb for comparison, the browser
   ffmpeg curl orthanc orthanc-dicomweb chromium
+  # the viewer's second browser engine (e2e.firefox: puppeteer-core over WebDriver BiDi)
+  firefox-esr
   # validation of the SR objects the viewer writes (dciodvfy)
   dicom3tools
   # SHA-256 of signed reports, JWT signatures (RS256, ES256) of OIDC tokens (libcrypto); TLS listeners
