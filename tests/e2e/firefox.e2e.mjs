@@ -12,22 +12,13 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
-import { finishRun, startServer, stow } from './harness.mjs';
+import { ECHO, binary, dicomGeometry, drag as dragOn, finishRun, here, startServer, stow } from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '../..');
-const binary = process.env.SYSTOLE_BINARY ?? join(repo, 'build/systole');
-const testdata = process.env.SYSTOLE_TESTDATA ?? resolve(repo, '../shared/testdata');
 const artifacts = process.env.E2E_ARTIFACTS ?? mkdtempSync(join(tmpdir(), 'systole-e2e-firefox-'));
 
-// HP pediatric echo: 34 frames JPEG baseline 480x430, FrameTime 30 ms (33.3 fps), a 2D region in cm.
-const LOOP = join(testdata, 'dicom/cine/orthanc__Issue16.dcm');
-const LOOP_PATIENT_ID = 'HP_EXAMPLE';
-const LOOP_FPS = 1000 / 30;
-const LOOP_FRAMES = 34;
+const { file: LOOP, patientId: LOOP_PATIENT_ID, fps: LOOP_FPS, frames: LOOP_FRAMES } = ECHO;
 
 let work, server, base, browser, page;
 const figures = {};
@@ -38,13 +29,7 @@ const waitFor = (fn, arg, timeout = 15000) => page.waitForFunction(fn, { timeout
 const frameNumber = () => page.$eval('.cell[data-cell="0"] [data-testid="frame-number"]', (el) => Number(el.textContent.split('/')[0]));
 const shot = (name) => page.screenshot({ path: join(artifacts, `${name}.png`) });
 
-async function drag(from, to) {
-  await page.mouse.move(from.x, from.y);
-  await page.mouse.down();
-  await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 4 });
-  await page.mouse.move(to.x, to.y, { steps: 4 });
-  await page.mouse.up();
-}
+const drag = (from, to) => dragOn(page, from, to);
 
 // Frames presented per second over `ms` of playback, and frames dropped meanwhile.
 async function played(ms = 2500) {
@@ -56,20 +41,6 @@ async function played(ms = 2500) {
     fps: (t1.cells[0].framesPresented - t0.cells[0].framesPresented) / ((t1.now - t0.now) / 1000),
     framesDropped: t1.cells[0].framesDropped - t0.cells[0].framesDropped,
   };
-}
-
-// The loop's ultrasound regions, read with pydicom (independent of server and viewer).
-function regionsOf(file) {
-  const script = `
-import json, sys, pydicom
-ds = pydicom.dcmread(sys.argv[1], stop_before_pixels=True)
-print(json.dumps(dict(rows=int(ds.Rows), columns=int(ds.Columns), regions=[dict(minX=int(r.RegionLocationMinX0),
-  minY=int(r.RegionLocationMinY0), maxX=int(r.RegionLocationMaxX1), maxY=int(r.RegionLocationMaxY1),
-  unitsX=int(r.PhysicalUnitsXDirection), unitsY=int(r.PhysicalUnitsYDirection), dx=float(r.PhysicalDeltaX),
-  dy=float(r.PhysicalDeltaY)) for r in ds.SequenceOfUltrasoundRegions])))`;
-  const r = spawnSync('/usr/bin/python3', ['-c', script, file], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout);
 }
 
 before(async () => {
@@ -142,7 +113,7 @@ test('Firefox: pause, then step forward and back by exactly one frame', async ()
 });
 
 test('Firefox: a calibrated distance matches the ultrasound region calibration within 1%', async () => {
-  const geometry = regionsOf(LOOP);
+  const geometry = dicomGeometry(LOOP);
   const tissue = geometry.regions.find((r) => r.unitsX === 3 && r.unitsY === 3);
   assert.ok(tissue, 'the loop has a 2D region in cm');
   const box = await (await page.$('.cell[data-cell="0"] canvas')).boundingBox();

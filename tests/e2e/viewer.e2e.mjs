@@ -7,24 +7,19 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { cellMapping as cellMappingOf, dciodvfy, finishRun, launchBrowser, retrieveInstance, startServer, stow as stowFiles } from './harness.mjs';
+import { join } from 'node:path';
+import {
+  ECHO, binary, cellMapping as cellMappingOf, dciodvfy, dicomGeometry, drag as dragOn, finishRun, here, launchBrowser, repo, retrieveInstance,
+  startServer, stow as stowFiles, testdata,
+} from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '../..');
-const binary = process.env.SYSTOLE_BINARY ?? join(repo, 'build/systole');
-const testdata = process.env.SYSTOLE_TESTDATA ?? resolve(repo, '../shared/testdata');
 const artifacts = process.env.E2E_ARTIFACTS ?? mkdtempSync(join(tmpdir(), 'systole-e2e-artifacts-'));
 const cine = join(testdata, 'dicom/cine');
 
-// The loop under test: HP pediatric echo, 34 frames JPEG baseline 480x430, FrameTime 30 ms (33.3 fps).
-const LOOP = join(cine, 'orthanc__Issue16.dcm');
-const LOOP_PATIENT_ID = 'HP_EXAMPLE';
-const LOOP_FPS = 1000 / 30;
-const LOOP_FRAMES = 34;
+// The loop under test (harness ECHO).
+const { file: LOOP, patientId: LOOP_PATIENT_ID, fps: LOOP_FPS, frames: LOOP_FRAMES } = ECHO;
 const OTHERS = ['pydicom__examples_ybr_color.dcm', 'dicomparser__IM00001_jpeg_baseline_fragmented_nobot.dcm'];
 
 let work, server, base, browser, page, generatedDir;
@@ -40,32 +35,9 @@ const frameNumber = async (cell = 0) => {
   assert.ok(m, `frame overlay reads "${text}"`);
   return Number(m[1]);
 };
-// Geometry of a DICOM file, read with pydicom (independent of the server and
-// the viewer): Rows, Columns, ultrasound regions, StudyInstanceUID.
-function dicomGeometry(file) {
-  const script = `
-import json, sys, pydicom
-ds = pydicom.dcmread(sys.argv[1], stop_before_pixels=True)
-regions = [dict(minX=int(r.RegionLocationMinX0), minY=int(r.RegionLocationMinY0), maxX=int(r.RegionLocationMaxX1),
-  maxY=int(r.RegionLocationMaxY1), unitsX=int(r.PhysicalUnitsXDirection), unitsY=int(r.PhysicalUnitsYDirection),
-  dx=float(r.PhysicalDeltaX), dy=float(r.PhysicalDeltaY), refY=int(r.get('ReferencePixelY0', 0)))
-  for r in ds.get('SequenceOfUltrasoundRegions', [])]
-print(json.dumps(dict(rows=int(ds.Rows), columns=int(ds.Columns), study=str(ds.StudyInstanceUID),
-  sop=str(ds.SOPInstanceUID), regions=regions)))`;
-  const r = spawnSync('/usr/bin/python3', ['-c', script, file], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout);
-}
-
 const cellMapping = (cell, geometry) => cellMappingOf(page, cell, geometry);
 
-async function drag(from, to) {
-  await page.mouse.move(from.x, from.y);
-  await page.mouse.down();
-  await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 4 });
-  await page.mouse.move(to.x, to.y, { steps: 4 });
-  await page.mouse.up();
-}
+const drag = (from, to) => dragOn(page, from, to);
 
 const measurementTexts = (cell = 0) =>
   page.locator(`.cell[data-cell="${cell}"] [data-testid="measurement"]`).allTextContents();
