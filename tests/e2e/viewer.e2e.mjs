@@ -180,6 +180,34 @@ test('2x2 layout: the loops of the study, and a clear message for the instance w
   await page.keyboard.press('Escape');
 });
 
+test('3x3: a loop put in a small cell is decoded at the size shown and plays; zoomed in, it is decoded again at full size', async () => {
+  await page.keyboard.press('9');
+  await page.waitForFunction(() => document.querySelectorAll('.cell').length === 9);
+  // The loops already shown keep their frames; the echo put into the empty cell 4 is new there.
+  await page.locator('.cell[data-cell="4"]').click();
+  await page.locator(`.thumb[data-sop="${dicomGeometry(LOOP).sop}"]`).click();
+  await page.waitForFunction(() => window.__systoleStats.cells.length === 4 && window.__systoleStats.cells.every((c) => c.loopReadyMs != null || c.error), null, { timeout: 15000 });
+  const small = await page.locator('.cell[data-cell="4"]').evaluate((el) => ({
+    index: el.dataset.cell,
+    decoded: el.dataset.decoded,
+    canvas: [el.querySelector('canvas').width, el.querySelector('canvas').height],
+  }));
+  assert.match(small.decoded ?? '', /^\d+x\d+$/, JSON.stringify(small));
+  const [w, h] = small.decoded.split('x').map(Number);
+  assert.ok(w < 480 && h < 430, `decoded ${small.decoded}, acquired 480x430`);
+  assert.ok(w <= small.canvas[0] + 1 && h <= small.canvas[1] + 1, `decoded ${small.decoded} for a ${small.canvas.join('x')} canvas`);
+  figures.grid3x3 = small;
+  const label = page.locator(`.cell[data-cell="${small.index}"] [data-testid="frame-number"]`);
+  const before = await label.textContent();
+  await page.waitForFunction(([i, t]) => document.querySelector(`.cell[data-cell="${i}"] [data-testid="frame-number"]`).textContent !== t, [small.index, before]);
+  await shot('05b-layout-3x3');
+  const box = await page.locator(`.cell[data-cell="${small.index}"] canvas`).boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.wheel(0, -500);
+  await page.waitForFunction((i) => document.querySelector(`.cell[data-cell="${i}"]`).dataset.decoded === 'full', small.index, { timeout: 15000 });
+  await page.keyboard.press('r');
+});
+
 test('a calibrated distance on the echo matches its ultrasound region calibration within 1%', async () => {
   await page.keyboard.press('1');
   await page.waitForFunction(() => document.querySelectorAll('.cell').length === 1);

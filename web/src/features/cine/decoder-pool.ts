@@ -3,7 +3,7 @@
 // and by the first-frame prefetch. Each request gets its replies through its own handler.
 
 import { prefetch } from '../../core/prefetch';
-import type { DecodeReply, DecodeRequest } from './frame-decoder.worker';
+import type { DecodeReply, DecodeRequest, DecodeSize } from './frame-decoder.worker';
 import { noteStatus } from '../../core/session-watch';
 
 type Handler = (reply: DecodeReply) => void;
@@ -74,10 +74,10 @@ export class DecoderPool {
     return null;
   }
 
-  // One frame, fetched and decoded by a worker.
-  decode(url: string, accept: string): Promise<ImageBitmap> {
+  // One frame, fetched and decoded by a worker (scaled to `size` when given).
+  decode(url: string, accept: string, size?: DecodeSize): Promise<ImageBitmap> {
     return new Promise((resolve, reject) =>
-      this.send({ url, accept }, (reply) => {
+      this.send({ url, accept, ...(size ? { size } : {}) }, (reply) => {
         if ('bitmap' in reply) resolve(reply.bitmap);
         else if ('error' in reply) reject(Object.assign(new Error(reply.error), { status: reply.status }));
       }),

@@ -16,9 +16,14 @@ export interface DecodeRequest {
   url: string;
   accept: string;
   parts?: number; // a multipart response with this many parts
+  size?: DecodeSize; // decode scaled to this size (a loop shown smaller than it was acquired)
   // A viewer's start (boot.ts): url is the study metadata; the worker fetches and decodes
   // frame 1 of the loop shown first ({part: 0, bitmap, frameUrl}), else {done}.
   boot?: { frameAccept: string };
+}
+export interface DecodeSize {
+  width: number;
+  height: number;
 }
 export type DecodeReply =
   | { id: number; part: number; bitmap: ImageBitmap; frameUrl?: string }
@@ -32,7 +37,9 @@ const MAX_DECODING = 1;
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
 scope.onmessage = async (event: MessageEvent<DecodeRequest>) => {
-  const { id, url, accept, parts, boot } = event.data;
+  const { id, url, accept, parts, boot, size } = event.data;
+  const bitmapOf = (blob: Blob) =>
+    size ? createImageBitmap(blob, { resizeWidth: size.width, resizeHeight: size.height, resizeQuality: 'medium' }) : createImageBitmap(blob);
   try {
     if (boot) {
       await startViewer(id, url, accept, boot.frameAccept);
@@ -44,7 +51,7 @@ scope.onmessage = async (event: MessageEvent<DecodeRequest>) => {
       return;
     }
     if (parts === undefined) {
-      const bitmap = await createImageBitmap(await response.blob());
+      const bitmap = await bitmapOf(await response.blob());
       scope.postMessage({ id, part: 0, bitmap } satisfies DecodeReply, [bitmap]);
       return;
     }
@@ -55,7 +62,7 @@ scope.onmessage = async (event: MessageEvent<DecodeRequest>) => {
     let count = 0;
     const decode = (body: Uint8Array<ArrayBuffer>, type: string) => {
       const part = count++;
-      const job = createImageBitmap(new Blob([body], { type })).then((bitmap) => {
+      const job = bitmapOf(new Blob([body], { type })).then((bitmap) => {
         scope.postMessage({ id, part, bitmap } satisfies DecodeReply, [bitmap]);
       });
       const tracked = job.finally(() => decoding.delete(tracked));

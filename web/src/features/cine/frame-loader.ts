@@ -7,7 +7,7 @@
 
 import { onSessionRestored } from '../../core/session-watch';
 import { decoderPool, type DecoderPool } from './decoder-pool';
-import type { DecodeReply } from './frame-decoder.worker';
+import type { DecodeReply, DecodeSize } from './frame-decoder.worker';
 
 export interface FrameSource {
   frameCount: number;
@@ -16,6 +16,8 @@ export interface FrameSource {
   // Several frames (0-based) in one multipart response, with its Accept; absent: one by one.
   listUrl?: (frames: number[]) => string;
   listAccept?: string;
+  // Decode scaled to this size (device pixels); absent: as acquired.
+  size?: DecodeSize;
 }
 
 export class LoopFrames {
@@ -114,9 +116,9 @@ export class FrameLoader {
   }
 
   private async loadFirst(loop: LoopFrames): Promise<void> {
-    const { url, accept } = loop.source;
+    const { url, accept, size } = loop.source;
     performance.mark('systole:first-frame-request');
-    const bitmap = (await this.pool.take(url(0), accept)) ?? (await this.pool.decode(url(0), accept).catch(() => null));
+    const bitmap = (await this.pool.take(url(0), accept)) ?? (await this.pool.decode(url(0), accept, size).catch(() => null));
     if (bitmap) {
       performance.mark('systole:first-frame-decoded');
       loop.deliver(0, bitmap);
@@ -144,9 +146,12 @@ export class FrameLoader {
       if (job.loop.closed) continue;
       const { source } = job.loop;
       const several = job.frames.length > 1 && source.listUrl && source.listAccept;
-      const request = several
-        ? { url: source.listUrl!(job.frames), accept: source.listAccept!, parts: job.frames.length }
-        : { url: source.url(job.frames[0]!), accept: source.accept };
+      const request = {
+        ...(several
+          ? { url: source.listUrl!(job.frames), accept: source.listAccept!, parts: job.frames.length }
+          : { url: source.url(job.frames[0]!), accept: source.accept }),
+        ...(source.size ? { size: source.size } : {}),
+      };
       const id = this.pool.send(request, (reply) => this.onReply(id, job, reply));
       this.inFlight.set(id, job);
     }
