@@ -29,12 +29,12 @@ Status CheckPixelGeometry(DcmDataset& dataset) {
   if (dataset.getOriginalXfer() != EXS_Unknown && DcmXfer(dataset.getOriginalXfer()).isEncapsulated()) return {};
   DcmElement* data = nullptr;
   if (dataset.findAndGetElement(DCM_PixelData, data).bad() || data == nullptr) return {};
-  const std::uint64_t needed =
-      (pixels * std::max<Uint16>(samples, 1) * static_cast<std::uint64_t>(std::max<Sint32>(frames, 1)) * bits_allocated + 7) / 8;
+  const std::uint64_t frame_count = static_cast<std::uint64_t>(std::max<Sint32>(frames, 1));
+  const std::uint64_t needed = (pixels * std::max<Uint16>(samples, 1) * frame_count * bits_allocated + 7) / 8;
   if (data->getLength() < needed)
     return Fail(ErrorCode::kInvalidArgument,
                 fmt::format("Pixel Data holds {} bytes; {} x {} x {} sample(s) x {} frame(s) at {} bits allocated need {}",
-                            data->getLength(), columns, rows, samples, std::max<Sint32>(frames, 1), bits_allocated, needed));
+                            data->getLength(), columns, rows, samples, frame_count, bits_allocated, needed));
   return {};
 }
 

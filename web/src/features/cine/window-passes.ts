@@ -7,9 +7,9 @@
 //   lighter with grey k:      v + k                        — when the bottom lies below 0
 //   difference with white:    1 - v                        — inversion
 // Raster fills cost next to nothing in software rendering, where the CSS filter on the canvas
-// they replace held playback at 17 frames/s on a 1066×812 image (bench/viewer/README.md).
-// Greys are 8-bit, so the window's edges land within a fraction of one rendered value of where
-// they were asked (window-passes.test.ts bounds it).
+// they replace held playback at 17 frames/s on a 1066×812 image (headless Chromium, no GPU).
+// Greys are 8-bit, so each value shown is the exact window of a value within 1 of it, to 3 grey
+// levels (window-passes.test.ts checks every window and value).
 
 export interface BlendPass {
   op: GlobalCompositeOperation;
