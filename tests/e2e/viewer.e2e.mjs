@@ -385,6 +385,46 @@ test('zoom while playing keeps the acquired rate; window/level and invert apply;
   assert.equal(await cell.getAttribute('data-window'), '128,255');
   assert.equal(await cell.getAttribute('data-invert'), 'false');
   assert.equal(await canvasFilter(), '');
+
+  // The frame on screen (JPEG decoded in a worker by libjpeg-turbo/WebAssembly, kept as pixels) is
+  // the picture the browser's own decoder makes of the same rendered frame, drawn the same way.
+  if ((await stats()).cells[0].playing) await page.keyboard.press('Space');
+  await page.waitForFunction(() => !window.__systoleStats.cells[0].playing);
+  for (let i = 0; i < 7; i++) await page.keyboard.press('ArrowRight'); // a frame decoded anew, not the first
+  await page.waitForTimeout(300);
+  const fidelity = await page.evaluate(async () => {
+    const { sopInstanceUID: sop, currentFrame } = window.__systoleStats.cells[0];
+    const study = location.pathname.split('/').pop();
+    const metadata = await (await fetch(`/dicomweb/studies/${study}/metadata`, { headers: { Accept: 'application/dicom+json' } })).json();
+    const series = metadata.find((m) => m['00080018'].Value[0] === sop)['0020000E'].Value[0];
+    const url = `/dicomweb/studies/${study}/series/${series}/instances/${sop}/frames/${currentFrame + 1}/rendered`;
+    const bitmap = await createImageBitmap(await (await fetch(url, { headers: { Accept: 'image/jpeg' } })).blob());
+    const el = document.querySelector('.cell[data-cell="0"] canvas');
+    const scale = Math.min(el.width / bitmap.width, el.height / bitmap.height);
+    const [w, h] = [Math.round(bitmap.width * scale), Math.round(bitmap.height * scale)];
+    const [x, y] = [Math.floor((el.width - w) / 2), Math.floor((el.height - h) / 2)];
+    const reference = new OffscreenCanvas(el.width, el.height).getContext('2d');
+    reference.imageSmoothingQuality = 'medium';
+    reference.drawImage(bitmap, x, y, w, h);
+    const area = [x + w * 0.1, y + h * 0.1, w * 0.8, h * 0.8].map(Math.floor);
+    const a = el.getContext('2d').getImageData(...area).data;
+    const b = reference.getImageData(...area).data;
+    let sum = 0;
+    let worst = 0;
+    let lit = 0;
+    for (let i = 0; i < a.length; i++) {
+      if (i % 4 === 3) continue;
+      const d = Math.abs(a[i] - b[i]);
+      sum += d;
+      worst = Math.max(worst, d);
+      if (b[i] > 60) lit++;
+    }
+    return { frame: currentFrame, meanDifference: sum / ((a.length / 4) * 3), worst, lit, decoded: el.parentElement.dataset.decoded };
+  });
+  figures.decodeFidelity = fidelity;
+  assert.equal(fidelity.decoded, 'full');
+  assert.ok(fidelity.lit > 1000, 'the compared area shows the image');
+  assert.ok(fidelity.meanDifference < 1.5 && fidelity.worst <= 24, `frame ${fidelity.frame}: mean difference ${fidelity.meanDifference}, worst ${fidelity.worst}`);
 });
 
 test('2x2 synchronized review: loops of different lengths and rates stay in phase, no dropped frames', async () => {

@@ -21,8 +21,9 @@ TEST(SecurityHeaders, PlainAnswerGetsEverythingButHsts) {
   HttpResponse response = HttpResponse::Json(200, "{}");
   ApplySecurityHeaders(response, {}, false);
   EXPECT_EQ(Get(response, "Content-Security-Policy"),
-            "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; worker-src 'self' blob:; "
-            "font-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'");
+            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' blob: data:; "
+            "media-src 'self' blob:; worker-src 'self' blob:; font-src 'self' data:; object-src 'none'; base-uri "
+            "'self'; form-action 'self'; frame-ancestors 'self'");
   EXPECT_EQ(Get(response, "X-Frame-Options"), "SAMEORIGIN");
   EXPECT_EQ(Get(response, "X-Content-Type-Options"), "nosniff");
   EXPECT_EQ(Get(response, "Referrer-Policy"), "no-referrer");

@@ -1,5 +1,5 @@
 // CineCell: one viewport showing one loop — a canvas drawn with the 2D
-// context (decoded ImageBitmaps, one drawImage per new frame, nothing
+// context (decoded frames, one drawImage per new frame, nothing
 // allocated per frame), an overlay with the frame number and rate, and a
 // message line for problems. Driven by CineDriver's requestAnimationFrame.
 
@@ -12,6 +12,12 @@ import { cycleMap, phaseOfTime, type CycleMap } from './sync';
 import { num, str, type DicomJson } from '../../core/dicom-json';
 import { heartRateBpm, rWaves } from '../ecg/embedded-ecg';
 import { drawPasses, windowPasses, type BlendPass } from './window-passes';
+import { FrameCanvas, type DecodedFrame } from './decoded-frame';
+
+// How far ahead a loop decoded just in time is decoded: 400 ms of playback (12 frames of a
+// 28.6 fps loop at 1×), at most 48 frames (4×: every frame due, the display shows half of them).
+const LOOKAHEAD_MS = 400;
+const LOOKAHEAD_MAX_FRAMES = 48;
 
 export interface CellElements {
   canvas: HTMLCanvasElement;
@@ -40,6 +46,7 @@ export class CineCell {
   // drawn over each frame as blend fills of the image's rectangle (window-passes).
   private readonly display = { center: 127.5, width: 255, invert: false };
   private passes: BlendPass[] = [];
+  private readonly pixels = new FrameCanvas(); // frames decoded to pixels pass through it
   // Called when the image moves on screen (resize, zoom, pan): overlays redraw.
   // Called with each frame put on screen (e.g. the ECG cursor).
   onFrameShown?: (frame: number) => void;
@@ -51,6 +58,7 @@ export class CineCell {
   // ('low': 28.6). Upscaled, the two are the same.
   private smoothing: ImageSmoothingQuality = 'medium';
   private labelFrame = -2;
+  private wantKey = '';
   private labelState = '';
   private readonly heartRate: string; // " · HR 75" from the R-R intervals, or ''
 
@@ -100,10 +108,11 @@ export class CineCell {
     this.showDecodedSize();
     // A frame that failed counts as "ready" so playback never waits for it;
     // painting it keeps the previous image and says so.
-    const ready = (f: number) => this.frames!.bitmaps[f] !== undefined || this.frames!.errors[f] !== undefined;
-    this.playback = new CinePlayback(loop.timeline, ready);
+    const ready = (f: number) => this.decodedOf(f) !== undefined || this.frames!.errors[f] !== undefined;
+    this.playback = new CinePlayback(loop.timeline, ready, () => this.frames!.complete);
     this.frames.onComplete = () => {
-      this.stats.loopReadyMs = performance.now();
+      // Playable: every frame here (a loop decoded just in time: its bytes) and one on screen.
+      if (this.stats.firstFramePaintedMs !== null) this.stats.loopReadyMs ??= performance.now();
     };
     this.frames.onFrame = (f) => {
       const error = this.frames!.errors[f];
@@ -135,6 +144,7 @@ export class CineCell {
       if (frame < 0 && !p.playing) this.redrawFrame(); // paused: the frame on screen, smooth
     }
     if (frame >= 0) this.paint(frame);
+    this.wantAhead(p);
     const c = p.counters;
     this.stats.framesPresented = c.framesPresented;
     this.stats.framesDropped = c.framesDropped;
@@ -146,8 +156,21 @@ export class CineCell {
     this.updateLabels();
   }
 
+  // A loop decoded just in time: the frames playback shows next are decoded ahead (a short
+  // stretch: LOOKAHEAD_MS of wall time), the frame on screen kept, the others let go.
+  private wantAhead(p: CinePlayback): void {
+    const key = `${p.playing}:${p.targetFrame}:${p.dueFrame}:${p.speed}:${this.painted}`;
+    if (key === this.wantKey || (!this.frames?.encoded && !this.sharper?.encoded)) return;
+    this.wantKey = key;
+    const frames = p.upcoming(LOOKAHEAD_MS, LOOKAHEAD_MAX_FRAMES);
+    if (this.painted >= 0 && !frames.includes(this.painted)) frames.push(this.painted);
+    this.frames?.want(frames);
+    this.sharper?.want(frames);
+  }
+
   dispose(): void {
     this.resizeObserver.disconnect();
+    this.pixels.clear();
     if (this.frames) this.frames.close();
     if (this.sharper) {
       this.loader.cancel(this.sharper);
@@ -160,20 +183,23 @@ export class CineCell {
   }
 
   // The sharpest decoded picture of a frame.
-  private bitmapOf(frame: number): ImageBitmap | undefined {
-    return this.sharper?.bitmaps[frame] ?? this.frames?.bitmaps[frame];
+  private decodedOf(frame: number): DecodedFrame | undefined {
+    return this.sharper?.decoded[frame] ?? this.frames?.decoded[frame];
   }
 
   private paint(frame: number): void {
-    const bitmap = this.bitmapOf(frame);
+    const decoded = this.decodedOf(frame);
     this.stats.currentFrame = frame;
     this.stats.phase = phaseOfTime(this.cycles, this.loop.timeline.startsMs[frame] ?? 0);
     this.onFrameShown?.(frame);
-    if (!bitmap || !this.ctx) return; // a failed frame: the previous image stays, the message says why
+    if (!decoded || !this.ctx) return; // a failed frame: the previous image stays, the message says why
     if (this.rect.w === 0) this.fit();
-    this.draw(bitmap);
+    this.draw(decoded);
     this.painted = frame;
-    if (this.stats.firstFramePaintedMs === null) this.stats.firstFramePaintedMs = performance.now();
+    if (this.stats.firstFramePaintedMs === null) {
+      this.stats.firstFramePaintedMs = performance.now();
+      if (this.frames?.complete) this.stats.loopReadyMs = this.stats.firstFramePaintedMs;
+    }
   }
 
   private updateLabels(): void {
@@ -214,8 +240,8 @@ export class CineCell {
 
   // The frame on screen again (view, display window or smoothing changed).
   private redrawFrame(): void {
-    const bitmap = this.painted >= 0 ? this.bitmapOf(this.painted) : undefined;
-    if (bitmap) this.draw(bitmap);
+    const decoded = this.painted >= 0 ? this.decodedOf(this.painted) : undefined;
+    if (decoded) this.draw(decoded);
   }
 
   // A loop decoded smaller than it now shows (the cell grew, or zoomed in) loads again at full
@@ -243,10 +269,11 @@ export class CineCell {
   }
 
   // A frame into the image's rectangle, through the display window.
-  private draw(bitmap: ImageBitmap): void {
-    if (!this.ctx) return;
+  private draw(frame: DecodedFrame): void {
+    const source = this.pixels.source(frame);
+    if (!this.ctx || !source) return;
     const { x, y, w, h } = this.rect;
-    this.ctx.drawImage(bitmap, x, y, w, h);
+    this.ctx.drawImage(source, x, y, w, h);
     drawPasses(this.ctx, this.passes, x, y, w, h);
   }
 

@@ -1,15 +1,22 @@
-// Fetches rendered frames and decodes them to ImageBitmaps off the main thread.
-// A request names one frame ({id, url, accept}) or several ({id, url, accept, parts}: a
-// multipart/related response, one part per frame, decoded as each part arrives, at most
-// MAX_DECODING at a time). Replies: {id, part, bitmap} per frame (the bitmap is transferred,
-// not copied), then {id, done, parts} for a multipart request; {id, error, status} when the
-// request failed (parts already sent stay good).
+// Fetches rendered frames and decodes them off the main thread: JPEG to RGBA pixels with
+// libjpeg-turbo (jpeg-wasm.ts), anything else — and a frame to be scaled — to an ImageBitmap.
+// Requests:
+//   {id, url, accept}: one frame, fetched and decoded ({keepEncoded}: its bytes come back too);
+//   {id, url, accept, parts}: a multipart/related response, one part per frame, each decoded as
+//     it arrives (at most MAX_DECODING at a time) — or, with {keepEncoded}, only its bytes sent;
+//   {id, url: '', accept: '', bytes}: a frame's bytes the page holds, decoded (into the page's
+//     spare pixel buffer when it sends one: frames decoded just in time reuse their memory);
+//   {id, url, accept, boot}: a viewer's start (see startViewer).
+// Replies: {id, part, frame?, encoded?} per frame (transferred, not copied), then {id, done, parts}
+// for a multipart request; {id, error, status} when the request failed (parts already sent stay good).
 
 import { DicomWebClient } from '../../core/dicomweb';
 import type { DicomJson } from '../../core/dicom-json';
 import { loopsOfStudy } from '../../core/study-model';
 import { serverMessage } from '../../core/server-message';
 import { MultipartReader } from './multipart-reader';
+import type { EncodedFrame, WireFrame } from './decoded-frame';
+import { decodeJpeg, jpegReady, warmUp } from './jpeg-wasm';
 
 export interface DecodeRequest {
   id: number;
@@ -17,8 +24,10 @@ export interface DecodeRequest {
   accept: string;
   parts?: number; // a multipart response with this many parts
   size?: DecodeSize; // decode scaled to this size (a loop shown smaller than it was acquired)
+  keepEncoded?: boolean; // reply with the frame's bytes (multipart: the bytes only, no decode)
+  bytes?: EncodedFrame & { into?: ArrayBuffer };
   // A viewer's start (boot.ts): url is the study metadata; the worker fetches and decodes
-  // frame 1 of the loop shown first ({part: 0, bitmap, frameUrl}), else {done}.
+  // frame 1 of the loop shown first ({part: 0, frame, encoded, frameUrl}), else {done}.
   boot?: { frameAccept: string };
 }
 export interface DecodeSize {
@@ -26,7 +35,7 @@ export interface DecodeSize {
   height: number;
 }
 export type DecodeReply =
-  | { id: number; part: number; bitmap: ImageBitmap; frameUrl?: string }
+  | { id: number; part: number; frame?: WireFrame; encoded?: EncodedFrame; frameUrl?: string }
   | { id: number; done: true; parts: number }
   | { id: number; error: string; status: number };
 
@@ -36,11 +45,45 @@ export type DecodeReply =
 const MAX_DECODING = 1;
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
+// One frame's bytes decoded: JPEG by libjpeg-turbo unless it is to be scaled (or refused it, or is
+// not compiled yet — the viewer's first frame does not wait for it), else by the browser.
+async function decode(body: Uint8Array<ArrayBuffer>, type: string, size?: DecodeSize, into?: ArrayBuffer): Promise<WireFrame> {
+  if (!size && jpegReady() && /^image\/jpeg/i.test(type)) {
+    try {
+      return await decodeJpeg(body, into);
+    } catch {
+      // the browser's decoder has the last word (and the error message)
+    }
+  }
+  const blob = new Blob([body], { type });
+  return size ? createImageBitmap(blob, { resizeWidth: size.width, resizeHeight: size.height, resizeQuality: 'medium' }) : createImageBitmap(blob);
+}
+
+function reply(id: number, part: number, frame?: WireFrame, encoded?: EncodedFrame, frameUrl?: string): void {
+  const transfer: Transferable[] = [];
+  if (frame) transfer.push('rgba' in frame ? frame.rgba : frame);
+  if (encoded) transfer.push(encoded.data);
+  scope.postMessage({ id, part, ...(frame ? { frame } : {}), ...(encoded ? { encoded } : {}), ...(frameUrl ? { frameUrl } : {}) } satisfies DecodeReply, transfer);
+}
+
+// A fetched frame decoded, with a copy of its bytes when asked (the decoder may keep the original).
+async function fetchedFrame(id: number, response: Response, keepEncoded: boolean, size?: DecodeSize, frameUrl?: string): Promise<void> {
+  const body = new Uint8Array(await response.arrayBuffer());
+  const type = response.headers.get('content-type') ?? '';
+  const encoded = keepEncoded ? { data: body.slice().buffer, type } : undefined;
+  reply(id, 0, await decode(body, type, size), encoded, frameUrl);
+}
+
 scope.onmessage = async (event: MessageEvent<DecodeRequest>) => {
-  const { id, url, accept, parts, boot, size } = event.data;
-  const bitmapOf = (blob: Blob) =>
-    size ? createImageBitmap(blob, { resizeWidth: size.width, resizeHeight: size.height, resizeQuality: 'medium' }) : createImageBitmap(blob);
+  const { id, url, accept, parts, boot, size, bytes, keepEncoded = false } = event.data;
+  // libjpeg-turbo is compiled once the viewer's first frame is on its way, not before: at a
+  // viewer's start the two cores have the page to build.
+  if (!boot) warmUp();
   try {
+    if (bytes) {
+      reply(id, 0, await decode(new Uint8Array(bytes.data), bytes.type, size, bytes.into));
+      return;
+    }
     if (boot) {
       await startViewer(id, url, accept, boot.frameAccept);
       return;
@@ -51,32 +94,21 @@ scope.onmessage = async (event: MessageEvent<DecodeRequest>) => {
       return;
     }
     if (parts === undefined) {
-      const bitmap = await bitmapOf(await response.blob());
-      scope.postMessage({ id, part: 0, bitmap } satisfies DecodeReply, [bitmap]);
+      await fetchedFrame(id, response, keepEncoded, size);
       return;
     }
-    const boundary = /boundary="?([^";]+)"?/i.exec(response.headers.get('content-type') ?? '')?.[1];
-    if (!boundary || !response.body) throw new Error('multipart response without a boundary');
-    const reader = new MultipartReader(boundary);
     const decoding = new Set<Promise<void>>();
-    let count = 0;
-    const decode = (body: Uint8Array<ArrayBuffer>, type: string) => {
-      const part = count++;
-      const job = bitmapOf(new Blob([body], { type })).then((bitmap) => {
-        scope.postMessage({ id, part, bitmap } satisfies DecodeReply, [bitmap]);
-      });
-      const tracked = job.finally(() => decoding.delete(tracked));
-      decoding.add(tracked);
-    };
-    const stream = response.body.getReader();
-    for (;;) {
-      const { done, value } = await stream.read();
-      if (done) break;
-      for (const p of reader.push(value)) {
-        decode(p.body, p.type);
-        while (decoding.size >= MAX_DECODING) await Promise.race(decoding);
+    const count = await eachPart(response, async (body, type, part) => {
+      if (keepEncoded) {
+        reply(id, part, undefined, { data: body.buffer, type });
+        return;
       }
-    }
+      const tracked = decode(body, type, size)
+        .then((frame) => reply(id, part, frame))
+        .finally(() => decoding.delete(tracked));
+      decoding.add(tracked);
+      while (decoding.size >= MAX_DECODING) await Promise.race(decoding);
+    });
     await Promise.all(decoding);
     scope.postMessage({ id, done: true, parts: count } satisfies DecodeReply);
   } catch (error) {
@@ -84,8 +116,24 @@ scope.onmessage = async (event: MessageEvent<DecodeRequest>) => {
   }
 };
 
-// The first frame of the loop the viewer will show first (study-model's order), decoded;
-// {done} when there is none.
+// The parts of a multipart/related response as they arrive (the next part is read once onPart
+// has settled); their number.
+async function eachPart(response: Response, onPart: (body: Uint8Array<ArrayBuffer>, type: string, part: number) => Promise<void>): Promise<number> {
+  const boundary = /boundary="?([^";]+)"?/i.exec(response.headers.get('content-type') ?? '')?.[1];
+  if (!boundary || !response.body) throw new Error('multipart response without a boundary');
+  const reader = new MultipartReader(boundary);
+  const stream = response.body.getReader();
+  let count = 0;
+  for (;;) {
+    const { done, value } = await stream.read();
+    if (done) return count;
+    for (const p of reader.push(value)) await onPart(p.body, p.type, count++);
+  }
+}
+
+// The first frame of the loop the viewer will show first (study-model's order), decoded, with
+// its bytes ({part: 0, frame, encoded, frameUrl}); for a JPEG loop (decoded just in time) the
+// bytes of its other frames follow ({part: frame (0-based), encoded} each); then {done}.
 async function startViewer(id: number, metadataUrl: string, accept: string, frameAccept: string): Promise<void> {
   const response = await fetch(metadataUrl, { headers: { Accept: accept } });
   const first = response.ok ? loopsOfStudy((await response.json()) as DicomJson[]).find((l) => !l.problem) : undefined;
@@ -93,12 +141,26 @@ async function startViewer(id: number, metadataUrl: string, accept: string, fram
     scope.postMessage({ id, done: true, parts: 0 } satisfies DecodeReply);
     return;
   }
-  const frameUrl = new DicomWebClient().renderedFrameUrl(first.studyInstanceUID, first.seriesInstanceUID, first.sopInstanceUID, 1);
+  const client = new DicomWebClient();
+  const { studyInstanceUID: study, seriesInstanceUID: series, sopInstanceUID: sop, frameCount } = first;
+  const frameUrl = client.renderedFrameUrl(study, series, sop, 1);
+  if (frameAccept === 'image/jpeg' && frameCount > 1) {
+    // The whole loop in one response: its first part is the first frame, decoded at once.
+    const all = Array.from({ length: frameCount }, (_, i) => i + 1);
+    const frames = await fetch(client.renderedFramesUrl(study, series, sop, all), { headers: { Accept: `multipart/related; type="${frameAccept}"` } });
+    if (!frames.ok) throw new Error(`HTTP ${frames.status}`);
+    const parts = await eachPart(frames, async (body, type, part) => {
+      if (part > 0) reply(id, part, undefined, { data: body.buffer, type });
+      else reply(id, 0, await decode(body.slice(), type), { data: body.buffer, type }, frameUrl);
+    });
+    scope.postMessage({ id, done: true, parts } satisfies DecodeReply);
+    return;
+  }
   const frame = await fetch(frameUrl, { headers: { Accept: frameAccept } });
   if (!frame.ok) {
     scope.postMessage({ id, error: `HTTP ${frame.status}`, status: frame.status } satisfies DecodeReply);
     return;
   }
-  const bitmap = await createImageBitmap(await frame.blob());
-  scope.postMessage({ id, part: 0, bitmap, frameUrl } satisfies DecodeReply, [bitmap]);
+  await fetchedFrame(id, frame, true, undefined, frameUrl);
+  scope.postMessage({ id, done: true, parts: 1 } satisfies DecodeReply);
 }

@@ -1,13 +1,21 @@
-// FrameLoader: loads the frames of a loop as ImageBitmaps through the page's decode workers
-// (decoder-pool). The first frame is asked for at once (or taken decoded from boot.ts's
-// prefetch); the others follow in playback order, several frames per
-// request (a multipart/related response of rendered frames) when the source offers it, one
-// request per frame otherwise and for any frame a multipart request did not deliver — so a
-// frame that cannot be loaded is reported on its own. Shared by every cell of a viewer.
+// FrameLoader: loads the frames of a loop through the page's decode workers (decoder-pool).
+// The first frame is asked for at once (or taken decoded from boot.ts's prefetch); the others
+// follow in playback order, several frames per request (a multipart/related response of rendered
+// frames) when the source offers it, one request per frame otherwise and for any frame a multipart
+// request did not deliver — so a frame that cannot be loaded is reported on its own. Shared by
+// every cell of a viewer.
+//
+// A JPEG loop shown at its acquired size is kept as its JPEG frames (50 kB each for a 975×743 echo
+// frame, against 2.9 MB decoded) and decoded just in time, a little ahead of playback, into reused
+// pixel buffers (LoopFrames.want): the loop is playable as soon as its bytes are here. Decoding
+// every frame to pixels up front touched 250 MB of fresh memory for an 87-frame loop, which alone
+// took about a second of CPU in the VMs we measure on (4 ms per MB), and held it for as long as the
+// loop was open. Other loops (scaled, or PNG) are decoded once, every frame kept.
 
 import { onSessionRestored } from '../../core/session-watch';
-import { decoderPool, type DecoderPool } from './decoder-pool';
-import type { DecodeReply, DecodeSize } from './frame-decoder.worker';
+import { decoderPool, type DecoderPool, type PoolReply } from './decoder-pool';
+import type { DecodeSize } from './frame-decoder.worker';
+import { releaseFrame, type DecodedFrame, type EncodedFrame } from './decoded-frame';
 
 export interface FrameSource {
   frameCount: number;
@@ -20,48 +28,118 @@ export interface FrameSource {
   size?: DecodeSize;
 }
 
+export type DecodeBytes = (encoded: EncodedFrame, into?: ArrayBuffer) => Promise<DecodedFrame>;
+
+// Decodes in flight per loop decoded just in time (one per worker keeps both busy).
+const DECODING_PER_LOOP = 2;
+const SPARE_BUFFERS = 4;
+
 export class LoopFrames {
-  readonly bitmaps: (ImageBitmap | undefined)[];
+  readonly decoded: (DecodedFrame | undefined)[];
   readonly errors: (string | undefined)[];
-  decodedCount = 0;
+  // Decoded just in time: every frame's bytes; `decoded` holds the frames wanted now.
+  readonly encoded: (EncodedFrame | undefined)[] | undefined;
+  availableCount = 0; // frames decoded (or, decoded just in time, whose bytes are here)
   closed = false;
   onFrame: ((frame: number) => void) | undefined;
   onComplete: (() => void) | undefined;
+  private wanted: number[] = [0];
+  private readonly decoding = new Set<number>();
+  private readonly spare: ArrayBuffer[] = [];
 
-  constructor(readonly source: FrameSource) {
-    this.bitmaps = new Array<ImageBitmap | undefined>(source.frameCount);
+  constructor(
+    readonly source: FrameSource,
+    private readonly decodeBytes?: DecodeBytes,
+  ) {
+    this.decoded = new Array<DecodedFrame | undefined>(source.frameCount);
     this.errors = new Array<string | undefined>(source.frameCount);
+    this.encoded = decodeBytes ? new Array<EncodedFrame | undefined>(source.frameCount) : undefined;
   }
-  isDecoded = (frame: number): boolean => this.bitmaps[frame] !== undefined;
+  isDecoded = (frame: number): boolean => this.decoded[frame] !== undefined;
+  // Whether the frame is here (decoded, or its bytes to decode just in time).
+  has(frame: number): boolean {
+    return this.encoded ? this.encoded[frame] !== undefined : this.decoded[frame] !== undefined;
+  }
   get complete(): boolean {
-    return this.decodedCount === this.source.frameCount;
+    return this.availableCount === this.source.frameCount;
   }
   get failedCount(): number {
     return this.errors.filter(Boolean).length;
   }
   close(): void {
     this.closed = true;
-    for (const b of this.bitmaps) b?.close();
-    this.bitmaps.fill(undefined);
+    for (const f of this.decoded) if (f) releaseFrame(f);
+    this.decoded.fill(undefined);
+    this.encoded?.fill(undefined);
+    this.spare.length = 0;
   }
 
-  // A decoded frame arrived (a late one for a closed loop is released at once).
-  deliver(frame: number, bitmap: ImageBitmap): void {
-    if (this.closed || this.bitmaps[frame] !== undefined) {
-      bitmap.close();
-      return;
-    }
-    this.bitmaps[frame] = bitmap;
+  // A frame's bytes arrived (decoded just in time).
+  store(frame: number, encoded: EncodedFrame): void {
+    if (this.closed || !this.encoded || this.encoded[frame] !== undefined) return;
+    this.encoded[frame] = encoded;
     this.errors[frame] = undefined;
-    this.decodedCount++;
-    this.onFrame?.(frame);
+    this.availableCount++;
+    this.pump();
     if (this.complete) this.onComplete?.();
   }
 
+  // A decoded frame arrived (a late one for a closed loop, or one no longer wanted, is let go).
+  deliver(frame: number, decoded: DecodedFrame): void {
+    this.decoding.delete(frame);
+    if (this.closed || this.decoded[frame] !== undefined || (this.encoded && !this.wanted.includes(frame))) {
+      this.recycle(decoded);
+      this.pump();
+      return;
+    }
+    this.decoded[frame] = decoded;
+    this.errors[frame] = undefined;
+    if (!this.encoded) this.availableCount++;
+    this.onFrame?.(frame);
+    if (!this.encoded && this.complete) this.onComplete?.();
+    this.pump();
+  }
+
   fail(frame: number, error: string): void {
+    this.decoding.delete(frame);
     if (this.closed) return;
     this.errors[frame] = error;
     this.onFrame?.(frame);
+  }
+
+  // Decoded just in time: the frames to have decoded now, the most urgent first (the one on
+  // screen, then those playback shows next); every other decoded frame is let go.
+  want(frames: number[]): void {
+    if (!this.encoded || this.closed) return;
+    this.wanted = frames;
+    for (let f = 0; f < this.decoded.length; f++) {
+      const d = this.decoded[f];
+      if (d && !frames.includes(f)) {
+        this.decoded[f] = undefined;
+        this.recycle(d);
+      }
+    }
+    this.pump();
+  }
+
+  private recycle(frame: DecodedFrame): void {
+    if ('data' in frame && this.encoded && !this.closed && this.spare.length < SPARE_BUFFERS) this.spare.push(frame.data.buffer as ArrayBuffer);
+    else releaseFrame(frame);
+  }
+
+  private pump(): void {
+    const decodeBytes = this.decodeBytes;
+    if (!decodeBytes || !this.encoded || this.closed) return;
+    for (const f of this.wanted) {
+      if (this.decoding.size >= DECODING_PER_LOOP) return;
+      const encoded = this.encoded[f];
+      if (!encoded || this.decoded[f] || this.decoding.has(f) || this.errors[f]) continue;
+      this.decoding.add(f);
+      decodeBytes(encoded, this.spare.pop()).then(
+        (d) => this.deliver(f, d),
+        (e: unknown) => this.fail(f, e instanceof Error ? e.message : String(e)),
+      );
+    }
   }
 }
 
@@ -94,10 +172,14 @@ export class FrameLoader {
 
   // Starts the first frame now; the others follow it, queued behind frames already queued.
   load(source: FrameSource): LoopFrames {
-    const loop = new LoopFrames(source);
+    const justInTime = !source.size && /image\/jpeg/i.test(source.accept);
+    const loop = new LoopFrames(source, justInTime ? (e, into) => this.pool.decodeBytes(e, into) : undefined);
     if (source.frameCount === 0) return loop;
-    // The other frames wait for the first: it alone decides when the picture appears.
-    void this.loadFirst(loop).finally(() => this.loadRest(loop));
+    // Frames decoded up front wait for the first (it alone decides when the picture appears, and
+    // decoding the others would compete with it); bytes to decode just in time cost little to fetch.
+    void this.loadFirst(loop, justInTime).finally(() => {
+      if (!justInTime) this.loadRest(loop);
+    });
     return loop;
   }
 
@@ -115,13 +197,28 @@ export class FrameLoader {
     this.unsubscribe();
   }
 
-  private async loadFirst(loop: LoopFrames): Promise<void> {
+  // The first frame; with `restNow`, the others start at once (bytes, decoded just in time: they
+  // cost little to fetch) — taken from the viewer's start when it is fetching them.
+  private async loadFirst(loop: LoopFrames, restNow: boolean): Promise<void> {
     const { url, accept, size } = loop.source;
     performance.mark('systole:first-frame-request');
-    const bitmap = (await this.pool.take(url(0), accept)) ?? (await this.pool.decode(url(0), accept, size).catch(() => null));
-    if (bitmap) {
+    const keep = loop.encoded !== undefined;
+    const taken = await this.pool.take(url(0), accept);
+    if (restNow) {
+      const early = taken ? this.pool.adoptRest() : null;
+      if (early)
+        early.listen(
+          (frame, encoded) => loop.store(frame, encoded),
+          () => this.loadRest(loop), // whatever it did not bring
+        );
+      else this.loadRest(loop);
+    }
+    const first = taken ?? (await this.pool.fetchFrame(url(0), accept, size, keep).catch(() => null));
+    if (first) {
       performance.mark('systole:first-frame-decoded');
-      loop.deliver(0, bitmap);
+      loop.deliver(0, first.frame);
+      if (first.encoded) loop.store(0, first.encoded);
+      if (keep && !first.encoded) this.queue.unshift({ loop, frames: [0] }); // its bytes, for the next pass
     } else {
       this.queue.unshift({ loop, frames: [0], retries: 1 }); // retried once more, then reported with the server's message
       this.pump();
@@ -131,7 +228,7 @@ export class FrameLoader {
   private loadRest(loop: LoopFrames): void {
     const { source } = loop;
     if (loop.closed) return;
-    const rest = Array.from({ length: source.frameCount - 1 }, (_, i) => i + 1);
+    const rest = Array.from({ length: source.frameCount - 1 }, (_, i) => i + 1).filter((f) => !loop.has(f));
     if (source.listUrl && source.listAccept) {
       for (let i = 0; i < rest.length; i += FRAMES_PER_REQUEST) this.queue.push({ loop, frames: rest.slice(i, i + FRAMES_PER_REQUEST) });
     } else {
@@ -151,22 +248,26 @@ export class FrameLoader {
           ? { url: source.listUrl!(job.frames), accept: source.listAccept!, parts: job.frames.length }
           : { url: source.url(job.frames[0]!), accept: source.accept }),
         ...(source.size ? { size: source.size } : {}),
+        ...(job.loop.encoded ? { keepEncoded: true } : {}),
       };
       const id = this.pool.send(request, (reply) => this.onReply(id, job, reply));
       this.inFlight.set(id, job);
     }
   }
 
-  private onReply(id: number, job: Job, reply: DecodeReply): void {
+  private onReply(id: number, job: Job, reply: PoolReply): void {
     const { loop, frames } = job;
-    if ('bitmap' in reply) {
-      const frame = frames['part' in reply ? reply.part : 0];
-      if (frame === undefined) reply.bitmap.close();
-      else loop.deliver(frame, reply.bitmap);
+    if ('part' in reply) {
+      const frame = frames[reply.part];
+      if (frame !== undefined && reply.encoded) loop.store(frame, reply.encoded);
+      if (reply.frame) {
+        if (frame === undefined) releaseFrame(reply.frame);
+        else loop.deliver(frame, reply.frame);
+      }
       if (frames.length > 1) return; // more parts follow, then "done"
     }
     this.inFlight.delete(id);
-    const missing = frames.filter((f) => loop.bitmaps[f] === undefined);
+    const missing = frames.filter((f) => !loop.has(f));
     if (frames.length > 1) {
       // A multipart request ended (complete, short or refused): what it did not deliver is
       // asked for frame by frame, so each problem is reported with its own frame.

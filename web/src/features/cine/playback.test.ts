@@ -155,3 +155,55 @@ describe('CinePlayback', () => {
     expect(p.counters.framesDropped).toBeGreaterThan(60);
   });
 });
+
+describe('CinePlayback.upcoming (frames decoded just in time)', () => {
+  const loop = () => timelineFromFrameTime(87, 35, 'FrameTime'); // 28.6 fps, 3045 ms
+
+  it('paused: the frame on screen (or stepped to) and its neighbours, wrapping', () => {
+    const p = new CinePlayback(loop(), () => true);
+    expect(p.upcoming(400, 48)).toEqual([0, 1, 86]);
+    p.step(5);
+    expect(p.upcoming(400, 48)).toEqual([5, 6, 4]);
+  });
+
+  it('playing: the frame on screen and every frame due in the next 400 ms at the speed, across the loop end, at most max', () => {
+    const p = new CinePlayback(loop(), () => true);
+    p.seek(80);
+    p.tick(0);
+    p.play();
+    expect(p.upcoming(400, 48)).toEqual([80, 81, 82, 83, 84, 85, 86, 0, 1, 2, 3, 4]); // 400 ms = 11.4 frames
+    p.speed = 4;
+    const fast = p.upcoming(400, 48);
+    expect(fast.length).toBe(46); // 80 (at 2800 ms) to 38 of the next pass (4400 ms), every one: the display shows half
+    expect(p.upcoming(400, 10).length).toBe(10);
+  });
+
+  it('following a master clock: from the frame due at its time (the loop may jump there)', () => {
+    const p = new CinePlayback(loop(), () => true);
+    p.play();
+    p.tick(0);
+    p.follow = 40 * 35 + 1;
+    expect(p.upcoming(100, 48)).toEqual([40, 41, 42]); // 1401 ms to 1501 ms
+    expect(p.dueFrame).toBe(40);
+  });
+
+  it('plays a loop decoded only where upcoming() asks, a refresh late, with no frame dropped or repeated after the first', () => {
+    const decoded = new Set<number>([0]);
+    const p = new CinePlayback(loop(), (f) => decoded.has(f), () => true);
+    p.play();
+    let asked: number[] = [];
+    const painted: number[] = [];
+    for (let i = 0; i <= 4 * 60; i++) {
+      for (const f of asked) decoded.add(f); // what was asked a refresh ago is decoded now
+      const f = p.tick(i * VSYNC);
+      if (f >= 0) painted.push(f);
+      asked = p.upcoming(400, 48);
+      for (const d of [...decoded]) if (!asked.includes(d)) decoded.delete(d);
+    }
+    expect(p.counters.framesDropped).toBe(0);
+    expect(p.counters.framesRepeated).toBeLessThanOrEqual(1);
+    expect(painted.slice(0, 88)).toEqual([...Array.from({ length: 87 }, (_, i) => i), 0]);
+    expect(painted.length).toBeGreaterThan(4 * 28);
+  });
+});
+

@@ -63,9 +63,12 @@ export class CinePlayback {
   private jump = false; // next follow tick may move anywhere (no drops counted)
   private allDecoded = false;
 
+  // isDecoded: whether a frame can be shown now; isLoaded: whether the whole loop is here (for a
+  // loop decoded just in time, its bytes; by default, every frame decoded).
   constructor(
     readonly timeline: FrameTimeline,
     private readonly isDecoded: (frame: number) => boolean,
+    private readonly isLoaded?: () => boolean,
   ) {}
 
   get frameCount(): number {
@@ -128,6 +131,34 @@ export class CinePlayback {
   get targetFrame(): number {
     const a = this.pending >= 0 ? this.pending : this.shown;
     return a < 0 ? -1 : a % this.frameCount;
+  }
+
+  // The frame due now (0-based): following a master clock, at its time; else the target frame.
+  get dueFrame(): number {
+    return this.follow !== null ? this.absoluteFrameAt(this.follow) % this.frameCount : this.targetFrame;
+  }
+
+  // The frames (0-based) to have decoded for the next `aheadMs` of wall time, most urgent first
+  // (at most `max`): paused, the frame on screen or wanted and its neighbours; playing, the frame
+  // on screen and every frame due by then (a loop decoded just in time).
+  upcoming(aheadMs: number, max: number): number[] {
+    const n = this.frameCount;
+    const out: number[] = [];
+    const add = (absolute: number) => {
+      const f = ((absolute % n) + n) % n;
+      if (!out.includes(f)) out.push(f);
+    };
+    if (!this.playing) {
+      const at = this.pending >= 0 ? this.pending : Math.max(0, this.shown);
+      for (const a of [at, at + 1, at - 1]) add(a);
+      return out;
+    }
+    const media = this.follow ?? this.mediaMs;
+    // Following a master clock, the loop may jump (sync switched on): from the frame due now.
+    const from = this.follow !== null || this.shown < 0 ? Math.max(0, this.absoluteFrameAt(media)) : this.shown;
+    const to = Math.max(from + 1, this.absoluteFrameAt(media + aheadMs * this.speedValue));
+    for (let a = from; a <= to && out.length < Math.min(max, n); a++) add(a);
+    return out;
   }
 
   // Called once per display refresh with its timestamp (ms). Returns the
@@ -223,9 +254,10 @@ export class CinePlayback {
     return absolute % this.frameCount;
   }
 
-  // Whether every frame of the loop is decoded (once true, stays true).
+  // Whether the whole loop is here (once true, stays true).
   private loaded(): boolean {
     if (this.allDecoded) return true;
+    if (this.isLoaded) return (this.allDecoded = this.isLoaded());
     for (let f = 0; f < this.frameCount; f++) if (!this.isDecoded(f)) return false;
     return (this.allDecoded = true);
   }
