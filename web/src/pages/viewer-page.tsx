@@ -96,6 +96,7 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
       tool: null,
       site: undefined,
       marks: new Map(),
+      cellCount: 1,
     }),
     [],
   );
@@ -208,6 +209,7 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
 
   const [rows, cols] = LAYOUTS[layout];
   const cellCount = rows * cols;
+  engine.cellCount = cellCount; // before the cells' effects run
   const byUid = useMemo(() => new Map([...(loops ?? []), ...(prior?.loops ?? [])].map((l) => [l.sopInstanceUID, l])), [loops, prior]);
 
   const activeCell = () => engine.cells[Math.min(active, cellCount - 1)] ?? null;
@@ -649,6 +651,7 @@ interface Engine {
   tool: Tool;
   site: Site | undefined; // of the next Doppler measurements
   marks: Map<string, PhaseMarks>; // ED / ES frames marked per SOP instance
+  cellCount: number; // of the layout on screen (a cell decodes small loops differently in 3×3)
 }
 
 // Measurements saved earlier: the latest Systole measurement report of the
@@ -703,6 +706,7 @@ function Cell(props: {
         listAccept: `multipart/related; type="${accept}"`,
       },
       autoPlay(),
+      () => engine.cellCount,
     );
     engine.cells[index] = cell;
     publishStats(engine);

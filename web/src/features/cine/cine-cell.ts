@@ -68,6 +68,7 @@ export class CineCell {
     private readonly loader: FrameLoader,
     private readonly source: Omit<FrameSource, 'frameCount' | 'size'>,
     autoPlay: boolean,
+    private readonly cellsShown: () => number = () => 1,
   ) {
     this.ctx = el.canvas.getContext('2d', { alpha: false });
     const r = rWaves(loop.metadata, loop.timeline);
@@ -103,7 +104,7 @@ export class CineCell {
       el.frameLabel.textContent = '';
       return;
     }
-    this.reduced = decodeSize(loop.columns, loop.rows, el.canvas.width, el.canvas.height, this.view.zoom);
+    this.reduced = this.decodeSize();
     this.frames = loader.load({ ...source, frameCount: loop.frameCount, ...(this.reduced ? { size: this.reduced } : {}) });
     this.showDecodedSize();
     // A frame that failed counts as "ready" so playback never waits for it;
@@ -160,7 +161,7 @@ export class CineCell {
   // stretch: LOOKAHEAD_MS of wall time), the frame on screen kept, the others let go.
   private wantAhead(p: CinePlayback): void {
     const key = `${p.playing}:${p.targetFrame}:${p.dueFrame}:${p.speed}:${this.painted}`;
-    if (key === this.wantKey || (!this.frames?.encoded && !this.sharper?.encoded)) return;
+    if (key === this.wantKey || (!this.frames?.justInTime && !this.sharper?.justInTime)) return;
     this.wantKey = key;
     const frames = p.upcoming(LOOKAHEAD_MS, LOOKAHEAD_MAX_FRAMES);
     if (this.painted >= 0 && !frames.includes(this.painted)) frames.push(this.painted);
@@ -249,9 +250,9 @@ export class CineCell {
   private sharpenIfNeeded(): void {
     const reduced = this.reduced;
     if (!reduced || this.sharper || !this.frames) return;
-    const needed = decodeSize(this.loop.columns, this.loop.rows, this.el.canvas.width, this.el.canvas.height, this.view.zoom);
+    const needed = this.decodeSize();
     if (needed && needed.width <= reduced.width * 1.15) return;
-    const sharper = this.loader.load({ ...this.source, frameCount: this.loop.frameCount });
+    const sharper = this.loader.load({ ...this.source, frameCount: this.loop.frameCount }, this.frames);
     this.sharper = sharper;
     sharper.onComplete = () => {
       const small = this.frames;
@@ -260,7 +261,14 @@ export class CineCell {
       this.reduced = undefined;
       small?.close();
       this.showDecodedSize();
+      this.wantKey = ''; // the frames to decode go to the new loop
     };
+    if (sharper.complete) sharper.onComplete(); // it had every frame's bytes already
+  }
+
+  private decodeSize(): DecodeSize | undefined {
+    if (this.cellsShown() <= 4) return undefined;
+    return decodeSize(this.loop.columns, this.loop.rows, this.el.canvas.width, this.el.canvas.height, this.view.zoom);
   }
 
   private showDecodedSize(): void {
@@ -381,9 +389,12 @@ export class CineCell {
   }
 }
 
-// The size to decode a loop at for a canvas of cw × ch device pixels showing it fitted and
-// zoomed: as acquired (undefined) when shown at 3/4 of that or more, else the size it is shown
-// at — nine 975×743 loops of 87 frames in a 3×3 layout held 3.9 GB of decoded frames at full size.
+// The size to decode a loop at, in a layout of more than four cells (3×3), for a canvas of cw × ch
+// device pixels showing it fitted and zoomed: as acquired (undefined) when shown at 3/4 of that or
+// more, else the size it is shown at, every frame decoded once and kept small. Nine 975×743 loops
+// decoded just in time would take more than two cores (28.6 frames/s each at ≈ 7 ms), and held at
+// full size took 3.9 GB. With four cells or fewer a JPEG loop is decoded just in time as acquired
+// (at 800×500, one loop decoded small up front was playable after 3.2 s; just in time, 1.0 s).
 export function decodeSize(columns: number, rows: number, cw: number, ch: number, zoom: number): DecodeSize | undefined {
   if (!(columns > 0 && rows > 0 && cw > 1 && ch > 1)) return undefined;
   const scale = Math.min(cw / columns, ch / rows) * zoom;

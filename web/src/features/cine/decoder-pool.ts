@@ -109,9 +109,11 @@ export class DecoderPool {
     return this.expectFrame({ url, accept, ...(size ? { size } : {}), ...(keepEncoded ? { keepEncoded } : {}) });
   }
 
-  // A frame's bytes decoded by a worker, into `into` (a spare pixel buffer of the frame's size; transferred).
-  decodeBytes(encoded: EncodedFrame, into?: ArrayBuffer): Promise<DecodedFrame> {
-    return this.expectFrame({ url: '', accept: '', bytes: { ...encoded, ...(into ? { into } : {}) } }).then((f) => f.frame);
+  // A frame's bytes decoded by a worker (made smaller to `size` when given), into `into` (a spare
+  // pixel buffer of the frame's size; transferred).
+  decodeBytes(encoded: EncodedFrame, into?: ArrayBuffer, size?: DecodeSize): Promise<DecodedFrame> {
+    const bytes = { ...encoded, ...(into ? { into } : {}) };
+    return this.expectFrame({ url: '', accept: '', bytes, ...(size ? { size } : {}) }).then((f) => f.frame);
   }
 
   private expectFrame(request: Omit<DecodeRequest, 'id'>): Promise<Fetched> {

@@ -1,5 +1,5 @@
 // Fetches rendered frames and decodes them off the main thread: JPEG to RGBA pixels with
-// libjpeg-turbo (jpeg-wasm.ts), anything else — and a frame to be scaled — to an ImageBitmap.
+// libjpeg-turbo (jpeg-wasm.ts), anything else to an ImageBitmap.
 // Requests:
 //   {id, url, accept}: one frame, fetched and decoded ({keepEncoded}: its bytes come back too);
 //   {id, url, accept, parts}: a multipart/related response, one part per frame, each decoded as
@@ -45,12 +45,13 @@ export type DecodeReply =
 const MAX_DECODING = 1;
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
-// One frame's bytes decoded: JPEG by libjpeg-turbo unless it is to be scaled (or refused it, or is
-// not compiled yet — the viewer's first frame does not wait for it), else by the browser.
-async function decode(body: Uint8Array<ArrayBuffer>, type: string, size?: DecodeSize, into?: ArrayBuffer): Promise<WireFrame> {
-  if (!size && jpegReady() && /^image\/jpeg/i.test(type)) {
+// One frame's bytes decoded (made smaller to `size` when given): JPEG by libjpeg-turbo unless it
+// refused it, else by the browser — which also decodes a frame fetched while libjpeg-turbo is not
+// compiled yet (`urgent`: the viewer's first frame does not wait for it).
+async function decode(body: Uint8Array<ArrayBuffer>, type: string, size?: DecodeSize, into?: ArrayBuffer, urgent = true): Promise<WireFrame> {
+  if ((jpegReady() || !urgent) && /^image\/jpeg/i.test(type)) {
     try {
-      return await decodeJpeg(body, into);
+      return await decodeJpeg(body, into, size);
     } catch {
       // the browser's decoder has the last word (and the error message)
     }
@@ -81,7 +82,7 @@ scope.onmessage = async (event: MessageEvent<DecodeRequest>) => {
   if (!boot) warmUp();
   try {
     if (bytes) {
-      reply(id, 0, await decode(new Uint8Array(bytes.data), bytes.type, size, bytes.into));
+      reply(id, 0, await decode(new Uint8Array(bytes.data), bytes.type, size, bytes.into, false));
       return;
     }
     if (boot) {

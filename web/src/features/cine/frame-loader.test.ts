@@ -8,7 +8,7 @@ import { FrameLoader } from './frame-loader';
 // asked for) or an error status; decodeBytes gives a "bitmap" for the bytes, noting the spare buffer.
 function fakePool(answer: (url: string) => number | 'ok') {
   const sent: string[] = [];
-  const decodedBytes: { type: string; into?: ArrayBuffer }[] = [];
+  const decodedBytes: { type: string; into?: ArrayBuffer; width?: number }[] = [];
   const bitmap = () => ({ close() {} }) as unknown as ImageBitmap;
   const bytes = (url: string) => ({ data: new ArrayBuffer(4), type: `image/jpeg; ${url}` });
   let id = 0;
@@ -20,8 +20,8 @@ function fakePool(answer: (url: string) => number | 'ok') {
       if (a === 'ok') return { frame: bitmap(), ...(keepEncoded ? { encoded: bytes(url) } : {}) };
       throw Object.assign(new Error(`HTTP ${a}`), { status: a });
     },
-    decodeBytes: async (encoded: { type: string }, into?: ArrayBuffer) => {
-      decodedBytes.push({ type: encoded.type, ...(into ? { into } : {}) });
+    decodeBytes: async (encoded: { type: string }, into?: ArrayBuffer, size?: { width: number }) => {
+      decodedBytes.push({ type: encoded.type, ...(into ? { into } : {}), ...(size ? { width: size.width } : {}) });
       return new FakeImageData(into ?? new ArrayBuffer(16));
     },
     send: (request: Omit<DecodeRequest, 'id'>, handler: (r: PoolReply) => void) => {
@@ -123,3 +123,25 @@ describe('LoopFrames decoded just in time', () => {
     expect(loop.isDecoded(3)).toBe(true);
   });
 });
+
+describe('LoopFrames of a JPEG loop shown smaller than acquired', () => {
+  it('decodes every frame once at the size shown and keeps them; a full-size load of the same loop reuses its bytes', async () => {
+    const { pool, sent, decodedBytes } = fakePool(() => 'ok');
+    const loader = new FrameLoader(pool, 6, () => () => {});
+    const small = loader.load({ ...jpeg, frameCount: 5, size: { width: 40, height: 30 } });
+    let completeAt = -1;
+    small.onComplete = () => (completeAt = small.decoded.filter(Boolean).length);
+    await settle(12);
+    expect(small.complete).toBe(true);
+    expect(completeAt).toBe(5); // complete means decoded, every frame
+    expect(decodedBytes.map((d) => [d.type, d.width])).toEqual([2, 3, 4, 5].map((n) => [`image/jpeg; /f/${n}`, 40]));
+    const asked = sent.length;
+    const full = loader.load({ ...jpeg, frameCount: 5 }, small);
+    expect(full.complete).toBe(true); // every frame's bytes came from the small loop
+    await settle(4);
+    expect(sent.length).toBe(asked); // nothing fetched again
+    expect(full.isDecoded(0)).toBe(true); // the frame wanted first, decoded from the bytes
+    expect(decodedBytes.at(-1)).toEqual({ type: 'image/jpeg; /f/1' });
+  });
+});
+

@@ -37,8 +37,10 @@ const SPARE_BUFFERS = 4;
 export class LoopFrames {
   readonly decoded: (DecodedFrame | undefined)[];
   readonly errors: (string | undefined)[];
-  // Decoded just in time: every frame's bytes; `decoded` holds the frames wanted now.
+  // A JPEG loop: every frame's bytes, decoded here (decodeBytes) — just in time (`decoded` holds
+  // the frames wanted now), or, shown smaller than acquired (keepAll), every frame once, kept.
   readonly encoded: (EncodedFrame | undefined)[] | undefined;
+  readonly justInTime: boolean;
   availableCount = 0; // frames decoded (or, decoded just in time, whose bytes are here)
   closed = false;
   onFrame: ((frame: number) => void) | undefined;
@@ -50,10 +52,12 @@ export class LoopFrames {
   constructor(
     readonly source: FrameSource,
     private readonly decodeBytes?: DecodeBytes,
+    keepAll = false,
   ) {
     this.decoded = new Array<DecodedFrame | undefined>(source.frameCount);
     this.errors = new Array<string | undefined>(source.frameCount);
     this.encoded = decodeBytes ? new Array<EncodedFrame | undefined>(source.frameCount) : undefined;
+    this.justInTime = decodeBytes !== undefined && !keepAll;
   }
   isDecoded = (frame: number): boolean => this.decoded[frame] !== undefined;
   // Whether the frame is here (decoded, or its bytes to decode just in time).
@@ -74,29 +78,30 @@ export class LoopFrames {
     this.spare.length = 0;
   }
 
-  // A frame's bytes arrived (decoded just in time).
+  // A frame's bytes arrived (a JPEG loop).
   store(frame: number, encoded: EncodedFrame): void {
     if (this.closed || !this.encoded || this.encoded[frame] !== undefined) return;
     this.encoded[frame] = encoded;
     this.errors[frame] = undefined;
-    this.availableCount++;
     this.pump();
+    if (!this.justInTime) return;
+    this.availableCount++;
     if (this.complete) this.onComplete?.();
   }
 
   // A decoded frame arrived (a late one for a closed loop, or one no longer wanted, is let go).
   deliver(frame: number, decoded: DecodedFrame): void {
     this.decoding.delete(frame);
-    if (this.closed || this.decoded[frame] !== undefined || (this.encoded && !this.wanted.includes(frame))) {
+    if (this.closed || this.decoded[frame] !== undefined || (this.justInTime && !this.wanted.includes(frame))) {
       this.recycle(decoded);
       this.pump();
       return;
     }
     this.decoded[frame] = decoded;
     this.errors[frame] = undefined;
-    if (!this.encoded) this.availableCount++;
+    if (!this.justInTime) this.availableCount++;
     this.onFrame?.(frame);
-    if (!this.encoded && this.complete) this.onComplete?.();
+    if (!this.justInTime && this.complete) this.onComplete?.();
     this.pump();
   }
 
@@ -110,7 +115,7 @@ export class LoopFrames {
   // Decoded just in time: the frames to have decoded now, the most urgent first (the one on
   // screen, then those playback shows next); every other decoded frame is let go.
   want(frames: number[]): void {
-    if (!this.encoded || this.closed) return;
+    if (!this.justInTime || this.closed) return;
     this.wanted = frames;
     for (let f = 0; f < this.decoded.length; f++) {
       const d = this.decoded[f];
@@ -123,15 +128,18 @@ export class LoopFrames {
   }
 
   private recycle(frame: DecodedFrame): void {
-    if ('data' in frame && this.encoded && !this.closed && this.spare.length < SPARE_BUFFERS) this.spare.push(frame.data.buffer as ArrayBuffer);
+    if ('data' in frame && this.justInTime && !this.closed && this.spare.length < SPARE_BUFFERS) this.spare.push(frame.data.buffer as ArrayBuffer);
     else releaseFrame(frame);
   }
 
+  // Decodes the next frames: the wanted ones, or (keepAll) every frame in order.
   private pump(): void {
     const decodeBytes = this.decodeBytes;
     if (!decodeBytes || !this.encoded || this.closed) return;
-    for (const f of this.wanted) {
+    const n = this.justInTime ? this.wanted.length : this.source.frameCount;
+    for (let i = 0; i < n; i++) {
       if (this.decoding.size >= DECODING_PER_LOOP) return;
+      const f = this.justInTime ? this.wanted[i]! : i;
       const encoded = this.encoded[f];
       if (!encoded || this.decoded[f] || this.decoding.has(f) || this.errors[f]) continue;
       this.decoding.add(f);
@@ -170,15 +178,21 @@ export class FrameLoader {
     });
   }
 
-  // Starts the first frame now; the others follow it, queued behind frames already queued.
-  load(source: FrameSource): LoopFrames {
-    const justInTime = !source.size && /image\/jpeg/i.test(source.accept);
-    const loop = new LoopFrames(source, justInTime ? (e, into) => this.pool.decodeBytes(e, into) : undefined);
+  // Starts the first frame now; the others follow it, queued behind frames already queued. A
+  // JPEG loop takes the bytes `bytesFrom` (the same loop, loaded at another size) already has.
+  load(source: FrameSource, bytesFrom?: LoopFrames): LoopFrames {
+    const jpeg = /image\/jpeg/i.test(source.accept);
+    const { size } = source;
+    const loop = new LoopFrames(source, jpeg ? (e, into) => this.pool.decodeBytes(e, into, size) : undefined, size !== undefined);
     if (source.frameCount === 0) return loop;
-    // Frames decoded up front wait for the first (it alone decides when the picture appears, and
-    // decoding the others would compete with it); bytes to decode just in time cost little to fetch.
-    void this.loadFirst(loop, justInTime).finally(() => {
-      if (!justInTime) this.loadRest(loop);
+    if (jpeg && bytesFrom?.encoded) {
+      bytesFrom.encoded.forEach((encoded, f) => encoded && loop.store(f, encoded));
+      if (loop.encoded!.filter(Boolean).length === source.frameCount) return loop; // nothing to fetch
+    }
+    // Frames the browser decodes wait for the first (it alone decides when the picture appears, and
+    // decoding the others would compete with it); JPEG bytes cost little to fetch: they start at once.
+    void this.loadFirst(loop, jpeg).finally(() => {
+      if (!jpeg) this.loadRest(loop);
     });
     return loop;
   }
@@ -197,15 +211,15 @@ export class FrameLoader {
     this.unsubscribe();
   }
 
-  // The first frame; with `restNow`, the others start at once (bytes, decoded just in time: they
-  // cost little to fetch) — taken from the viewer's start when it is fetching them.
+  // The first frame; with `restNow`, the others start at once (their bytes) — taken from the
+  // viewer's start when it is fetching them.
   private async loadFirst(loop: LoopFrames, restNow: boolean): Promise<void> {
     const { url, accept, size } = loop.source;
     performance.mark('systole:first-frame-request');
     const keep = loop.encoded !== undefined;
     const taken = await this.pool.take(url(0), accept);
+    const early = taken ? this.pool.adoptRest() : null; // let go unless this loop takes it
     if (restNow) {
-      const early = taken ? this.pool.adoptRest() : null;
       if (early)
         early.listen(
           (frame, encoded) => loop.store(frame, encoded),
