@@ -67,12 +67,12 @@ function reply(id: number, part: number, frame?: WireFrame, encoded?: EncodedFra
   scope.postMessage({ id, part, ...(frame ? { frame } : {}), ...(encoded ? { encoded } : {}), ...(frameUrl ? { frameUrl } : {}) } satisfies DecodeReply, transfer);
 }
 
-// A fetched frame decoded, with a copy of its bytes when asked (the decoder may keep the original).
+// A fetched frame decoded, with its bytes when asked (the decoders copy what they read).
 async function fetchedFrame(id: number, response: Response, keepEncoded: boolean, size?: DecodeSize, frameUrl?: string): Promise<void> {
   const body = new Uint8Array(await response.arrayBuffer());
   const type = response.headers.get('content-type') ?? '';
-  const encoded = keepEncoded ? { data: body.slice().buffer, type } : undefined;
-  reply(id, 0, await decode(body, type, size), encoded, frameUrl);
+  const frame = await decode(body, type, size);
+  reply(id, 0, frame, keepEncoded ? { data: body.buffer, type } : undefined, frameUrl);
 }
 
 scope.onmessage = async (event: MessageEvent<DecodeRequest>) => {
@@ -152,7 +152,7 @@ async function startViewer(id: number, metadataUrl: string, accept: string, fram
     if (!frames.ok) throw new Error(`HTTP ${frames.status}`);
     const parts = await eachPart(frames, async (body, type, part) => {
       if (part > 0) reply(id, part, undefined, { data: body.buffer, type });
-      else reply(id, 0, await decode(body.slice(), type), { data: body.buffer, type }, frameUrl);
+      else reply(id, 0, await decode(body, type), { data: body.buffer, type }, frameUrl);
     });
     scope.postMessage({ id, done: true, parts } satisfies DecodeReply);
     return;

@@ -178,8 +178,8 @@ export class FrameLoader {
     });
   }
 
-  // Starts the first frame now; the others follow it, queued behind frames already queued. A
-  // JPEG loop takes the bytes `bytesFrom` (the same loop, loaded at another size) already has.
+  // Starts the first frame now; the others follow, queued behind frames already queued. A JPEG
+  // loop takes the bytes `bytesFrom` (the same loop, loaded at another size) already has.
   load(source: FrameSource, bytesFrom?: LoopFrames): LoopFrames {
     const jpeg = /image\/jpeg/i.test(source.accept);
     const { size } = source;
@@ -232,7 +232,10 @@ export class FrameLoader {
       performance.mark('systole:first-frame-decoded');
       loop.deliver(0, first.frame);
       if (first.encoded) loop.store(0, first.encoded);
-      if (keep && !first.encoded) this.queue.unshift({ loop, frames: [0] }); // its bytes, for the next pass
+      if (keep && !first.encoded) {
+        this.queue.unshift({ loop, frames: [0] }); // its bytes, for the next pass
+        this.pump();
+      }
     } else {
       this.queue.unshift({ loop, frames: [0], retries: 1 }); // retried once more, then reported with the server's message
       this.pump();

@@ -2,9 +2,9 @@
 // codec package, the decoder OHIF uses for JPEG baseline DICOM), as RGBA pixels.
 // Why not createImageBitmap: in headless Chromium on 2 cores (software rendering), one 975×743
 // baseline frame costs 25 ms through createImageBitmap(blob), and createImageBitmap of the same
-// pixels already decoded costs as much — the bitmap's creation, not the decode, is the cost. Here:
-// 8.5 ms to decode and 2.4 ms to RGBA; the cell puts the pixels into a canvas when the frame is
-// shown (putImageData + drawImage 2.5 ms, against 1.9 ms for drawing a bitmap).
+// pixels already decoded costs as much — the bitmap's fresh memory, not the decode, is the cost.
+// Here: 4-9 ms to decode and 2-3 ms to RGBA into a reused buffer; the cell puts the pixels into a
+// canvas when the frame is shown (putImageData + drawImage 2.5 ms, against 1.9 ms for a bitmap).
 
 import type { JPEGDecoder } from '@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs';
 import wasmUrl from '@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasm?url';
@@ -37,10 +37,10 @@ export function jpegReady(): boolean {
 // Pixels are written four bytes at a time as one little-endian word (every platform browsers run on).
 const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-// The frame's pixels, written into `into` when it has their size (a spare buffer: fresh memory
-// is slow to touch — 4 ms per MB in the VMs we measure on, as much as the decode); rejects what
-// libjpeg-turbo refuses (the caller falls back to the browser).
-// Made smaller to `size` when given and smaller than the frame.
+// The frame's pixels — made smaller to `size` when given and smaller than the frame, else written
+// into `into` when it has their size (a spare buffer: fresh memory is slow to touch, 4 ms per MB in
+// the VMs we measure on, as much as the decode); rejects what libjpeg-turbo refuses (the caller
+// falls back to the browser).
 export async function decodeJpeg(bytes: Uint8Array, into?: ArrayBuffer, size?: DecodeSize): Promise<RawFrame> {
   if (!littleEndian) throw new Error('big-endian platform');
   const d = await jpegDecoder();
