@@ -15,4 +15,4 @@ import { renderedFormat } from '../features/cine/view-options';
 void prefetch(ME_URL, 'application/json'); // the app's first question, on every page
 const route = parseRoute(location.pathname, location.search);
 if (route.page === 'viewer')
-  decoderPool().startViewer(new DicomWebClient().studyMetadataUrl(route.studyUid), DICOM_JSON, renderedFormat());
+  decoderPool({ metadataUrl: new DicomWebClient().studyMetadataUrl(route.studyUid), accept: DICOM_JSON, frameAccept: renderedFormat() });

@@ -6,6 +6,7 @@ import { prefetch } from '../../core/prefetch';
 import type { DecodeReply, DecodeRequest, DecodeSize } from './frame-decoder.worker';
 import { noteStatus } from '../../core/session-watch';
 import { fromWire, releaseFrame, type DecodedFrame, type EncodedFrame } from './decoded-frame';
+import { BOOT_ID, bootName, type BootRequest } from './worker-boot';
 
 // A worker's reply with its frame made drawable.
 export type PoolReply =
@@ -30,9 +31,12 @@ export class DecoderPool {
   private early: Promise<{ url: string; accept: string; fetched: Fetched } | null> | null = null;
   private earlyRest: EarlyFrames | null = null;
 
-  constructor(workerCount = Math.min(4, Math.max(2, (navigator.hardwareConcurrency || 2) - 1))) {
+  // `boot`: a viewer's start, given to the first worker with its creation (see startViewer).
+  constructor(boot?: BootRequest, workerCount = Math.min(4, Math.max(2, (navigator.hardwareConcurrency || 2) - 1))) {
+    if (boot) this.startViewer(boot);
     for (let i = 0; i < workerCount; i++) {
-      const worker = new Worker(new URL('./frame-decoder.worker.ts', import.meta.url), { type: 'module' });
+      const name = i === 0 && boot ? bootName(boot) : '';
+      const worker = new Worker(new URL('./frame-decoder.worker.ts', import.meta.url), { type: 'module', name });
       worker.onmessage = (event: MessageEvent<DecodeReply>) => {
         const wire = event.data;
         const reply: PoolReply = 'part' in wire ? { ...wire, frame: wire.frame && fromWire(wire.frame) } : wire;
@@ -62,24 +66,29 @@ export class DecoderPool {
   }
 
   // A viewer's start (boot.ts): the page fetches the study metadata for the app (prefetch), and
-  // a worker fetches it too, off the busy main thread, to decode the first frame of the loop
-  // shown first, for take(), then to fetch the bytes of its other frames (a JPEG loop), for
-  // adoptRest().
-  startViewer(metadataUrl: string, accept: string, frameAccept: string): void {
+  // the first worker fetches it too, off the busy main thread, to decode the first frame of the
+  // loop shown first, for take(), then to fetch the bytes of its other frames (a JPEG loop), for
+  // adoptRest(). The request goes in the worker's name: a message would wait for the main thread
+  // to pass it on once the worker is up, and at a viewer's start the main thread is busy building
+  // the page (measured: the worker got it 100-280 ms after its script ran).
+  private startViewer({ metadataUrl, accept, frameAccept }: BootRequest): void {
     void prefetch(metadataUrl, accept);
     const rest = new EarlyFrames();
     this.earlyRest = rest;
     this.early = new Promise((resolve) => {
-      this.send({ url: metadataUrl, accept, boot: { frameAccept } }, (reply) => {
-        if ('part' in reply && reply.frame && reply.frameUrl) {
-          performance.mark('systole:prefetched-frame');
-          resolve({ url: reply.frameUrl, accept: frameAccept, fetched: { frame: reply.frame, ...(reply.encoded ? { encoded: reply.encoded } : {}) } });
-        } else if ('part' in reply && reply.encoded) {
-          rest.add(reply.part, reply.encoded);
-        } else {
-          rest.end();
-          resolve(null);
-        }
+      this.pending.set(BOOT_ID, {
+        single: false,
+        handler: (reply) => {
+          if ('part' in reply && reply.frame && reply.frameUrl) {
+            performance.mark('systole:prefetched-frame');
+            resolve({ url: reply.frameUrl, accept: frameAccept, fetched: { frame: reply.frame, ...(reply.encoded ? { encoded: reply.encoded } : {}) } });
+          } else if ('part' in reply && reply.encoded) {
+            rest.add(reply.part, reply.encoded);
+          } else {
+            rest.end();
+            resolve(null);
+          }
+        },
       });
     });
   }
@@ -155,7 +164,8 @@ export class EarlyFrames {
 
 let pool: DecoderPool | undefined;
 
-export function decoderPool(): DecoderPool {
-  pool ??= new DecoderPool();
+// The page's pool; boot.ts creates it with the viewer's start.
+export function decoderPool(boot?: BootRequest): DecoderPool {
+  pool ??= new DecoderPool(boot);
   return pool;
 }

@@ -6,7 +6,7 @@
 //     it arrives (at most MAX_DECODING at a time) — or, with {keepEncoded}, only its bytes sent;
 //   {id, url: '', accept: '', bytes}: a frame's bytes the page holds, decoded (into the page's
 //     spare pixel buffer when it sends one: frames decoded just in time reuse their memory);
-//   {id, url, accept, boot}: a viewer's start (see startViewer).
+//   {id, url, accept, boot}: a viewer's start (see startViewer), taken from the worker's name.
 // Replies: {id, part, frame?, encoded?} per frame (transferred, not copied), then {id, done, parts}
 // for a multipart request; {id, error, status} when the request failed (parts already sent stay good).
 
@@ -17,6 +17,7 @@ import { serverMessage } from '../../core/server-message';
 import { MultipartReader } from './multipart-reader';
 import type { EncodedFrame, WireFrame } from './decoded-frame';
 import { decodeJpeg, jpegReady, warmUp } from './jpeg-wasm';
+import { BOOT_ID, bootOf } from './worker-boot';
 
 export interface DecodeRequest {
   id: number;
@@ -75,8 +76,8 @@ async function fetchedFrame(id: number, response: Response, keepEncoded: boolean
   reply(id, 0, frame, keepEncoded ? { data: body.buffer, type } : undefined, frameUrl);
 }
 
-scope.onmessage = async (event: MessageEvent<DecodeRequest>) => {
-  const { id, url, accept, parts, boot, size, bytes, keepEncoded = false } = event.data;
+async function handle(request: DecodeRequest): Promise<void> {
+  const { id, url, accept, parts, boot, size, bytes, keepEncoded = false } = request;
   // libjpeg-turbo is compiled once the viewer's first frame is on its way, not before: at a
   // viewer's start the two cores have the page to build.
   if (!boot) warmUp();
@@ -115,7 +116,12 @@ scope.onmessage = async (event: MessageEvent<DecodeRequest>) => {
   } catch (error) {
     scope.postMessage({ id, error: String(error), status: 0 } satisfies DecodeReply);
   }
-};
+}
+
+scope.onmessage = (event: MessageEvent<DecodeRequest>) => void handle(event.data);
+// A viewer's start comes in the worker's name (worker-boot.ts), not as a message.
+const start = bootOf(scope.name);
+if (start) void handle({ id: BOOT_ID, url: start.metadataUrl, accept: start.accept, boot: { frameAccept: start.frameAccept } });
 
 // The parts of a multipart/related response as they arrive (the next part is read once onPart
 // has settled); their number.

@@ -189,11 +189,7 @@ export class FrameLoader {
       bytesFrom.encoded.forEach((encoded, f) => encoded && loop.store(f, encoded));
       if (loop.encoded!.filter(Boolean).length === source.frameCount) return loop; // nothing to fetch
     }
-    // Frames the browser decodes wait for the first (it alone decides when the picture appears, and
-    // decoding the others would compete with it); JPEG bytes cost little to fetch: they start at once.
-    void this.loadFirst(loop, jpeg).finally(() => {
-      if (!jpeg) this.loadRest(loop);
-    });
+    void this.loadFirst(loop);
     return loop;
   }
 
@@ -211,22 +207,20 @@ export class FrameLoader {
     this.unsubscribe();
   }
 
-  // The first frame; with `restNow`, the others start at once (their bytes) — taken from the
-  // viewer's start when it is fetching them.
-  private async loadFirst(loop: LoopFrames, restNow: boolean): Promise<void> {
+  // The first frame, then the others: they wait for it (it alone decides when the picture
+  // appears; the network and the cores are shared) — unless the viewer's start is fetching them
+  // already (a JPEG loop's bytes), then they are taken from it as they come.
+  private async loadFirst(loop: LoopFrames): Promise<void> {
     const { url, accept, size } = loop.source;
     performance.mark('systole:first-frame-request');
     const keep = loop.encoded !== undefined;
     const taken = await this.pool.take(url(0), accept);
     const early = taken ? this.pool.adoptRest() : null; // let go unless this loop takes it
-    if (restNow) {
-      if (early)
-        early.listen(
-          (frame, encoded) => loop.store(frame, encoded),
-          () => this.loadRest(loop), // whatever it did not bring
-        );
-      else this.loadRest(loop);
-    }
+    if (early && keep)
+      early.listen(
+        (frame, encoded) => loop.store(frame, encoded),
+        () => this.loadRest(loop), // whatever it did not bring
+      );
     const first = taken ?? (await this.pool.fetchFrame(url(0), accept, size, keep).catch(() => null));
     if (first) {
       performance.mark('systole:first-frame-decoded');
@@ -240,6 +234,7 @@ export class FrameLoader {
       this.queue.unshift({ loop, frames: [0], retries: 1 }); // retried once more, then reported with the server's message
       this.pump();
     }
+    if (!(early && keep)) this.loadRest(loop);
   }
 
   private loadRest(loop: LoopFrames): void {
