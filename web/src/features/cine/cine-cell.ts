@@ -104,7 +104,7 @@ export class CineCell {
       el.frameLabel.textContent = '';
       return;
     }
-    this.reduced = this.decodeSize();
+    this.reduced = this.reducedSize();
     this.frames = loader.load({ ...source, frameCount: loop.frameCount, ...(this.reduced ? { size: this.reduced } : {}) });
     this.showDecodedSize();
     // A frame that failed counts as "ready" so playback never waits for it;
@@ -250,7 +250,7 @@ export class CineCell {
   private sharpenIfNeeded(): void {
     const reduced = this.reduced;
     if (!reduced || this.sharper || !this.frames) return;
-    const needed = this.decodeSize();
+    const needed = this.reducedSize();
     if (needed && needed.width <= reduced.width * 1.15) return;
     const sharper = this.loader.load({ ...this.source, frameCount: this.loop.frameCount }, this.frames);
     this.sharper = sharper;
@@ -266,7 +266,8 @@ export class CineCell {
     if (sharper.complete) sharper.onComplete(); // it had every frame's bytes already
   }
 
-  private decodeSize(): DecodeSize | undefined {
+  // The size to decode at when smaller than acquired (decodeSize), in a layout of more than four cells.
+  private reducedSize(): DecodeSize | undefined {
     if (this.cellsShown() <= 4) return undefined;
     return decodeSize(this.loop.columns, this.loop.rows, this.el.canvas.width, this.el.canvas.height, this.view.zoom);
   }

@@ -54,7 +54,7 @@ export class DecoderPool {
   // Sends a request (its id is assigned here); returns the id.
   send(request: Omit<DecodeRequest, 'id'>, handler: Handler): number {
     const id = this.nextId++;
-    this.pending.set(id, { handler, single: request.parts === undefined && !request.boot });
+    this.pending.set(id, { handler, single: request.parts === undefined });
     const transfer = request.bytes?.into ? [request.bytes.into] : [];
     this.workers[this.nextWorker++ % this.workers.length]!.postMessage({ ...request, id } satisfies DecodeRequest, transfer);
     return id;

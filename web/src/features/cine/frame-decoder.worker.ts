@@ -6,7 +6,7 @@
 //     it arrives (at most MAX_DECODING at a time) — or, with {keepEncoded}, only its bytes sent;
 //   {id, url: '', accept: '', bytes}: a frame's bytes the page holds, decoded (into the page's
 //     spare pixel buffer when it sends one: frames decoded just in time reuse their memory);
-//   {id, url, accept, boot}: a viewer's start (see startViewer), taken from the worker's name.
+// A viewer's start is not a request: the first worker finds it in its name (see startViewer).
 // Replies: {id, part, frame?, encoded?} per frame (transferred, not copied), then {id, done, parts}
 // for a multipart request; {id, error, status} when the request failed (parts already sent stay good).
 
@@ -27,9 +27,6 @@ export interface DecodeRequest {
   size?: DecodeSize; // decode scaled to this size (a loop shown smaller than it was acquired)
   keepEncoded?: boolean; // reply with the frame's bytes (multipart: the bytes only, no decode)
   bytes?: EncodedFrame & { into?: ArrayBuffer };
-  // A viewer's start (boot.ts): url is the study metadata; the worker fetches and decodes
-  // frame 1 of the loop shown first ({part: 0, frame, encoded, frameUrl}), else {done}.
-  boot?: { frameAccept: string };
 }
 export interface DecodeSize {
   width: number;
@@ -76,52 +73,53 @@ async function fetchedFrame(id: number, response: Response, keepEncoded: boolean
   reply(id, 0, frame, keepEncoded ? { data: body.buffer, type } : undefined, frameUrl);
 }
 
-async function handle(request: DecodeRequest): Promise<void> {
-  const { id, url, accept, parts, boot, size, bytes, keepEncoded = false } = request;
-  // libjpeg-turbo is compiled once the viewer's first frame is on its way, not before: at a
-  // viewer's start the two cores have the page to build.
-  if (!boot) warmUp();
+// Runs a request's work; a failure is its error reply (parts already sent stay good).
+async function answering(id: number, work: () => Promise<void>): Promise<void> {
   try {
-    if (bytes) {
-      reply(id, 0, await decode(new Uint8Array(bytes.data), bytes.type, size, bytes.into, false));
-      return;
-    }
-    if (boot) {
-      await startViewer(id, url, accept, boot.frameAccept);
-      return;
-    }
-    const response = await fetch(url, { headers: { Accept: accept } });
-    if (!response.ok) {
-      scope.postMessage({ id, error: await serverMessage(response), status: response.status } satisfies DecodeReply);
-      return;
-    }
-    if (parts === undefined) {
-      await fetchedFrame(id, response, keepEncoded, size);
-      return;
-    }
-    const decoding = new Set<Promise<void>>();
-    const count = await eachPart(response, async (body, type, part) => {
-      if (keepEncoded) {
-        reply(id, part, undefined, { data: body.buffer, type });
-        return;
-      }
-      const tracked = decode(body, type, size)
-        .then((frame) => reply(id, part, frame))
-        .finally(() => decoding.delete(tracked));
-      decoding.add(tracked);
-      while (decoding.size >= MAX_DECODING) await Promise.race(decoding);
-    });
-    await Promise.all(decoding);
-    scope.postMessage({ id, done: true, parts: count } satisfies DecodeReply);
+    await work();
   } catch (error) {
     scope.postMessage({ id, error: String(error), status: 0 } satisfies DecodeReply);
   }
 }
 
-scope.onmessage = (event: MessageEvent<DecodeRequest>) => void handle(event.data);
+async function handle(request: DecodeRequest): Promise<void> {
+  const { id, url, accept, parts, size, bytes, keepEncoded = false } = request;
+  // libjpeg-turbo is compiled with the first request, not before: at a viewer's start the two
+  // cores have the page to build.
+  warmUp();
+  if (bytes) {
+    reply(id, 0, await decode(new Uint8Array(bytes.data), bytes.type, size, bytes.into, false));
+    return;
+  }
+  const response = await fetch(url, { headers: { Accept: accept } });
+  if (!response.ok) {
+    scope.postMessage({ id, error: await serverMessage(response), status: response.status } satisfies DecodeReply);
+    return;
+  }
+  if (parts === undefined) {
+    await fetchedFrame(id, response, keepEncoded, size);
+    return;
+  }
+  const decoding = new Set<Promise<void>>();
+  const count = await eachPart(response, async (body, type, part) => {
+    if (keepEncoded) {
+      reply(id, part, undefined, { data: body.buffer, type });
+      return;
+    }
+    const tracked = decode(body, type, size)
+      .then((frame) => reply(id, part, frame))
+      .finally(() => decoding.delete(tracked));
+    decoding.add(tracked);
+    while (decoding.size >= MAX_DECODING) await Promise.race(decoding);
+  });
+  await Promise.all(decoding);
+  scope.postMessage({ id, done: true, parts: count } satisfies DecodeReply);
+}
+
+scope.onmessage = (event: MessageEvent<DecodeRequest>) => void answering(event.data.id, () => handle(event.data));
 // A viewer's start comes in the worker's name (worker-boot.ts), not as a message.
 const start = bootOf(scope.name);
-if (start) void handle({ id: BOOT_ID, url: start.metadataUrl, accept: start.accept, boot: { frameAccept: start.frameAccept } });
+if (start) void answering(BOOT_ID, () => startViewer(BOOT_ID, start.metadataUrl, start.accept, start.frameAccept));
 
 // The parts of a multipart/related response as they arrive (the next part is read once onPart
 // has settled); their number.
