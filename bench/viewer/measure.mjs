@@ -5,6 +5,10 @@
 //
 // node measure.mjs --viewer systole|ohif --url URL --frames N --frame-time MS
 //   [--viewport 1400x900] [--steady-s 12] [--timeout-s 120] --out FILE.json [--shot FILE.png]
+// --viewer floor --floor-instance INSTANCE_URL: no viewer, the machine's floor — a bare page at
+// --url (served by Playwright, on the server's origin) holding the first rendered frame as an
+// <img> (Element Timing: when it was painted) and fetching every rendered frame of the loop
+// in one multipart request from an inline script (when the last byte was in).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +32,7 @@ const { values: a } = parseArgs({
     // profile the steady window with a devtools.timeline trace (its cost changes the figures:
     // use in a separate run); writes FILE and adds busy ms per second per thread kind
     trace: { type: 'string' },
+    'floor-instance': { type: 'string' },
   },
 });
 for (const k of ['viewer', 'url', 'frames', 'frame-time', 'out'])
@@ -61,6 +66,24 @@ try {
     pixelRequests.push({ url, endEpochMs: t.startTime + t.responseEnd });
   });
 
+  if (a.viewer === 'floor') await measureFloor(page);
+  else await measureViewer(page, pixelRequests);
+} catch (e) {
+  result.error = String(e?.stack ?? e);
+  if (a.shot) await browser.contexts()[0]?.pages()[0]?.screenshot({ path: a.shot }).catch(() => {});
+  result.systoleStatsAtError = await browser.contexts()[0]?.pages()[0]
+    ?.evaluate(() => window.__systoleStats ?? null).catch(() => null) ?? null;
+} finally {
+  await browser.close();
+  writeFileSync(a.out, JSON.stringify(result, null, 2));
+}
+if (result.error) {
+  console.error(`${a.viewer} ${a.viewport}: ${result.error}`);
+  process.exit(1);
+}
+
+// A viewer: open, first picture, playback, every frame once, the steady window; into `result`.
+async function measureViewer(page, pixelRequests) {
   await page.goto(a.url, { waitUntil: 'commit', timeout: 60000 });
   const timeOrigin = await page.evaluate(() => performance.timeOrigin);
   const probe = () => page.evaluate(() => window.__viewerBenchProbe);
@@ -148,18 +171,35 @@ try {
   result.marks = await page.evaluate(() =>
     Object.fromEntries(performance.getEntriesByType('mark').filter((m) => m.name.startsWith('systole:')).map((m) => [m.name, Math.round(m.startTime)])),
   );
-} catch (e) {
-  result.error = String(e?.stack ?? e);
-  if (a.shot) await browser.contexts()[0]?.pages()[0]?.screenshot({ path: a.shot }).catch(() => {});
-  result.systoleStatsAtError = await browser.contexts()[0]?.pages()[0]
-    ?.evaluate(() => window.__systoleStats ?? null).catch(() => null) ?? null;
-} finally {
-  await browser.close();
-  writeFileSync(a.out, JSON.stringify(result, null, 2));
 }
-if (result.error) {
-  console.error(`${a.viewer} ${a.viewport}: ${result.error}`);
-  process.exit(1);
+
+// The floor: the bare page (see the header), its figures into `result`.
+async function measureFloor(page) {
+  if (!a['floor-instance']) throw new Error('--floor-instance is required with --viewer floor');
+  const first = `${a['floor-instance']}/frames/1/rendered`;
+  const all = `${a['floor-instance']}/frames/${Array.from({ length: frames }, (_, i) => i + 1).join(',')}/rendered`;
+  const html = `<!doctype html><meta charset="utf-8"><title>floor</title>
+<body style="margin:0;background:#000">
+<img elementtiming="first-frame" src="${first}" style="position:fixed;left:150px;top:88px;width:calc(100vw - 150px);height:calc(100vh - 88px);object-fit:contain">
+<script>
+window.__floor = {};
+new PerformanceObserver((l) => { const e = l.getEntries()[0]; __floor.firstFrameMs = e.renderTime || e.loadTime; }).observe({ type: 'element', buffered: true });
+fetch(${JSON.stringify(all)}, { headers: { Accept: 'multipart/related; type="image/jpeg"' } })
+  .then((r) => (r.ok ? r.arrayBuffer() : Promise.reject(new Error('HTTP ' + r.status))))
+  .then((b) => { __floor.loopBytes = b.byteLength; __floor.loopBytesMs = performance.now(); }, (e) => { __floor.error = String(e); });
+</script>`;
+  await page.route(a.url, (route) => route.fulfill({ contentType: 'text/html; charset=utf-8', body: html }));
+  await page.goto(a.url, { waitUntil: 'commit', timeout: 60000 });
+  let floor;
+  for (;;) {
+    floor = await page.evaluate(() => window.__floor);
+    if (floor?.error) throw new Error(floor.error);
+    if (floor?.firstFrameMs != null && floor.loopBytesMs != null) break;
+    if (Date.now() > deadline) throw new Error('the bare page did not paint the frame and fetch the loop before the timeout');
+    await page.waitForTimeout(100);
+  }
+  if (a.shot) await page.screenshot({ path: a.shot });
+  Object.assign(result, { firstFrameMs: floor.firstFrameMs, pixelDataLoadedMs: floor.loopBytesMs, loopBytes: floor.loopBytes });
 }
 
 // Systole's own counters over the steady window (cell 0), beside the probe's.

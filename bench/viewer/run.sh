@@ -65,15 +65,15 @@ import sys, pydicom
 ds = pydicom.dcmread(sys.argv[1], stop_before_pixels=True)
 ft = float(ds.get("FrameTime", 0) or 0) or 1000.0 / float(ds.get("CineRate", 30))
 print(ds.StudyInstanceUID, int(ds.NumberOfFrames), "%g" % ft, "%dx%d" % (ds.Columns, ds.Rows),
-      str(ds.file_meta.TransferSyntaxUID))
+      str(ds.file_meta.TransferSyntaxUID), ds.SeriesInstanceUID, ds.SOPInstanceUID)
 EOF
 }
-declare -A STUDY FRAMES FT
+declare -A STUDY FRAMES FT SERIES SOP
 {
   echo "{"
   first=1
   for L in $LOOPS; do
-    read -r STUDY[$L] FRAMES[$L] FT[$L] size ts <<<"$(loop_facts "$(loop_file "$L")")"
+    read -r STUDY[$L] FRAMES[$L] FT[$L] size ts SERIES[$L] SOP[$L] <<<"$(loop_facts "$(loop_file "$L")")"
     ((first)) || echo ","
     first=0
     printf '"%s": {"file": "%s", "study": "%s", "frames": %s, "frameTimeMs": %s, "size": "%s", "transferSyntax": "%s"}' \
@@ -103,13 +103,14 @@ store() {  # port aet files...
   local port=$1 aet=$2; shift 2
   storescu -xy -aec "$aet" 127.0.0.1 "$port" "$@"
 }
-measure() {  # viewer loop viewport url
+measure() {  # viewer loop viewport url [measure.mjs options...]
   local v=$1 L=$2 vp=$3 url=$4 name="$1_$2_$3" tr=()
+  shift 4
   [[ "${TRACE:-0}" == 1 ]] && tr=(--trace "$RES/$name.trace.json")
   log "$v, $L loop, $vp (load $(cut -d' ' -f1-3 /proc/loadavg))"
   node "$HERE/measure.mjs" --viewer "$v" --url "$url" --frames "${FRAMES[$L]}" --frame-time "${FT[$L]}" \
     --viewport "$vp" --steady-s "$STEADY_S" --timeout-s 180 --out "$RES/$name.json" --shot "$RES/$name.png" \
-    "${tr[@]}" \
+    "${tr[@]}" "$@" \
     || log "$name failed (see $RES/$name.json)"
 }
 files=()
@@ -127,6 +128,10 @@ if [[ " $VIEWERS " == *" systole "* ]]; then
   store "$DPORT" SYSTOLE "${files[@]}"
   for L in $LOOPS; do for vp in $VIEWPORTS; do
     measure systole "$L" "$vp" "http://127.0.0.1:$SPORT/viewer/${STUDY[$L]}"
+    # The floor of this machine: a bare page with the loop's first rendered frame as an <img> and
+    # one fetch of all its rendered frames, from the same server (measure.mjs --viewer floor).
+    instance="http://127.0.0.1:$SPORT/dicomweb/studies/${STUDY[$L]}/series/${SERIES[$L]}/instances/${SOP[$L]}"
+    measure floor "$L" "$vp" "http://127.0.0.1:$SPORT/bench-floor.html" --floor-instance "$instance"
   done; done
   kill -TERM "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true
 fi
