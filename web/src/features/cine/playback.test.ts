@@ -122,13 +122,45 @@ describe('CinePlayback', () => {
     for (let i = 1; i < painted.length; i++) expect(painted[i]).toBe((painted[i - 1]! + 1) % 30);
   });
 
-  it('resynchronises after a long stall (and counts the frames it dropped)', () => {
+  it('resynchronises after a long stall once started up (and counts the frames it dropped)', () => {
+    const p = new CinePlayback(timelineFromFrameTime(30, 30, 'FrameTime'), () => true);
+    p.play();
+    run(p, 1.2); // the start-up pass (30 frames of 30 ms) and 10 frames more: frame 40 on screen at 1200 ms
+    expect(p.counters.framesDropped).toBe(0);
+    expect(p.tick(1800)).toBe(0); // 600 ms later frame 60 (0 of the third pass) is due
+    expect(p.counters.framesDropped).toBe(19);
+  });
+
+  it('after a hiccup, a loop decoded just in time shows the next frame late rather than skip to the last one decoded', () => {
+    const decoded = new Set<number>();
+    const p = new CinePlayback(timelineFromFrameTime(30, 30, 'FrameTime'), (f) => decoded.has(f), () => true);
+    p.play();
+    let now = 0;
+    for (let i = 0; i < 100; i++, now += VSYNC) {
+      const shown = Math.max(0, p.currentFrame);
+      decoded.clear();
+      for (let f = shown; f <= shown + 2; f++) decoded.add(f % 30); // two frames ahead, no more
+      p.tick(now);
+    }
+    const before = p.currentFrame;
+    decoded.clear();
+    for (let f = before; f <= before + 2; f++) decoded.add(f % 30);
+    expect(p.tick(now + 80)).toBe((before + 1) % 30); // 96 ms late: frame before+3 due, not decoded yet
+    expect(p.counters.framesDropped).toBe(0);
+    expect(p.counters.framesDelayed).toBe(1);
+  });
+
+  it('during the start-up pass, a long stall delays the loop instead of dropping', () => {
     const p = new CinePlayback(timelineFromFrameTime(30, 30, 'FrameTime'), () => true);
     p.play();
     p.tick(0);
     p.tick(VSYNC);
-    expect(p.tick(VSYNC + 600)).toBe(20); // 616.7 ms: frame 20 is due
-    expect(p.counters.framesDropped).toBe(19);
+    expect(p.tick(VSYNC + 600)).toBe(1); // 616.7 ms: frame 20 is due, frame 1 comes next, late
+    expect(p.counters.framesDropped).toBe(0);
+    expect(p.counters.framesDelayed).toBe(1);
+    expect(p.counters.slipMs).toBeGreaterThan(500);
+    const painted = run(p, 1, VSYNC + 600 + VSYNC);
+    for (let i = 1; i < painted.length; i++) expect(painted[i]).toBe((painted[i - 1]! + 1) % 30);
   });
 
   it('while the loop is still loading, a long stall delays the next frame instead of dropping', () => {
@@ -142,8 +174,13 @@ describe('CinePlayback', () => {
     expect(p.counters.framesDelayed).toBe(1);
     for (let i = 25; i < 30; i++) decoded.add(i);
     p.tick(2 * VSYNC + 250);
-    expect(p.tick(2 * VSYNC + 850)).toBeGreaterThan(10); // loaded: a long stall resynchronises again
-    expect(p.counters.framesDropped).toBeGreaterThan(0);
+    const before = p.currentFrame;
+    expect(p.tick(2 * VSYNC + 850)).toBe(before + 1); // loaded, starting up: the next frame, late
+    expect(p.counters.framesDropped).toBe(0);
+    run(p, 1.2, 2 * VSYNC + 850 + VSYNC); // a pass since the loop is in: started up
+    const t = 2 * VSYNC + 850 + VSYNC + 1200;
+    expect(p.tick(t + 600)).toBeGreaterThan(-1);
+    expect(p.counters.framesDropped).toBeGreaterThan(0); // a long stall resynchronises again
   });
 
   it('still drops at 4x on a 60 Hz display (the display cannot show 133 fps)', () => {

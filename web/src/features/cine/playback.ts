@@ -9,11 +9,14 @@
 //   - the frame due now is shown if it is decoded; acquisition frames whose
 //     slot passed between two ticks without being shown are *dropped* (the
 //     display is slower than the loop, e.g. 4x on a 60 Hz screen);
-//   - except after a short hiccup (a refresh came late, < MAX_SLIP_MS) when
-//     the display can show every frame at this rate: then the next frame is
-//     shown, late, and the clock slips by the delay (counted as
-//     framesDelayed / slipMs) — a cine must not lose frames to a busy main
-//     thread; a longer stall resynchronises (and drops);
+//   - except after a hiccup the loop can absorb, when the display can show
+//     every frame at this rate: a refresh came late by < MAX_SLIP_MS, or by
+//     any time during the start-up pass (the first pass after the loop is in,
+//     while the page still settles: stalls of 150-400 ms seen there). Then
+//     the next frame is shown late — held for while it is not decoded (a loop
+//     decoded just in time lags after a stall) — and the clock slips by the
+//     delay (counted as framesDelayed / slipMs): a cine must not lose frames
+//     to a busy main thread. A longer stall later resynchronises (and drops);
 //   - a frame that is due but not decoded yet is never skipped: the clock
 //     holds at its start (buffering) and the tick counts as *repeated*; the
 //     latest decoded frame before it is shown meanwhile;
@@ -62,6 +65,7 @@ export class CinePlayback {
   window = { first: 0, last: -1 };
   private jump = false; // next follow tick may move anywhere (no drops counted)
   private allDecoded = false;
+  private startUpUntil = -1; // absolute frame ending the start-up pass (set once the loop is in)
 
   // isDecoded: whether a frame can be shown now; isLoaded: whether the whole loop is here (for a
   // loop decoded just in time, its bytes; by default, every frame decoded).
@@ -182,8 +186,11 @@ export class CinePlayback {
       return -1;
     }
     const first = this.shown + 1;
-    if (this.shown >= 0 && !this.loaded()) {
-      // Still loading: every frame in turn, none skipped; hold on one not decoded yet.
+    const loading = this.shown >= 0 && !this.loaded();
+    if (!loading && this.startUpUntil < 0) this.startUpUntil = Math.max(0, this.shown) + this.frameCount;
+    if (this.shown >= 0 && (loading || (target > first && this.mayDelay(candidate, first)))) {
+      // Every frame in turn, none skipped — while loading, and after a hiccup the loop may absorb:
+      // the next frame comes late and the clock slips; hold on one not decoded yet.
       if (!this.isDecoded(first % this.frameCount)) {
         this.mediaMs = this.startOf(first);
         this.counters.framesRepeated++;
@@ -198,7 +205,6 @@ export class CinePlayback {
     }
     // The first frame after the one on screen that is not decoded yet, if
     // it is due by now: hold there (never skip a frame for lack of data).
-
     const limit = Math.min(target, first + this.frameCount); // one pass is enough to find a gap
     for (let a = first; a <= limit; a++) {
       if (this.isDecoded(a % this.frameCount)) continue;
@@ -207,22 +213,17 @@ export class CinePlayback {
       if (this.shown >= 0) this.counters.framesRepeated++;
       return -1;
     }
-    if (target > this.shown + 1 && this.shown >= 0) {
-      // Frames would be skipped. A short hiccup on a display fast enough for
-      // this loop: show the next frame late instead, and slip the clock.
-      const next = this.shown + 1;
-      const lateMs = (candidate - this.startOf(next)) / this.speedValue;
-      const frameWallMs = this.timeline.durationMs / this.frameCount / this.speedValue;
-      if (frameWallMs >= this.refreshMs * 1.2 && lateMs <= MAX_SLIP_MS) {
-        const slip = (candidate - this.startOf(next)) / this.speedValue;
-        this.mediaMs = this.startOf(next);
-        this.counters.framesDelayed++;
-        this.counters.slipMs += slip;
-        return this.present(next);
-      }
-    }
     this.mediaMs = candidate;
     return this.present(target);
+  }
+
+  // Whether the loop may show `next` late (due since media time `candidate`) rather than skip
+  // to the frame due: the display can show every frame at this rate, and the delay is a short
+  // hiccup — or any stall during the start-up pass.
+  private mayDelay(candidate: number, next: number): boolean {
+    const lateMs = (candidate - this.startOf(next)) / this.speedValue;
+    const frameWallMs = this.timeline.durationMs / this.frameCount / this.speedValue;
+    return frameWallMs >= this.refreshMs * 1.2 && (lateMs <= MAX_SLIP_MS || this.shown < this.startUpUntil);
   }
 
   private tickFollow(mediaMs: number): number {
