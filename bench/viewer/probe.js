@@ -1,7 +1,8 @@
 // The outside probe of the viewer bench, injected before any page script
 // (page.addInitScript) and identical for every viewer: one requestAnimationFrame
-// loop that, every refresh, reads the viewport canvas (the largest canvas on
-// the page) back as a 48x32 downscale, hashes it, and records
+// loop that, every refresh, reads the viewport canvas (the largest visible
+// canvas on the page: looked for at every refresh until the first picture,
+// then every 30) back as a 48x32 downscale, hashes it, and records
 //   rafs:    the rAF callback times (the page's rAF rate),
 //   changes: [time, hash] each time the picture differs from the previous
 //            refresh (a new frame presented),
@@ -34,7 +35,7 @@
     let area = 0;
     for (const c of document.querySelectorAll('canvas')) {
       const a = c.clientWidth * c.clientHeight;
-      if (c !== small && a > area) {
+      if (c !== small && a > area && getComputedStyle(c).visibility !== 'hidden') {
         area = a;
         best = c;
       }
@@ -44,7 +45,7 @@
   const tick = () => {
     const now = performance.now();
     probe.rafs.push(now);
-    if (!target || !target.isConnected || count++ % 30 === 0) target = pick();
+    if (!target || !target.isConnected || probe.firstPaintMs === null || count++ % 30 === 0) target = pick();
     if (target && target.width > 0 && target.height > 0) {
       if (!ctx) {
         small = document.createElement('canvas');

@@ -154,7 +154,7 @@ test('an uncalibrated or non-apical loop refuses an LV trace with a message', as
   await page.goto(`${base}/viewer/${encodeURIComponent((await studyOf('SYSTOLE_BAD')))}`);
   await page.waitForFunction(() => window.__systoleStats?.cells?.[0]?.loopReadyMs != null, null, { timeout: 15000 });
   await page.keyboard.press('l');
-  const box = await page.locator('.cell[data-cell="0"] canvas').boundingBox();
+  const box = await page.locator('.cell[data-cell="0"] canvas.frame').boundingBox();
   for (let k = 0; k < 6; k++) await page.mouse.click(box.x + box.width / 2 + 10 * k, box.y + box.height / 2 + (k % 2) * 20);
   await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
   const message = page.locator('.cell[data-cell="0"] [data-testid="measure-message"]:not([hidden])');

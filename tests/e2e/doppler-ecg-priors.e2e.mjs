@@ -169,7 +169,7 @@ test("ECG carried in the cine's own Waveform Sequence: drawn under its cell, cur
   assert.equal(Number(await strip.getAttribute('data-cursor-ms')), 5 * c.frameTimeMs, 'frame 6 is 100 ms into the loop and its ECG');
   // The strip has the bottom of the cell to itself: the image and the frame label lie above it.
   const stripBox = await strip.boundingBox();
-  const imageBox = await page.locator('.cell[data-cell="0"] > canvas').boundingBox();
+  const imageBox = await page.locator('.cell[data-cell="0"] > canvas.frame').boundingBox();
   const labelBox = await page.locator('.cell[data-cell="0"] [data-testid="frame-number"]').boundingBox();
   assert.ok(imageBox.y + imageBox.height <= stripBox.y + 0.5, `image ${JSON.stringify(imageBox)} overlaps the ECG ${JSON.stringify(stripBox)}`);
   assert.ok(labelBox.y + labelBox.height <= stripBox.y + 0.5, 'the frame label is above the ECG');

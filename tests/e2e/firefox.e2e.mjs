@@ -116,7 +116,7 @@ test('Firefox: a calibrated distance matches the ultrasound region calibration w
   const geometry = dicomGeometry(LOOP);
   const tissue = geometry.regions.find((r) => r.unitsX === 3 && r.unitsY === 3);
   assert.ok(tissue, 'the loop has a 2D region in cm');
-  const box = await (await page.$('.cell[data-cell="0"] canvas')).boundingBox();
+  const box = await (await page.$('.cell[data-cell="0"] canvas.frame')).boundingBox();
   const scale = Math.min(box.width / geometry.columns, box.height / geometry.rows);
   const ox = box.x + (box.width - geometry.columns * scale) / 2;
   const oy = box.y + (box.height - geometry.rows * scale) / 2;
@@ -139,14 +139,14 @@ test('Firefox: a calibrated distance matches the ultrasound region calibration w
 
 test('Firefox: window/level and invert draw the stored pixels through the window; playback keeps its rate', async () => {
   const pixels = () =>
-    page.$eval('.cell[data-cell="0"] canvas', (el) => {
+    page.$eval('.cell[data-cell="0"] canvas.frame', (el) => {
       const [x, y, w, h] = [el.width * 0.3, el.height * 0.2, el.width * 0.4, el.height * 0.6].map(Math.floor);
       const d = el.getContext('2d').getImageData(x, y, w, h).data;
       return Array.from(d).filter((_, i) => (i >> 2) % 13 === 0 && i % 4 !== 3);
     });
   const stored = await pixels();
   assert.ok(stored.some((v) => v > 60), 'the probed area shows part of the image');
-  const box = await (await page.$('.cell[data-cell="0"] canvas')).boundingBox();
+  const box = await (await page.$('.cell[data-cell="0"] canvas.frame')).boundingBox();
   const c = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
   await drag(c, { x: c.x - 80, y: c.y - 40 }); // narrower window, darker
   await page.keyboard.press('i');

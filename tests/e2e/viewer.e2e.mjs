@@ -131,13 +131,33 @@ test('the loop plays at the acquired rate with no dropped frames', async () => {
 
 test('a direct open (EHR launch URL) paints the first frame quickly', async () => {
   const uid = decodeURIComponent(new URL(page.url()).pathname.split('/').pop());
-  // ?autoplay=0: the loop loads and shows its first frame, and waits.
+  // ?autoplay=0: the loop loads and shows its first frame, and waits. The first paint goes through
+  // the cell's poster canvas (the decoder's bitmap shown as it is); the frame canvas then takes
+  // over with the same frame: no poster left, the frame canvas visible and showing the image.
+  await page.addInitScript(() => {
+    window.__posters = 0;
+    new MutationObserver((records) => {
+      for (const r of records) for (const n of r.addedNodes) if (n.nodeName === 'CANVAS' && n.classList.contains('poster')) window.__posters++;
+    }).observe(document, { subtree: true, childList: true });
+  });
   await page.goto(`${base}/viewer/${encodeURIComponent(uid)}?autoplay=0`);
   await page.waitForFunction(() => window.__systoleStats?.cells?.[0]?.loopReadyMs != null, null, { timeout: 15000 });
   await page.waitForTimeout(300);
   const still = (await stats()).cells[0];
   assert.equal(still.playing, false);
   assert.ok(still.firstFramePaintedMs != null && still.framesPresented <= 1, JSON.stringify(still));
+  const handOver = await page.evaluate(() => {
+    const frame = document.querySelector('.cell[data-cell="0"] canvas.frame');
+    const d = frame.getContext('2d').getImageData(0, 0, frame.width, frame.height).data;
+    let lit = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] > 72) lit++;
+    return { posters: window.__posters, left: document.querySelectorAll('.cell canvas.poster').length, visibility: frame.style.visibility, lit };
+  });
+  figures.poster = handOver;
+  assert.equal(handOver.posters, 1, 'the first paint went through the poster canvas');
+  assert.equal(handOver.left, 0, 'the frame canvas took over');
+  assert.notEqual(handOver.visibility, 'hidden');
+  assert.ok(handOver.lit > 1000, `the frame canvas shows the first frame (${handOver.lit} lit pixels)`);
   await page.goto(`${base}/viewer/${encodeURIComponent(uid)}`);
   await page.waitForFunction(() => window.__systoleStats?.cells?.[0]?.loopReadyMs != null, null, { timeout: 15000 });
   const s = await stats();
@@ -190,7 +210,7 @@ test('3x3: a loop put in a small cell is decoded at the size shown and plays; zo
   const small = await page.locator('.cell[data-cell="4"]').evaluate((el) => ({
     index: el.dataset.cell,
     decoded: el.dataset.decoded,
-    canvas: [el.querySelector('canvas').width, el.querySelector('canvas').height],
+    canvas: [el.querySelector('canvas.frame').width, el.querySelector('canvas.frame').height],
   }));
   assert.match(small.decoded ?? '', /^\d+x\d+$/, JSON.stringify(small));
   const [w, h] = small.decoded.split('x').map(Number);
@@ -201,7 +221,7 @@ test('3x3: a loop put in a small cell is decoded at the size shown and plays; zo
   const before = await label.textContent();
   await page.waitForFunction(([i, t]) => document.querySelector(`.cell[data-cell="${i}"] [data-testid="frame-number"]`).textContent !== t, [small.index, before]);
   await shot('05b-layout-3x3');
-  const box = await page.locator(`.cell[data-cell="${small.index}"] canvas`).boundingBox();
+  const box = await page.locator(`.cell[data-cell="${small.index}"] canvas.frame`).boundingBox();
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   await page.mouse.wheel(0, -500);
   await page.waitForFunction((i) => document.querySelector(`.cell[data-cell="${i}"]`).dataset.decoded === 'full', small.index, { timeout: 15000 });
@@ -327,7 +347,7 @@ test('zoom while playing keeps the acquired rate; window/level and invert apply;
   await page.keyboard.press('1');
   await page.waitForFunction(() => document.querySelectorAll('.cell').length === 1);
   const cell = page.locator('.cell[data-cell="0"]');
-  const canvasFilter = () => page.locator('.cell[data-cell="0"] canvas').evaluate((el) => el.style.filter);
+  const canvasFilter = () => page.locator('.cell[data-cell="0"] canvas.frame').evaluate((el) => el.style.filter);
   const box = await cell.boundingBox();
   const c = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
   await page.mouse.move(c.x, c.y);
@@ -356,7 +376,7 @@ test('zoom while playing keeps the acquired rate; window/level and invert apply;
   await page.keyboard.press('Space');
   await page.waitForFunction(() => !window.__systoleStats.cells[0].playing);
   const pixels = () =>
-    page.locator('.cell[data-cell="0"] canvas').evaluate((el) => {
+    page.locator('.cell[data-cell="0"] canvas.frame').evaluate((el) => {
       // the middle of the zoomed image (no letterbox there), every 13th pixel's R, G, B
       const [x, y, w, h] = [el.width * 0.2, el.height * 0.2, el.width * 0.6, el.height * 0.6].map(Math.floor);
       const d = el.getContext('2d').getImageData(x, y, w, h).data;
@@ -399,7 +419,7 @@ test('zoom while playing keeps the acquired rate; window/level and invert apply;
     const series = metadata.find((m) => m['00080018'].Value[0] === sop)['0020000E'].Value[0];
     const url = `/dicomweb/studies/${study}/series/${series}/instances/${sop}/frames/${currentFrame + 1}/rendered`;
     const bitmap = await createImageBitmap(await (await fetch(url, { headers: { Accept: 'image/jpeg' } })).blob());
-    const el = document.querySelector('.cell[data-cell="0"] canvas');
+    const el = document.querySelector('.cell[data-cell="0"] canvas.frame');
     const scale = Math.min(el.width / bitmap.width, el.height / bitmap.height);
     const [w, h] = [Math.round(bitmap.width * scale), Math.round(bitmap.height * scale)];
     const [x, y] = [Math.floor((el.width - w) / 2), Math.floor((el.height - h) / 2)];

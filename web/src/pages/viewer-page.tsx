@@ -773,7 +773,7 @@ function Cell(props: {
       }}
       ref={host}
     >
-      <canvas ref={canvas} />
+      <canvas class="frame" ref={canvas} />
       <svg class="measure-layer" ref={svg} />
       <ol class="measurements" ref={list} />
       <p class="measure-message" role="alert" data-testid="measure-message" ref={measureMessage} hidden />

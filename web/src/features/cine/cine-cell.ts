@@ -52,6 +52,8 @@ export class CineCell {
   onFrameShown?: (frame: number) => void;
   onViewChange: (() => void) | undefined;
   private painted = -1;
+  private drawn = false; // the 2D canvas has been drawn on (its backing store exists)
+  private poster: HTMLCanvasElement | undefined; // the first frame, shown before the 2D canvas (showPoster)
   // Smoothing of the frame's scaling: 'medium' (mipmapped: a downscaled frame without aliasing)
   // for a still picture, 'low' (bilinear) while playing — a mipmap is built for every new frame,
   // which in software rendering held nine 975×743 loops in a 3×3 layout at 14.5 of 28.6 frames/s
@@ -117,7 +119,10 @@ export class CineCell {
     };
     this.frames.onFrame = (f) => {
       const error = this.frames!.errors[f];
-      if (!error) return;
+      if (!error) {
+        if (!this.drawn && f === this.painted) this.redrawFrame(); // after showPoster: the 2D canvas takes over
+        return;
+      }
       const failed = ++this.stats.failedFrames;
       if (failed === loop.frameCount) {
         // Nothing to show at all: say why, with the stored transfer syntax.
@@ -170,6 +175,7 @@ export class CineCell {
   }
 
   dispose(): void {
+    this.dropPoster();
     this.resizeObserver.disconnect();
     this.pixels.clear();
     if (this.frames) this.frames.close();
@@ -195,7 +201,7 @@ export class CineCell {
     this.onFrameShown?.(frame);
     if (!decoded || !this.ctx) return; // a failed frame: the previous image stays, the message says why
     if (this.rect.w === 0) this.fit();
-    this.draw(decoded);
+    if (!this.showPoster(frame, decoded)) this.draw(decoded);
     this.painted = frame;
     if (this.stats.firstFramePaintedMs === null) {
       this.stats.firstFramePaintedMs = performance.now();
@@ -243,6 +249,7 @@ export class CineCell {
   private redrawFrame(): void {
     const decoded = this.painted >= 0 ? this.decodedOf(this.painted) : undefined;
     if (decoded) this.draw(decoded);
+    else if (this.poster && !this.plainView()) this.dropPoster(); // zoomed or windowed: black until decoded again
   }
 
   // A loop decoded smaller than it now shows (the cell grew, or zoomed in) loads again at full
@@ -284,6 +291,40 @@ export class CineCell {
     const { x, y, w, h } = this.rect;
     this.ctx.drawImage(source, x, y, w, h);
     drawPasses(this.ctx, this.passes, x, y, w, h);
+    this.drawn = true;
+    this.dropPoster();
+  }
+
+  // The cell's first paint, through a canvas of its own that shows the frame's bitmap as it is
+  // (a 'bitmaprenderer' canvas takes the bitmap over: nothing allocated or copied), instead of the
+  // 2D canvas, whose first drawing allocates its backing store — 55-85 ms measured, on the main
+  // thread, at the moment a viewer's page is still being built. For a loop decoded just in time
+  // (the bitmap is handed over; the frame is decoded again from its bytes, and the 2D canvas then
+  // takes over), and the frame as acquired: no zoom, pan or display window.
+  private showPoster(frame: number, decoded: DecodedFrame): boolean {
+    if (this.drawn || !this.plainView() || !('close' in decoded) || !this.frames?.justInTime) return false;
+    const canvas = document.createElement('canvas');
+    const ctx = canvas.getContext('bitmaprenderer');
+    if (!ctx || this.frames.handOver(frame) !== decoded) return false;
+    canvas.className = 'poster';
+    canvas.width = decoded.width;
+    canvas.height = decoded.height;
+    ctx.transferFromImageBitmap(decoded);
+    this.el.canvas.before(canvas);
+    this.el.canvas.style.visibility = 'hidden'; // opaque, and above the poster
+    this.poster = canvas;
+    return true;
+  }
+
+  private plainView(): boolean {
+    return this.view.zoom === 1 && this.view.panX === 0 && this.view.panY === 0 && this.passes.length === 0;
+  }
+
+  private dropPoster(): void {
+    if (!this.poster) return;
+    this.poster.remove();
+    this.poster = undefined;
+    this.el.canvas.style.visibility = '';
   }
 
   // Letterboxes the image (Columns × Rows) into the canvas (aspect kept),
@@ -299,8 +340,12 @@ export class CineCell {
     this.rect.x = Math.floor((cw - this.rect.w) / 2 + this.view.panX * dpr);
     this.rect.y = Math.floor((ch - this.rect.h) / 2 + this.view.panY * dpr);
     if (this.ctx) {
-      this.ctx.fillStyle = '#000';
-      this.ctx.fillRect(0, 0, cw, ch);
+      // A canvas never drawn on is black already (opaque); filling it would allocate its backing
+      // store now, before there is a frame to show (see showPoster).
+      if (this.drawn) {
+        this.ctx.fillStyle = '#000';
+        this.ctx.fillRect(0, 0, cw, ch);
+      }
       this.ctx.imageSmoothingQuality = this.smoothing;
     }
   }

@@ -111,6 +111,22 @@ describe('LoopFrames decoded just in time', () => {
     expect(reused.every((b) => b !== undefined && spares.includes(b))).toBe(true);
   });
 
+  it('hands a decoded frame over (a cell shows the bitmap itself) and decodes it again from its bytes while wanted', async () => {
+    const { pool, decodedBytes } = fakePool(() => 'ok');
+    const loader = new FrameLoader(pool, 6, () => () => {});
+    const loop = loader.load({ ...jpeg, frameCount: 4 });
+    await settle(8);
+    const first = loop.decoded[0];
+    expect(first).toBeDefined();
+    expect(loop.handOver(0)).toBe(first);
+    expect(loop.isDecoded(0)).toBe(false);
+    expect(loop.handOver(0)).toBeUndefined(); // handed over once
+    await settle(6);
+    expect(decodedBytes.map((d) => d.type)).toEqual(['image/jpeg; /f/1']); // frame 0 is still wanted
+    expect(loop.isDecoded(0)).toBe(true);
+    expect(loop.decoded[0]).not.toBe(first);
+  });
+
   it('lets go of a decode that arrives after its frame is no longer wanted', async () => {
     const { pool } = fakePool(() => 'ok');
     const loader = new FrameLoader(pool, 6, () => () => {});
@@ -121,6 +137,17 @@ describe('LoopFrames decoded just in time', () => {
     await settle(6);
     expect(loop.isDecoded(1) || loop.isDecoded(2)).toBe(false);
     expect(loop.isDecoded(3)).toBe(true);
+  });
+});
+
+describe('LoopFrames decoded up front', () => {
+  it('keeps its frames: none handed over', async () => {
+    const { pool } = fakePool(() => 'ok');
+    const loop = new FrameLoader(pool, 6, () => () => {}).load(png);
+    await settle(8);
+    expect(loop.isDecoded(0)).toBe(true);
+    expect(loop.handOver(0)).toBeUndefined();
+    expect(loop.isDecoded(0)).toBe(true);
   });
 });
 

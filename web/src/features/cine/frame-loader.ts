@@ -78,6 +78,16 @@ export class LoopFrames {
     this.spare.length = 0;
   }
 
+  // Decoded just in time: a decoded frame handed to the caller, who owns it now (undefined when
+  // it is not decoded, or the loop keeps its frames); it is decoded again while wanted.
+  handOver(frame: number): DecodedFrame | undefined {
+    const decoded = this.justInTime ? this.decoded[frame] : undefined;
+    if (!decoded) return undefined;
+    this.decoded[frame] = undefined;
+    this.pump();
+    return decoded;
+  }
+
   // A frame's bytes arrived (a JPEG loop).
   store(frame: number, encoded: EncodedFrame): void {
     if (this.closed || !this.encoded || this.encoded[frame] !== undefined) return;
