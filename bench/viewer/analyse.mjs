@@ -11,7 +11,9 @@
 //                    speed (loop cycles played in the window x acquired loop duration /
 //                    window: 1 = real time, stalls included),
 //                    droppedPerCycle (distinct frames of the loop never shown in a
-//                    cycle), droppedInWindow, maxGapMs (longest time one picture stayed),
+//                    cycle: the run's distinct pictures, at most the loop's frame count —
+//                    a picture shown only while starting up, e.g. a first frame scaled by
+//                    other means, is not a frame of the loop), droppedInWindow, maxGapMs (longest time one picture stayed),
 //                    longFramesPerS / longFrameMsPerS (long animation frames: main thread
 //                    busy > 50 ms between two paints, count and ms per second).
 
@@ -54,7 +56,7 @@ export function analyse({ probe, frames, frameTimeMs, windowStartMs, windowEndMs
     out.cycleMs = cycle.periodMs;
     // mean speed over the window (stalls included): cycles played x loop duration / wall time
     out.speed = ((inWindow.length / cycle.length) * loopMs) / durationMs;
-    out.droppedPerCycle = Math.max(0, distinctFrames - cycle.length);
+    out.droppedPerCycle = Math.max(0, Math.min(frames, distinctFrames) - cycle.length);
     out.droppedInWindow = Math.round((out.droppedPerCycle * durationMs) / cycle.periodMs);
   } else if (inWindow.length > 0) {
     // No full loop within the window (too slow to complete one): speed from

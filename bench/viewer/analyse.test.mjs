@@ -55,6 +55,20 @@ test('a real-time player skipping 2 frames per loop: 2 dropped per cycle', () =>
   assert.equal(shownOnce.droppedInWindow, Math.round((2 * 12000) / (30 * 35)));
 });
 
+test('a picture shown once while starting up (the first frame drawn another way) is not a dropped frame', () => {
+  const r0 = record({ frames: 30, frameTimeMs: 35 });
+  const withPoster = { ...r0, changes: [[150, 999], ...r0.changes] };
+  const r = analyse({ probe: withPoster, frames: 30, frameTimeMs: 35, ...window });
+  assert.equal(r.distinctFrames, 31);
+  assert.equal(r.framesPerCycle, 30);
+  assert.equal(r.droppedPerCycle, 0);
+  // ... while a frame dropped in every cycle still counts, poster or not
+  const skip = (f) => f === 7;
+  const r1 = record({ frames: 30, frameTimeMs: 35, skip });
+  const both = { ...r1, changes: [[150, 999], [160, 1007], ...r1.changes] };
+  assert.equal(analyse({ probe: both, frames: 30, frameTimeMs: 35, ...window }).droppedPerCycle, 1);
+});
+
 test('findCycle: no repeat within the sequence gives null', () => {
   assert.equal(findCycle([1, 2, 3, 4, 5], [0, 1, 2, 3, 4]), null);
   assert.deepEqual(findCycle([1, 2, 3, 1, 2, 3, 1], [0, 1, 2, 3, 4, 5, 6]), { length: 3, periodMs: 3 });
