@@ -302,10 +302,12 @@ export class CineCell {
   // (the bitmap is handed over; the frame is decoded again from its bytes, and the 2D canvas then
   // takes over), and the frame as acquired: no zoom, pan or display window.
   private showPoster(frame: number, decoded: DecodedFrame): boolean {
-    if (this.drawn || !this.plainView() || !('close' in decoded) || !this.frames?.justInTime) return false;
+    const frames = this.frames;
+    if (this.drawn || !this.plainView() || !('close' in decoded) || !frames?.justInTime || frames.decoded[frame] !== decoded) return false;
     const canvas = document.createElement('canvas');
     const ctx = canvas.getContext('bitmaprenderer');
-    if (!ctx || this.frames.handOver(frame) !== decoded) return false;
+    if (!ctx) return false;
+    frames.handOver(frame);
     canvas.className = 'poster';
     canvas.width = decoded.width;
     canvas.height = decoded.height;
