@@ -12,7 +12,7 @@
 //   - except after a hiccup the loop can absorb, when the display can show
 //     every frame at this rate: a refresh came late by < MAX_SLIP_MS, or by
 //     any time during the start-up pass (the first pass after the loop is in,
-//     while the page still settles: stalls of 150-400 ms seen there). Then
+//     while the page still settles and stalls are common). Then
 //     the next frame is shown late — held for while it is not decoded (a loop
 //     decoded just in time lags after a stall) — and the clock slips by the
 //     delay (counted as framesDelayed / slipMs): a cine must not lose frames
