@@ -38,6 +38,8 @@ export interface PlaybackCounters {
 
 // Longest display hiccup absorbed by delaying the loop instead of dropping frames.
 export const MAX_SLIP_MS = 150;
+// A frame shown late is placed this far before the end of its slot (media ms).
+const SLOT_END_MS = 0.5;
 
 export const MIN_SPEED = 0.25;
 export const MAX_SPEED = 4;
@@ -197,9 +199,12 @@ export class CinePlayback {
         return -1;
       }
       if (target > first) {
+        // Shown at the end of its slot: the clock slips by no more than the frames skipped would
+        // have lasted, and the next frame follows at the next refresh.
+        const late = Math.max(this.startOf(first), this.startOf(first + 1) - SLOT_END_MS);
         this.counters.framesDelayed++;
-        this.counters.slipMs += (candidate - this.startOf(first)) / this.speedValue;
-        this.mediaMs = this.startOf(first);
+        this.counters.slipMs += (candidate - late) / this.speedValue;
+        this.mediaMs = late;
       } else this.mediaMs = candidate;
       return this.present(first);
     }
