@@ -14,9 +14,11 @@
 //     any time during the start-up pass (the first pass after the loop is in,
 //     while the page still settles and stalls are common). Then
 //     the next frame is shown late — held for while it is not decoded (a loop
-//     decoded just in time lags after a stall) — and the clock slips by the
-//     delay (counted as framesDelayed / slipMs): a cine must not lose frames
-//     to a busy main thread. A longer stall later resynchronises (and drops);
+//     decoded just in time lags after a stall) — at the end of its slot, so
+//     the next one follows at the next refresh, and the clock slips by the
+//     rest of the delay (counted as framesDelayed / slipMs): a cine must not
+//     lose frames to a busy main thread. A longer stall later resynchronises
+//     (and drops);
 //   - a frame that is due but not decoded yet is never skipped: the clock
 //     holds at its start (buffering) and the tick counts as *repeated*; the
 //     latest decoded frame before it is shown meanwhile;
