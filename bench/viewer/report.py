@@ -105,13 +105,18 @@ def ratio(s, o, getter, better):
 def verdict(run, acquired_fps, floor=None):
     """The issue's targets for Systole (1400x900), with the bare page's floor when measured."""
     out = []
-    ok_floor = floor and not floor.get("error")
+
+    def beside_floor(value, what, key):
+        if not floor or floor.get("error"):
+            return fmt(value, " ms")
+        return "%s (bare page, %s: %s)" % (fmt(value, " ms"), what, fmt(floor.get(key), " ms"))
+
     ff = run.get("firstFrameMs")
     out.append(("first frame < 300 ms", ff is not None and ff < TARGETS["first_frame_ms"],
-                fmt(ff, " ms") + (" (bare page with the frame as an <img>: %s)" % fmt(floor.get("firstFrameMs"), " ms") if ok_floor else "")))
+                beside_floor(ff, "the frame as an <img>", "firstFrameMs")))
     pm = playable_ms(run)
     out.append(("full loop playable < 1 s", pm is not None and pm < TARGETS["loop_playable_ms"],
-                fmt(pm, " ms") + (" (bare page, every frame's bytes in: %s)" % fmt(floor.get("pixelDataLoadedMs"), " ms") if ok_floor else "")))
+                beside_floor(pm, "every frame's bytes in", "pixelDataLoadedMs")))
     speed = run.get("speed")
     stats = run.get("systoleStats") or {}
     dropped = run.get("droppedInWindow")

@@ -74,7 +74,7 @@ async function decode(body: Uint8Array<ArrayBuffer>, type: string, size?: Decode
     }
   }
   const blob = new Blob([body], { type });
-  return options ? createImageBitmap(blob, options) : createImageBitmap(blob);
+  return createImageBitmap(blob, options);
 }
 
 function reply(id: number, part: number, frame?: WireFrame, encoded?: EncodedFrame, frameUrl?: string): void {
