@@ -487,12 +487,20 @@ test('2x2 synchronized review: loops of different lengths and rates stay in phas
     // dropped in the sampled window (loading, before t0, is not what this test examines)
     framesDropped: t1.cells.map((c, i) => c.framesDropped - t0.cells[i].framesDropped),
     fps: t1.cells.map((c, i) => (c.framesPresented - t0.cells[i].framesPresented) / seconds),
+    // in step, each loop's cycle lasts as long as the slowest one's (no loop plays faster than acquired)
+    expectedFps: t1.cells.map((c) => c.frameCount / Math.max(...t1.cells.map((d) => d.frameCount / d.acquiredFps))),
+    // refreshes the master clock held because a loop was not ready (slow motion)
+    framesRepeated: t1.cells.map((c, i) => c.framesRepeated - t0.cells[i].framesRepeated),
     cycleSource: t1.cells.map((c) => c.cycleSource),
   };
   assert.ok(samples.length >= 20, `only ${samples.length} samples`);
   assert.ok(new Set(samples.map((s) => s[0].toFixed(3))).size > 10, 'the loops advance');
   assert.ok(worst <= tolerance, `phases ${worst.toFixed(4)} apart, tolerance ${tolerance.toFixed(4)}`);
   assert.deepEqual(figures.sync.framesDropped, [0, 0]);
+  figures.sync.fps.forEach((fps, i) => {
+    const expected = figures.sync.expectedFps[i];
+    assert.ok(Math.abs(fps - expected) <= expected * 0.1, `loop ${i} played ${fps.toFixed(1)} fps in step, expected ${expected.toFixed(1)} (real time)`);
+  });
   // Pause applies to both cells; Y switches sync off.
   await page.keyboard.press('Space');
   await page.waitForFunction(() => window.__systoleStats.cells.every((c) => !c.playing));

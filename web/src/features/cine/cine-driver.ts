@@ -127,9 +127,12 @@ export class CineDriver {
     c.cycleMs = cycleMs;
     c.maxStepMs = Math.max(20, minFrameWall);
     const next = c.candidate(now);
-    if (members.every((cell) => cell.playback!.isReadyAt(mediaAtPosition(cell.cycles, cell.playback!.timeline, next))))
-      c.commit(now, next);
-    else c.hold(now);
+    const due = members.map((cell) => mediaAtPosition(cell.cycles, cell.playback!.timeline, next));
+    if (members.every((cell, i) => cell.playback!.isReadyAt(due[i]!))) c.commit(now, next);
+    else {
+      c.hold(now);
+      members.forEach((cell, i) => cell.playback!.held(due[i]!));
+    }
     for (const cell of members) cell.playback!.follow = mediaAtPosition(cell.cycles, cell.playback!.timeline, c.position);
   }
 

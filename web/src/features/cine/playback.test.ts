@@ -191,6 +191,21 @@ describe('CinePlayback', () => {
     expect(p.counters.framesDelayed).toBe(0);
     expect(p.counters.framesDropped).toBeGreaterThan(60);
   });
+
+  it('following a master clock that holds: a refresh whose next frame was due counts as repeated', () => {
+    const p = new CinePlayback(timelineFromFrameTime(30, 30, 'FrameTime'), () => true);
+    p.play();
+    p.follow = 0;
+    expect(p.tick(0)).toBe(0);
+    p.held(20); // still frame 0's slot: nothing was due
+    expect(p.counters.framesRepeated).toBe(0);
+    p.held(31); // frame 1 was due, the master held (another loop was not ready)
+    p.held(48);
+    expect(p.counters.framesRepeated).toBe(2);
+    p.pause();
+    p.held(95);
+    expect(p.counters.framesRepeated).toBe(2); // paused: nothing is due
+  });
 });
 
 describe('CinePlayback.upcoming (frames decoded just in time)', () => {

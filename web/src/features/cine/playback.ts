@@ -105,6 +105,12 @@ export class CinePlayback {
   resync(): void {
     this.jump = true;
   }
+  // Synchronized review: the master clock held at this refresh (a loop was not ready). The
+  // refresh counts as repeated here when this loop's next frame was due by `mediaMs`, so that a
+  // loop held back by another shows its slow motion in its counters.
+  held(mediaMs: number): void {
+    if (this.playing && this.shown >= 0 && this.absoluteFrameAt(mediaMs) > this.shown) this.counters.framesRepeated++;
+  }
   // Whether every frame from the one after the frame on screen up to the one
   // due at absolute media time `mediaMs` is decoded (the master waits otherwise).
   isReadyAt(mediaMs: number): boolean {
