@@ -7,7 +7,10 @@ so it is synthetic: a speckled sector whose bright "LV wall" ellipse beats once
 per loop, plus a bar that moves one step per frame, so every frame differs.
 
 Usage: gen_loop.py --out FILE [--frames 87] [--size 975x743] [--frame-time 35]
-                   [--quality 85] [--seed 4]
+                   [--quality 85] [--seed 4] [--study-seed N --series-number N
+                   --stage NAME:NUMBER --view NAME]
+--study-seed puts loops of different seeds in one study (the stress quad of
+run.sh: four loops, rest and peak, two views).
 Needs python3-pydicom, python3-numpy and the ffmpeg CLI (mjpeg encoder, i.e.
 libjpeg-style baseline Huffman JPEG). Run with /usr/bin/python3.
 """
@@ -81,7 +84,12 @@ def main():
     ap.add_argument("--frame-time", type=float, default=35.0)
     ap.add_argument("--quality", type=int, default=85)
     ap.add_argument("--seed", type=int, default=4)
+    ap.add_argument("--study-seed", type=int, help="the study's UID and accession from this seed (default --seed)")
+    ap.add_argument("--series-number", type=int, default=1)
+    ap.add_argument("--stage", help="stress echo stage, NAME:NUMBER (StageName, StageNumber)")
+    ap.add_argument("--view", help="ViewName (0008,2127)")
     a = ap.parse_args()
+    study_seed = a.seed if a.study_seed is None else a.study_seed
     w, h = (int(v) for v in a.size.lower().split("x"))
     jpegs = encode_jpeg(frames_rgb(a.frames, w, h, a.seed), w, h, a.quality)
     for j in jpegs:
@@ -99,11 +107,11 @@ def main():
     ds.SpecificCharacterSet = "ISO_IR 100"
     ds.SOPClassUID = US_MULTIFRAME_SOP
     ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
-    ds.StudyInstanceUID = uid(a.seed, "study")
+    ds.StudyInstanceUID = uid(study_seed, "study")
     ds.SeriesInstanceUID = uid(a.seed, "series")
     ds.StudyDate = ds.SeriesDate = ds.ContentDate = today
     ds.StudyTime = ds.SeriesTime = ds.ContentTime = "101500"
-    ds.AccessionNumber = "VB%04d" % a.seed
+    ds.AccessionNumber = "VB%04d" % study_seed
     ds.Modality = "US"
     ds.Manufacturer = "Systole viewer bench (synthetic)"
     ds.PatientName = "BENCH^VIEWER"
@@ -113,7 +121,13 @@ def main():
     ds.StudyDescription = "Viewer bench echo loop %dx%d x%d" % (w, h, a.frames)
     ds.SeriesDescription = "A4C synthetic"
     ds.StudyID = "1"
-    ds.SeriesNumber = 1
+    ds.SeriesNumber = a.series_number
+    if a.stage:
+        name, _, number = a.stage.partition(":")
+        ds.StageName = name
+        ds.StageNumber = int(number or 1)
+    if a.view:
+        ds.ViewName = a.view
     ds.InstanceNumber = 1
     ds.SamplesPerPixel = 3
     ds.PhotometricInterpretation = "YBR_FULL_422"

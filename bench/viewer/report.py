@@ -128,6 +128,29 @@ def verdict(run, acquired_fps, floor=None):
     return out
 
 
+def quad_lines(res):
+    """The stress-echo quad (quad.mjs), Systole only, when run.sh ran it."""
+    path = os.path.join(res, "quad-1400x900.json")
+    if not os.path.exists(path):
+        return [], None
+    with open(path) as f:
+        q = json.load(f)
+    lines = ["## Stress-echo quad in Systole: four 975x743 loops of 87 frames, one view across four stages, "
+             "G (2x2, synchronized), viewport 1400x900", ""]
+    if q.get("error"):
+        return lines + ["failed: %s" % q["error"].splitlines()[0], ""], q
+    steady = q["steady"]
+    lines.append("- all four playable %s after G (each loop: first frame / playable %s ms from navigation; decoded %s)"
+                 % (fmt(q["allReadyAfterQuadMs"], " ms"),
+                    ", ".join("%s / %s" % (fmt(c["firstFramePaintedMs"]), fmt(c["loopReadyMs"])) for c in q["cells"]),
+                    " ".join(q.get("decodedSizes", []))))
+    lines.append("- then %.0f s in step: speed %s of the rate in step, dropped %s, repeated (the clock waited) %s"
+                 % (q["steadySeconds"], " ".join("%.2f" % x["speed"] for x in steady),
+                    " ".join(str(x["dropped"]) for x in steady), " ".join(str(x["repeated"]) for x in steady)))
+    lines.append("")
+    return lines, q
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("res")
@@ -176,6 +199,8 @@ def main():
                 for t, p, val in v:
                     lines.append("- %s %s: %s" % ("PASS" if p else "FAIL", t, val))
                 lines.append("")
+    quad = quad_lines(a.res)
+    lines += quad[0]
     text = "\n".join(lines)
     print(text)
     if a.md:
@@ -184,7 +209,7 @@ def main():
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"loops": loops, "runs": {"_".join(k): v for k, v in runs.items()}, "verdicts": verdicts,
-                       "ohif_reference": OHIF_REFERENCE}, f, indent=2)
+                       "ohif_reference": OHIF_REFERENCE, "quad": quad[1]}, f, indent=2)
     return 0
 
 

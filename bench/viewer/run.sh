@@ -13,6 +13,8 @@
 #   VIEWPORTS     "1400x900 800x500" (default)
 #   VIEWERS       "systole ohif" (default)
 #   STEADY_S      steady playback window per run (default 12 s)
+#   QUAD          1 (default): also the stress-echo quad in Systole (quad.mjs: four 975x743
+#                 loops, REST/LOW/PEAK/RECOVERY of one view, G = 2x2 synchronized, 1400x900)
 #   TRACE=1       also trace the steady window (devtools.timeline; busy ms/s per thread
 #                 kind in the run's JSON "profile"): for profiling, it disturbs the figures
 #   TESTDATA      ../shared/testdata
@@ -44,6 +46,18 @@ log() { echo "[$(date +%H:%M:%S)] viewer bench: $*"; }
 if [[ ! -f "$VB/loop87.dcm" ]]; then
   log "generating the 87-frame 975x743 JPEG loop"
   "$PY" "$HERE/gen_loop.py" --out "$VB/loop87.dcm.tmp" && mv "$VB/loop87.dcm.tmp" "$VB/loop87.dcm"
+fi
+QUAD="${QUAD:-1}"
+QUAD_FILES=()
+if [[ "$QUAD" == 1 && " $VIEWERS " == *" systole "* ]]; then
+  n=0
+  for stage in REST:1 LOW:2 PEAK:3 RECOVERY:4; do
+    n=$((n + 1)); f="$VB/quad$n.dcm"; QUAD_FILES+=("$f")
+    [[ -f "$f" ]] && continue
+    log "generating stress quad loop $n ($stage)"
+    "$PY" "$HERE/gen_loop.py" --out "$f.tmp" --seed $((40 + n)) --study-seed 40 --series-number "$n" --stage "$stage" --view A4C >/dev/null
+    mv "$f.tmp" "$f"
+  done
 fi
 OHIF_DIST="$VB/ohif-$OHIF_VERSION/package/dist"
 if [[ ! -f "$OHIF_DIST/index.html" ]]; then
@@ -133,6 +147,13 @@ if [[ " $VIEWERS " == *" systole "* ]]; then
     instance="http://127.0.0.1:$SPORT/dicomweb/studies/${STUDY[$L]}/series/${SERIES[$L]}/instances/${SOP[$L]}"
     measure floor "$L" "$vp" "http://127.0.0.1:$SPORT/bench-floor.html" --floor-instance "$instance"
   done; done
+  if ((${#QUAD_FILES[@]})); then
+    store "$DPORT" SYSTOLE "${QUAD_FILES[@]}"
+    quad_study="$(read -r s _ <<<"$(loop_facts "${QUAD_FILES[0]}")"; echo "$s")"
+    log "systole, stress quad, 1400x900 (load $(cut -d' ' -f1-3 /proc/loadavg))"
+    node "$HERE/quad.mjs" --url "http://127.0.0.1:$SPORT/viewer/$quad_study" --out "$RES/quad-1400x900.json" \
+      --shot "$RES/quad-1400x900.png" || log "quad failed (see $RES/quad-1400x900.json)"
+  fi
   kill -TERM "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true
 fi
 
