@@ -462,6 +462,9 @@ test('2x2 synchronized review: loops of different lengths and rates stay in phas
     { timeout: 15000 },
   );
   assert.equal(await page.locator('[data-testid="sync"]').getAttribute('class'), 'on');
+  // each cell says which stage and view it shows (StageName, ViewName)
+  const labels = await page.locator('.cell .overlay .label').allTextContents();
+  assert.deepEqual(labels.map((l) => l.split(' · ').slice(0, 2).join(' · ')).sort(), ['PEAK · A4C', 'REST · A4C']);
   await page.waitForTimeout(300);
   const t0 = await stats();
   assert.deepEqual(t0.cells.map((c) => c.frameCount).sort(), [24, 34]);

@@ -39,6 +39,14 @@ export function noImagesMessage(metadata: DicomJson[]): string {
   return `This study holds no images, only ${reports.length} structured report${reports.length > 1 ? 's' : ''}${named}.`;
 }
 
+// A stress echo loop's stage and view, for labels ("PEAK · A4C"): StageName (0008,2120), else
+// "Stage" and StageNumber (0008,2122); ViewName (0008,2127). Empty when the object has neither.
+export function stageViewLabel(ds: DicomJson): string {
+  const stageNumber = num(ds, Tag.StageNumber);
+  const stage = str(ds, Tag.StageName).trim() || (stageNumber !== undefined ? `Stage ${stageNumber}` : '');
+  return [stage, str(ds, Tag.ViewName).trim()].filter(Boolean).join(' · ');
+}
+
 export function loopsOfStudy(metadata: DicomJson[]): Loop[] {
   const loops = metadata.filter((ds) => !isStructuredReport(ds)).map((ds): Loop => {
     const timeline = frameTimeline(ds);
@@ -52,7 +60,8 @@ export function loopsOfStudy(metadata: DicomJson[]): Loop[] {
       seriesNumber: num(ds, Tag.SeriesNumber) ?? 0,
       instanceNumber: num(ds, Tag.InstanceNumber) ?? 0,
       modality,
-      label: [modality, description].filter(Boolean).join(' · ') || 'instance',
+      // stage and view first: what tells the loops of a stress quad apart
+      label: [stageViewLabel(ds), modality, description].filter(Boolean).join(' · ') || 'instance',
       rows: num(ds, Tag.Rows) ?? 0,
       columns: num(ds, Tag.Columns) ?? 0,
       frameCount: timeline.frameCount,

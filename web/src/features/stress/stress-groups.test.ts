@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DicomJson } from '../../core/dicom-json';
 import { loopsOfStudy } from '../../core/study-model';
-import { quadLoops, stressLabel } from './stress-groups';
+import { quadLoops } from './stress-groups';
 
 function ds(uid: string, series: number, stage?: [string, number] | null, view?: string): DicomJson {
   const d: DicomJson = {
@@ -39,8 +39,11 @@ describe('stress echo quad', () => {
   it('one stage across views, in acquisition order', () => {
     expect(quadLoops(study, '3.1', 'stage')).toEqual(['3.0', '3.1', '3.2', '3.3']);
   });
-  it('labels', () => {
-    expect(stressLabel(study.find((l) => l.sopInstanceUID === '2.3')!)).toBe('LOW DOSE · PSAX');
+  it('labels a loop by its stage and view first (StageName, else the stage number; ViewName)', () => {
+    expect(study.find((l) => l.sopInstanceUID === '2.3')!.label).toMatch(/^LOW DOSE · PSAX · US\b/);
+    const numbered = loopsOfStudy([{ ...ds('n1', 1), '00082122': { vr: 'IS', Value: [2] } }]);
+    expect(numbered[0]!.label).toBe('Stage 2 · US');
+    expect(loopsOfStudy([1].map((n) => ds(`p${n}`, n)))[0]!.label).toMatch(/^US\b/);
   });
   it('falls back to acquisition order without stage/view attributes', () => {
     const plain = loopsOfStudy([1, 2, 3, 4, 5].map((n) => ds(`p${n}`, n)));

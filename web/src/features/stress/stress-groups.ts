@@ -64,9 +64,3 @@ export function quadLoops(loops: Loop[], referenceUid: string, mode: QuadMode, c
   }
   return out;
 }
-
-// Distinct stages and views of a study, for labels: "Rest · A4C".
-export function stressLabel(loop: Loop): string {
-  const i = stressInfo(loop, 0);
-  return [i.stage || (i.stageNumber !== null ? `Stage ${i.stageNumber}` : ''), i.view].filter(Boolean).join(' · ');
-}
