@@ -275,8 +275,8 @@ export class CineCell {
 
   // The size to decode at when smaller than acquired (decodeSize), in a layout of several cells: each
   // loop decoded just in time at full size makes every frame cost a full decode as it is shown, and
-  // four 975×743 loops at 28.6 fps in 2×2 played at 60% of real time on two cores (one at 80-90% in
-  // 1×2); decoded once at the size shown, they play in real time once decoded (8 s for four here).
+  // four 975×743 loops at 28.6 fps in 2×2 played at 50-60% of real time on two cores (two in 1×2 at
+  // 80-90%); decoded once at the size shown, they play in real time once decoded (8 s for four here).
   private reducedSize(): DecodeSize | undefined {
     if (this.cellsShown() <= 1) return undefined;
     return decodeSize(this.loop.columns, this.loop.rows, this.el.canvas.width, this.el.canvas.height, this.view.zoom);
