@@ -466,6 +466,8 @@ test('2x2 synchronized review: loops of different lengths and rates stay in phas
   const labels = await page.locator('.cell .overlay .label').allTextContents();
   assert.deepEqual(labels.map((l) => l.split(' · ').slice(0, 2).join(' · ')).sort(), ['PEAK · A4C', 'REST · A4C']);
   await page.waitForTimeout(300);
+  // loaded: no cell says it is loading any more
+  assert.deepEqual((await page.locator('.cell .overlay .rate').allTextContents()).filter((t) => /loading/.test(t)), []);
   const t0 = await stats();
   assert.deepEqual(t0.cells.map((c) => c.frameCount).sort(), [24, 34]);
   // Tolerance: one frame of the slower loop, as phase (45 ms of 1080 ms).

@@ -216,7 +216,11 @@ export class CineCell {
       this.labelFrame = f;
       this.el.frameLabel.textContent = f < 0 ? `– / ${p.frameCount}` : `${f + 1} / ${p.frameCount}`;
     }
-    const state = `${p.playing ? '▶' : '❚❚'} ${p.speed}× · ${this.loop.timeline.fps.toFixed(1)} fps${this.heartRate}`;
+    // Until the loop is in, say so: meanwhile it cannot play at its rate (a loop decoded small, or
+    // synchronized with one that is loading, moves slower).
+    const frames = this.frames;
+    const loading = frames && !frames.complete ? ` · loading ${Math.floor((100 * frames.availableCount) / p.frameCount)}%` : '';
+    const state = `${p.playing ? '▶' : '❚❚'} ${p.speed}× · ${this.loop.timeline.fps.toFixed(1)} fps${this.heartRate}${loading}`;
     if (state !== this.labelState) {
       this.labelState = state;
       this.el.rateLabel.textContent = state;
