@@ -149,7 +149,7 @@ if [[ " $VIEWERS " == *" systole "* ]]; then
   done; done
   if ((${#QUAD_FILES[@]})); then
     store "$DPORT" SYSTOLE "${QUAD_FILES[@]}"
-    quad_study="$(read -r s _ <<<"$(loop_facts "${QUAD_FILES[0]}")"; echo "$s")"
+    quad_study="$(loop_facts "${QUAD_FILES[0]}" | cut -d" " -f1)"
     log "systole, stress quad, 1400x900 (load $(cut -d' ' -f1-3 /proc/loadavg))"
     node "$HERE/quad.mjs" --url "http://127.0.0.1:$SPORT/viewer/$quad_study" --out "$RES/quad-1400x900.json" \
       --shot "$RES/quad-1400x900.png" || log "quad failed (see $RES/quad-1400x900.json)"
