@@ -107,6 +107,10 @@ test('the loop plays at the acquired rate with no dropped frames', async () => {
   assert.ok(Math.abs(cell.acquiredFps - LOOP_FPS) < 0.01);
   figures.firstFramePaintedMsAfterOpen = cell.firstFramePaintedMs - ready.viewerOpenedMs;
   figures.loopReadyMsAfterOpen = cell.loopReadyMs - ready.viewerOpenedMs;
+  // The rate is measured once the start-up pass (the first pass after the loop is in) is over: in it
+  // a stall delays the next frame instead of dropping frames (playback.ts), by design, and on two
+  // busy cores one clean-clone run in six measured 29.6 fps over the 2.5 s right after ready.
+  await page.waitForTimeout((1000 * LOOP_FRAMES) / LOOP_FPS);
   const t0 = await stats();
   await page.waitForTimeout(2500);
   const t1 = await stats();
@@ -118,7 +122,7 @@ test('the loop plays at the acquired rate with no dropped frames', async () => {
     playbackFps: fps,
     measuredSeconds: seconds,
     framesDropped: t1.cells[0].framesDropped,
-    framesRepeatedWhileLoading: t0.cells[0].framesRepeated,
+    framesRepeatedWhileLoading: ready.cells[0].framesRepeated,
     framesRepeatedAfterReady: t1.cells[0].framesRepeated - t0.cells[0].framesRepeated,
     framesDelayed: t1.cells[0].framesDelayed,
     slipMs: t1.cells[0].slipMs,
