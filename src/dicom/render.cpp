@@ -1,8 +1,5 @@
 #include "dicom/render.h"
 
-#include <png.h>
-#include <turbojpeg.h>
-
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
@@ -10,8 +7,9 @@
 #include <dcmtk/dcmdata/dcsequen.h>
 #include <dcmtk/dcmimage/diregist.h>
 #include <dcmtk/dcmimgle/dcmimage.h>
-
 #include <fmt/format.h>
+#include <png.h>
+#include <turbojpeg.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -32,8 +30,18 @@ class ImageHeader {
 
 std::string RenderOptions::Key() const {
   return fmt::format("{}|{}|{}|{}|{}|{}|{}", frame, format == Format::kPng ? "png" : "jpg", quality,
-                     window_center ? fmt::format("{}", *window_center) : "", window_width ? fmt::format("{}", *window_width) : "",
-                     max_width, max_height);
+                     window_center ? fmt::format("{}", *window_center) : "",
+                     window_width ? fmt::format("{}", *window_width) : "", max_width, max_height);
+}
+
+std::pair<std::uint32_t, std::uint32_t> FitSize(std::uint32_t width, std::uint32_t height, std::uint32_t max_width,
+                                                std::uint32_t max_height) {
+  double scale = 1.0;
+  if (max_width > 0) scale = std::min(scale, static_cast<double>(max_width) / width);
+  if (max_height > 0) scale = std::min(scale, static_cast<double>(max_height) / height);
+  if (scale >= 1.0) return {width, height};
+  return {static_cast<std::uint32_t>(std::max(1.0, width * scale)),
+          static_cast<std::uint32_t>(std::max(1.0, height * scale))};
 }
 
 Result<std::shared_ptr<const ImageHeader>> LoadImageHeader(const std::filesystem::path& file) {
@@ -56,21 +64,18 @@ Result<DisplayImage> Display(std::unique_ptr<DicomImage> image, const RenderOpti
     return Fail(ErrorCode::kInvalidArgument,
                 std::string("cannot render: ") + (image ? DicomImage::getString(image->getStatus()) : "no image"));
   if (image->isMonochrome()) {
-    if (options.window_center && options.window_width) image->setWindow(*options.window_center, *options.window_width);
-    else if (image->getWindowCount() > 0) image->setWindow(0);
-    else image->setMinMaxWindow();
+    if (options.window_center && options.window_width)
+      image->setWindow(*options.window_center, *options.window_width);
+    else if (image->getWindowCount() > 0)
+      image->setWindow(0);
+    else
+      image->setMinMaxWindow();
   }
-  if (options.max_width > 0 || options.max_height > 0) {
-    const double w = static_cast<double>(image->getWidth()), h = static_cast<double>(image->getHeight());
-    double scale = 1.0;
-    if (options.max_width > 0) scale = std::min(scale, options.max_width / w);
-    if (options.max_height > 0) scale = std::min(scale, options.max_height / h);
-    if (scale < 1.0) {
-      auto scaled = std::unique_ptr<DicomImage>(image->createScaledImage(
-          static_cast<unsigned long>(std::max(1.0, w * scale)), static_cast<unsigned long>(std::max(1.0, h * scale)),
-          /*interpolate=*/1, /*aspect=*/0));
-      if (scaled && scaled->getStatus() == EIS_Normal) image = std::move(scaled);
-    }
+  const auto w = static_cast<std::uint32_t>(image->getWidth()), h = static_cast<std::uint32_t>(image->getHeight());
+  if (const auto [fw, fh] = FitSize(w, h, options.max_width, options.max_height); fw != w || fh != h) {
+    auto scaled = std::unique_ptr<DicomImage>(image->createScaledImage(
+        static_cast<unsigned long>(fw), static_cast<unsigned long>(fh), /*interpolate=*/1, /*aspect=*/0));
+    if (scaled && scaled->getStatus() == EIS_Normal) image = std::move(scaled);
   }
   DisplayImage out;
   out.width = static_cast<std::uint32_t>(image->getWidth());
@@ -131,7 +136,8 @@ Result<DisplayImage> RenderFromFile(const std::filesystem::path& file, const Ren
   dataset.findAndGetSint32(DCM_NumberOfFrames, frames);
   if (frames < 1) frames = 1;
   if (options.frame < 1 || options.frame > static_cast<std::uint32_t>(frames))
-    return Fail(ErrorCode::kNotFound, "frame " + std::to_string(options.frame) + " out of range 1-" + std::to_string(frames));
+    return Fail(ErrorCode::kNotFound,
+                "frame " + std::to_string(options.frame) + " out of range 1-" + std::to_string(frames));
   SYSTOLE_RETURN_IF_ERROR(CheckPixelGeometry(dataset));
   auto image = std::make_unique<DicomImage>(&format, dataset.getOriginalXfer(), CIF_UsePartialAccessToPixelData,
                                             options.frame - 1, 1);
@@ -149,9 +155,9 @@ Result<std::string> EncodeJpeg(const DisplayImage& image, int quality) {
   unsigned long size = 0;
   const int pixel_format = image.samples == 1 ? TJPF_GRAY : TJPF_RGB;
   const int subsampling = image.samples == 1 ? TJSAMP_GRAY : TJSAMP_422;
-  int rc = tjCompress2(handle, reinterpret_cast<const unsigned char*>(image.pixels.data()), static_cast<int>(image.width), 0,
-                       static_cast<int>(image.height), pixel_format, &out, &size, subsampling, std::clamp(quality, 1, 100),
-                       TJFLAG_FASTDCT);
+  int rc = tjCompress2(handle, reinterpret_cast<const unsigned char*>(image.pixels.data()),
+                       static_cast<int>(image.width), 0, static_cast<int>(image.height), pixel_format, &out, &size,
+                       subsampling, std::clamp(quality, 1, 100), TJFLAG_FASTDCT);
   std::string bytes = rc == 0 ? std::string(reinterpret_cast<const char*>(out), size) : std::string();
   tjFree(out);
   tjDestroy(handle);
@@ -190,7 +196,8 @@ std::vector<double> FrameDurations(const ImageHeader& header, std::uint32_t fram
   Float64 value = 0;
   if (dataset.findAndGetFloat64(DCM_FrameTime, value).good() && value > 0) return std::vector<double>(frames, value);
   DcmElement* vector = nullptr;
-  if (dataset.findAndGetElement(DCM_FrameTimeVector, vector).good() && vector && vector->getVM() >= frames && frames > 1) {
+  if (dataset.findAndGetElement(DCM_FrameTimeVector, vector).good() && vector && vector->getVM() >= frames &&
+      frames > 1) {
     // Entry i is the time from frame i-1 to frame i; frame i is shown until frame i+1 starts.
     for (std::uint32_t i = 1; i < frames; ++i) {
       Float64 step = 0;

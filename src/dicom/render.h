@@ -8,6 +8,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "base/result.h"
 #include "dicom/frame_decoder.h"
@@ -18,9 +20,10 @@ struct RenderOptions {
   enum class Format { kJpeg, kPng };
   std::uint32_t frame = 1;  // 1-based
   Format format = Format::kJpeg;
-  int quality = 90;                                   // JPEG quality 1-100
-  std::optional<double> window_center, window_width;  // monochrome only; default: the file's first VOI window, else min-max
-  std::uint32_t max_width = 0, max_height = 0;        // viewport: scaled down to fit, aspect kept (0 = no limit)
+  int quality = 90;  // JPEG quality 1-100
+  std::optional<double> window_center,
+      window_width;                             // monochrome only; default: the file's first VOI window, else min-max
+  std::uint32_t max_width = 0, max_height = 0;  // viewport: scaled down to fit, aspect kept (0 = no limit)
 
   // A stable text form, for cache keys.
   std::string Key() const;
@@ -44,6 +47,17 @@ Result<DisplayImage> RenderDecoded(const ImageHeader& header, std::uint32_t fram
 
 // Display pixels straight from a file DCMTK decodes itself (files whose frames cannot be located by offset).
 Result<DisplayImage> RenderFromFile(const std::filesystem::path& file, const RenderOptions& options);
+
+// The size of a width × height image scaled down to fit max_width × max_height, aspect kept
+// (0 = no limit; never larger than the image): the size of every rendering with a viewport.
+std::pair<std::uint32_t, std::uint32_t> FitSize(std::uint32_t width, std::uint32_t height, std::uint32_t max_width,
+                                                std::uint32_t max_height);
+
+// Display pixels of a baseline JPEG frame of 8-bit grey or YCbCr (the usual ultrasound cine,
+// which needs no VOI, LUT or palette) scaled to fit options' viewport (FitSize) by an area
+// average, as DCMTK scales, after libjpeg-turbo's decode: 5 ms for a 975×743 frame to 531×405,
+// against 25 ms through DCMTK's decode and scaling. kInvalidArgument for bytes it refuses.
+Result<DisplayImage> DecodeJpegToFit(std::string_view jpeg, const RenderOptions& options);
 
 // JPEG or PNG bytes of display pixels.
 Result<std::string> EncodeImage(const DisplayImage& image, const RenderOptions& options);

@@ -3,11 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <thread>
+#include <tuple>
 
 #include "dicom/frame_table.h"
 #include "dicom/frames.h"
+#include "dicom/render.h"
 
 namespace systole::services {
 namespace {
@@ -90,7 +93,8 @@ TEST(CineServiceTest, LossyFramesEqualDcmtksWholeFileDecode) {
 
 TEST(CineServiceTest, StoredFormIsTheCompressedCodestream) {
   CineService cine(CineLimits{});
-  auto set = cine.Frames(TestData("dicom/cine/derived__IM00001_jpegls_lossless.dcm"), {1, 8}, CineService::Form::kStored);
+  auto set =
+      cine.Frames(TestData("dicom/cine/derived__IM00001_jpegls_lossless.dcm"), {1, 8}, CineService::Form::kStored);
   ASSERT_TRUE(set) << set.error().message;
   EXPECT_EQ(set->transfer_syntax, "1.2.840.10008.1.2.4.80");
   ASSERT_EQ(set->frames.size(), 2u);
@@ -137,8 +141,9 @@ TEST(CineServiceTest, RenderingIsTheSameForLosslessSyntaxesAndForDcmtksOwnPath) 
   ASSERT_TRUE(native && rle && jpeg_ls);
   EXPECT_TRUE(**native == **rle);
   EXPECT_TRUE(**native == **jpeg_ls);
-  for (const char* file : {"dicom/other/us-single/orthanc__US_Mindray_RLE_YBR_FULL_planar1.dcm",
-                           "dicom/cine/octave-dicom__US-PAL-8-10x-echo_rle.dcm", "dicom/cine/pydicom__examples_ybr_color.dcm"}) {
+  for (const char* file :
+       {"dicom/other/us-single/orthanc__US_Mindray_RLE_YBR_FULL_planar1.dcm",
+        "dicom/cine/octave-dicom__US-PAL-8-10x-echo_rle.dcm", "dicom/cine/pydicom__examples_ybr_color.dcm"}) {
     options.frame = 1;
     auto ours = cine.Rendered(TestData(file), options);
     auto reference = dicom::RenderFromFile(TestData(file), options);
@@ -148,6 +153,84 @@ TEST(CineServiceTest, RenderingIsTheSameForLosslessSyntaxesAndForDcmtksOwnPath) 
     ASSERT_TRUE(encoded);
     EXPECT_TRUE(**ours == *encoded) << file;
   }
+}
+
+// Mean absolute difference of two 8-bit images' samples.
+double MeanDifference(const std::string& a, const std::string& b) {
+  EXPECT_EQ(a.size(), b.size());
+  double sum = 0;
+  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+    sum += std::abs(static_cast<unsigned char>(a[i]) - static_cast<unsigned char>(b[i]));
+  return sum / static_cast<double>(std::max<std::size_t>(1, a.size()));
+}
+
+// The exact area average of an RGB image made `factor` times smaller (each output pixel the mean
+// of its factor × factor block).
+std::string BlockAverage(const dicom::DisplayImage& image, std::uint32_t factor) {
+  const std::uint32_t w = image.width / factor, h = image.height / factor;
+  std::string out(static_cast<std::size_t>(w) * h * 3, '\0');
+  for (std::uint32_t y = 0; y < h; ++y)
+    for (std::uint32_t x = 0; x < w; ++x)
+      for (int c = 0; c < 3; ++c) {
+        double sum = 0;
+        for (std::uint32_t dy = 0; dy < factor; ++dy)
+          for (std::uint32_t dx = 0; dx < factor; ++dx)
+            sum +=
+                static_cast<unsigned char>(image.pixels[((y * factor + dy) * image.width + x * factor + dx) * 3 + c]);
+        out[(y * w + x) * 3 + c] = static_cast<char>(std::lround(sum / (factor * factor)));
+      }
+  return out;
+}
+
+// A viewport rendering of a baseline JPEG loop is libjpeg-turbo's scaled decode (DecodeJpegToFit)
+// encoded, not DCMTK's decode and scaling: the size DCMTK gives, and the frame's area average
+// (checked exactly for viewports the frame is a whole number of times larger than).
+TEST(CineServiceTest, ViewportRenderingOfABaselineJpegLoopIsItsAreaAverage) {
+  CineService cine(CineLimits{});
+  for (auto [file, vw, vh, factor] :
+       {std::tuple{"dicom/cine/orthanc__Issue16.dcm", 240u, 240u, 2u},
+        std::tuple{"dicom/cine/orthanc__Issue16.dcm", 0u, 86u, 5u},
+        std::tuple{"dicom/cine/pydicom__examples_ybr_color.dcm", 160u, 160u, 2u},
+        std::tuple{"dicom/cine/dicomparser__IM00001_jpeg_baseline_fragmented_nobot.dcm", 64u, 64u, 5u},
+        std::tuple{"dicom/cine/dicomparser__IM00001_jpeg_baseline_fragmented_nobot.dcm", 80u, 0u, 4u}}) {
+    const std::string name = std::string(file) + " in " + std::to_string(vw) + "x" + std::to_string(vh);
+    dicom::RenderOptions options;
+    options.frame = 2;
+    auto stored = cine.Frames(TestData(file), {options.frame}, CineService::Form::kStored);
+    ASSERT_TRUE(stored) << name << ": " << stored.error().message;
+    auto full = dicom::DecodeJpegToFit(*stored->frames.front(), options);
+    ASSERT_TRUE(full) << name << ": " << full.error().message;
+    options.max_width = vw;
+    options.max_height = vh;
+    auto fit = dicom::DecodeJpegToFit(*stored->frames.front(), options);
+    auto dcmtk = dicom::RenderFromFile(TestData(file), options);
+    ASSERT_TRUE(fit) << name << ": " << fit.error().message;
+    ASSERT_TRUE(dcmtk) << name << ": " << dcmtk.error().message;
+    ASSERT_EQ(fit->width, dcmtk->width) << name;
+    ASSERT_EQ(fit->height, dcmtk->height) << name;
+    ASSERT_EQ(fit->width, full->width / factor) << name;
+    const std::string exact = BlockAverage(*full, factor);
+    // DCMTK's own decode and scaling: 0.14-0.31 (its JPEG decoder is not libjpeg-turbo).
+    EXPECT_LT(MeanDifference(fit->pixels, exact), 0.5) << name;
+    auto rendered = cine.Rendered(TestData(file), options);
+    ASSERT_TRUE(rendered) << name << ": " << rendered.error().message;
+    EXPECT_TRUE(**rendered == *dicom::EncodeImage(*fit, options)) << name;
+  }
+}
+
+// A viewport the frame fits in already: the stored frame, as without one.
+TEST(CineServiceTest, ViewportTheFrameFitsInServesTheStoredFrame) {
+  CineService cine(CineLimits{});
+  dicom::RenderOptions options;
+  auto plain = cine.Rendered(TestData("dicom/cine/orthanc__Issue16.dcm"), options);
+  options.max_width = 480;
+  options.max_height = 1000;
+  auto fitting = cine.Rendered(TestData("dicom/cine/orthanc__Issue16.dcm"), options);
+  ASSERT_TRUE(plain && fitting);
+  auto stored = cine.Frames(TestData("dicom/cine/orthanc__Issue16.dcm"), {1}, CineService::Form::kStored);
+  ASSERT_TRUE(stored);
+  EXPECT_TRUE(**fitting == *stored->frames.front());
+  EXPECT_TRUE(**plain == **fitting);
 }
 
 // Found by the viewer: concurrent renders of one instance share its cached header, and DCMTK

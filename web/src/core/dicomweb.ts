@@ -37,6 +37,12 @@ export const DICOM_JSON = 'application/dicom+json';
 
 export type RenderedFormat = 'image/jpeg' | 'image/png';
 
+// The box a rendered frame is scaled down to fit (PS3.18 viewport), in pixels.
+export interface Viewport {
+  width: number;
+  height: number;
+}
+
 export class DicomWebClient {
   constructor(private readonly root = '/dicomweb') {}
 
@@ -88,16 +94,15 @@ export class DicomWebClient {
   }
 
   // Frame n is 1-based, as in WADO-RS. The Accept header chooses the format;
-  // the worker sends it (see frame-loader).
-  renderedFrameUrl(studyUid: string, seriesUid: string, sopUid: string, frame: number, quality?: number): string {
-    const base = `${this.instanceUrl(studyUid, seriesUid, sopUid)}/frames/${frame}/rendered`;
-    return quality ? `${base}?quality=${quality}` : base;
+  // the worker sends it (see frame-loader). With a viewport, the frame is scaled down to fit it.
+  renderedFrameUrl(studyUid: string, seriesUid: string, sopUid: string, frame: number, viewport?: Viewport): string {
+    return `${this.instanceUrl(studyUid, seriesUid, sopUid)}/frames/${frame}/rendered${viewportQuery(viewport)}`;
   }
 
   // Several rendered frames in one multipart/related response (1-based numbers; see the
   // server's rendered frame list). The Accept header is RENDERED_FRAMES_ACCEPT of the format.
-  renderedFramesUrl(studyUid: string, seriesUid: string, sopUid: string, frames: number[]): string {
-    return `${this.instanceUrl(studyUid, seriesUid, sopUid)}/frames/${frames.join(',')}/rendered`;
+  renderedFramesUrl(studyUid: string, seriesUid: string, sopUid: string, frames: number[], viewport?: Viewport): string {
+    return `${this.instanceUrl(studyUid, seriesUid, sopUid)}/frames/${frames.join(',')}/rendered${viewportQuery(viewport)}`;
   }
 
   // STOW-RS of Part 10 files; resolves when the archive stored all of them.
@@ -133,6 +138,10 @@ export class DicomWebClient {
 async function errorMessage(response: Response): Promise<string> {
   noteStatus(response.status);
   return serverMessage(response);
+}
+
+function viewportQuery(viewport: Viewport | undefined): string {
+  return viewport ? `?viewport=${viewport.width},${viewport.height}` : '';
 }
 
 function enc(uid: string): string {

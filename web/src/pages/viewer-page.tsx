@@ -573,7 +573,7 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
               onClick={() => showInActive(loop.sopInstanceUID)}
               onMouseEnter={(e) =>
                 previewOnHover(e.currentTarget, loop, (n) =>
-                  `${client.renderedFrameUrl(loop.studyInstanceUID, loop.seriesInstanceUID, loop.sopInstanceUID, n)}?viewport=128,128`,
+                  client.renderedFrameUrl(loop.studyInstanceUID, loop.seriesInstanceUID, loop.sopInstanceUID, n, { width: 128, height: 128 }),
                 )
               }
             >
@@ -700,9 +700,9 @@ function Cell(props: {
       { canvas: canvas.current, frameLabel: frameLabel.current, rateLabel: rateLabel.current, message: message.current },
       engine.loader,
       {
-        url: (frame) => client.renderedFrameUrl(study, series, sop, frame + 1),
+        url: (frame, size) => client.renderedFrameUrl(study, series, sop, frame + 1, size),
         accept,
-        listUrl: (frames) => client.renderedFramesUrl(study, series, sop, frames.map((f) => f + 1)),
+        listUrl: (frames, size) => client.renderedFramesUrl(study, series, sop, frames.map((f) => f + 1), size),
         listAccept: `multipart/related; type="${accept}"`,
       },
       autoPlay(),

@@ -48,7 +48,11 @@ class FakeImageData {
 const settle = async (n = 2) => {
   for (let i = 0; i < n; i++) await new Promise((r) => setTimeout(r, 0));
 };
-const jpeg = { frameCount: 3, url: (f: number) => `/f/${f + 1}`, accept: 'image/jpeg' };
+const jpeg = {
+  frameCount: 3,
+  url: (f: number, size?: { width: number; height: number }) => `/f/${f + 1}${size ? `?viewport=${size.width},${size.height}` : ''}`,
+  accept: 'image/jpeg',
+};
 const png = { ...jpeg, accept: 'image/png' };
 
 describe.each([
@@ -152,7 +156,7 @@ describe('LoopFrames decoded up front', () => {
 });
 
 describe('LoopFrames of a JPEG loop shown smaller than acquired', () => {
-  it('decodes every frame once at the size shown and keeps them; a full-size load of the same loop reuses its bytes', async () => {
+  it('fetches its frames scaled by the server to the size shown, decodes each once and keeps them; a full-size load fetches the frames as acquired', async () => {
     const { pool, sent, decodedBytes } = fakePool(() => 'ok');
     const loader = new FrameLoader(pool, 6, () => () => {});
     const small = loader.load({ ...jpeg, frameCount: 5, size: { width: 40, height: 30 } });
@@ -161,14 +165,12 @@ describe('LoopFrames of a JPEG loop shown smaller than acquired', () => {
     await settle(12);
     expect(small.complete).toBe(true);
     expect(completeAt).toBe(5); // complete means decoded, every frame
-    expect(decodedBytes.map((d) => [d.type, d.width])).toEqual([2, 3, 4, 5].map((n) => [`image/jpeg; /f/${n}`, 40]));
-    const asked = sent.length;
-    const full = loader.load({ ...jpeg, frameCount: 5 }, small);
-    expect(full.complete).toBe(true); // every frame's bytes came from the small loop
-    await settle(4);
-    expect(sent.length).toBe(asked); // nothing fetched again
-    expect(full.isDecoded(0)).toBe(true); // the frame wanted first, decoded from the bytes
-    expect(decodedBytes.at(-1)).toEqual({ type: 'image/jpeg; /f/1' });
+    expect(sent).toEqual([1, 2, 3, 4, 5].map((n) => `/f/${n}?viewport=40,30`));
+    expect(decodedBytes.map((d) => [d.type, d.width])).toEqual([2, 3, 4, 5].map((n) => [`image/jpeg; /f/${n}?viewport=40,30`, 40]));
+    const full = loader.load({ ...jpeg, frameCount: 5 });
+    await settle(12);
+    expect(full.complete).toBe(true);
+    expect(sent.slice(5)).toEqual([1, 2, 3, 4, 5].map((n) => `/f/${n}`));
+    expect(full.isDecoded(0)).toBe(true);
   });
 });
-

@@ -10,7 +10,8 @@
 // pixel buffers (LoopFrames.want): the loop is playable as soon as its bytes are here. Decoding
 // every frame to pixels up front touched 250 MB of fresh memory for an 87-frame loop, which alone
 // took about a second of CPU in the VMs we measure on (4 ms per MB), and held it for as long as the
-// loop was open. Other loops (scaled, or PNG) are decoded once, every frame kept.
+// loop was open. Other loops are decoded once, every frame kept: PNG, and loops shown smaller than
+// acquired, whose frames the server scales to the size shown (PS3.18 viewport).
 
 import { onSessionRestored } from '../../core/session-watch';
 import { decoderPool, type DecoderPool, type PoolReply } from './decoder-pool';
@@ -19,12 +20,15 @@ import { releaseFrame, type DecodedFrame, type EncodedFrame } from './decoded-fr
 
 export interface FrameSource {
   frameCount: number;
-  url: (frame: number) => string; // frame 0-based
+  // Frame 0-based, scaled by the server to fit `size` when given.
+  url: (frame: number, size?: DecodeSize) => string;
   accept: string;
   // Several frames (0-based) in one multipart response, with its Accept; absent: one by one.
-  listUrl?: (frames: number[]) => string;
+  listUrl?: (frames: number[], size?: DecodeSize) => string;
   listAccept?: string;
-  // Decode scaled to this size (device pixels); absent: as acquired.
+  // The size shown (device pixels) when smaller than acquired: the frames are fetched scaled to
+  // fit it (the server scales a 975×743 JPEG frame to 531×405 in 4-5 ms; decoding it at full
+  // size here and drawing it smaller took 37 ms a frame with both workers busy); absent: as acquired.
   size?: DecodeSize;
 }
 
@@ -188,17 +192,12 @@ export class FrameLoader {
     });
   }
 
-  // Starts the first frame now; the others follow, queued behind frames already queued. A JPEG
-  // loop takes the bytes `bytesFrom` (the same loop, loaded at another size) already has.
-  load(source: FrameSource, bytesFrom?: LoopFrames): LoopFrames {
+  // Starts the first frame now; the others follow, queued behind frames already queued.
+  load(source: FrameSource): LoopFrames {
     const jpeg = /image\/jpeg/i.test(source.accept);
     const { size } = source;
     const loop = new LoopFrames(source, jpeg ? (e, into) => this.pool.decodeBytes(e, into, size) : undefined, size !== undefined);
     if (source.frameCount === 0) return loop;
-    if (jpeg && bytesFrom?.encoded) {
-      bytesFrom.encoded.forEach((encoded, f) => encoded && loop.store(f, encoded));
-      if (loop.encoded!.filter(Boolean).length === source.frameCount) return loop; // nothing to fetch
-    }
     void this.loadFirst(loop);
     return loop;
   }
@@ -224,14 +223,14 @@ export class FrameLoader {
     const { url, accept, size } = loop.source;
     performance.mark('systole:first-frame-request');
     const keep = loop.encoded !== undefined;
-    const taken = await this.pool.take(url(0), accept);
+    const taken = await this.pool.take(url(0, size), accept);
     const early = taken ? this.pool.adoptRest() : null; // let go unless this loop takes it
     if (early && keep)
       early.listen(
         (frame, encoded) => loop.store(frame, encoded),
         () => this.loadRest(loop), // whatever it did not bring
       );
-    const first = taken ?? (await this.pool.fetchFrame(url(0), accept, size, keep).catch(() => null));
+    const first = taken ?? (await this.pool.fetchFrame(url(0, size), accept, size, keep).catch(() => null));
     if (first) {
       performance.mark('systole:first-frame-decoded');
       loop.deliver(0, first.frame);
@@ -267,8 +266,8 @@ export class FrameLoader {
       const several = job.frames.length > 1 && source.listUrl && source.listAccept;
       const request = {
         ...(several
-          ? { url: source.listUrl!(job.frames), accept: source.listAccept!, parts: job.frames.length }
-          : { url: source.url(job.frames[0]!), accept: source.accept }),
+          ? { url: source.listUrl!(job.frames, source.size), accept: source.listAccept!, parts: job.frames.length }
+          : { url: source.url(job.frames[0]!, source.size), accept: source.accept }),
         ...(source.size ? { size: source.size } : {}),
         ...(job.loop.encoded ? { keepEncoded: true } : {}),
       };
