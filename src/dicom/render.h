@@ -21,8 +21,8 @@ struct RenderOptions {
   std::uint32_t frame = 1;  // 1-based
   Format format = Format::kJpeg;
   int quality = 90;  // JPEG quality 1-100
-  std::optional<double> window_center,
-      window_width;                             // monochrome only; default: the file's first VOI window, else min-max
+  // Monochrome only; default: the file's first VOI window, else min-max.
+  std::optional<double> window_center, window_width;
   std::uint32_t max_width = 0, max_height = 0;  // viewport: scaled down to fit, aspect kept (0 = no limit)
 
   // A stable text form, for cache keys.
