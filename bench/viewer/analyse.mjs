@@ -37,6 +37,9 @@ export function analyse({ probe, frames, frameTimeMs, windowStartMs, windowEndMs
   const longFrames = (probe.longFrames ?? []).filter(([t]) => t >= windowStartMs && t < windowEndMs);
   const out = {
     firstFrameMs: probe.firstPaintMs,
+    // its two parts: the canvas read back, and a large image's paint (Element Timing)
+    firstCanvasFrameMs: probe.canvasPaintMs ?? null,
+    firstImageFrameMs: probe.imagePaintMs ?? null,
     allFramesShownMs,
     distinctFrames,
     windowMs: durationMs,

@@ -7,7 +7,15 @@
 //   changes: [time, hash] each time the picture differs from the previous
 //            refresh (a new frame presented),
 //   firstPaintMs: when the canvas first held a picture (>= 2 % of the
-//            downscaled pixels brighter than black),
+//            downscaled pixels brighter than black), or when an image
+//            covering a quarter of the window or more was first painted
+//            (imagePaintMs), if that was earlier,
+//   canvasPaintMs: the canvas part of that,
+//   imagePaintMs: that image's paint, as the browser reports it (Element
+//            Timing renderTime; the probe marks every <img> for it): a
+//            frame a page shows as an image before its canvas draws (an
+//            image is not read back: drawing it here would decode it on the
+//            main thread, sooner than the page paints it),
 //   longFrames: the browser's long-animation-frame entries (main thread busy
 //            > 50 ms between two paints).
 // Times are performance.now(): ms since the navigation started. The cost is
@@ -15,8 +23,32 @@
 (() => {
   const W = 48;
   const H = 32;
-  const probe = { rafs: [], changes: [], firstPaintMs: null, canvas: null, longFrames: [] };
+  const probe = { rafs: [], changes: [], firstPaintMs: null, canvasPaintMs: null, imagePaintMs: null, canvas: null, longFrames: [] };
   window.__viewerBenchProbe = probe;
+  const painted = (ms) => {
+    if (probe.firstPaintMs === null || ms < probe.firstPaintMs) probe.firstPaintMs = ms;
+  };
+  // Large images painted (Element Timing reports elements carrying an elementtiming attribute).
+  try {
+    const mark = (node) => {
+      if (!(node instanceof Element)) return;
+      for (const img of node.matches('img') ? [node] : node.querySelectorAll('img'))
+        if (!img.hasAttribute('elementtiming')) img.setAttribute('elementtiming', 'probe');
+    };
+    new MutationObserver((records) => {
+      for (const r of records) for (const n of r.addedNodes) mark(n);
+    }).observe(document, { childList: true, subtree: true });
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        const r = e.intersectionRect;
+        if (!e.renderTime || r.width * r.height < (innerWidth * innerHeight) / 4) continue;
+        if (probe.imagePaintMs === null || e.renderTime < probe.imagePaintMs) probe.imagePaintMs = e.renderTime;
+        painted(e.renderTime);
+      }
+    }).observe({ type: 'element', buffered: true });
+  } catch {
+    probe.imagePaintMs = undefined; // not supported by this browser
+  }
   // Long animation frames (> 50 ms of main-thread work between two paints): [start, duration, blocking]
   try {
     new PerformanceObserver((list) => {
@@ -45,7 +77,7 @@
   const tick = () => {
     const now = performance.now();
     probe.rafs.push(now);
-    if (!target || !target.isConnected || probe.firstPaintMs === null || count++ % 30 === 0) target = pick();
+    if (!target || !target.isConnected || probe.canvasPaintMs === null || count++ % 30 === 0) target = pick();
     if (target && target.width > 0 && target.height > 0) {
       if (!ctx) {
         small = document.createElement('canvas');
@@ -62,9 +94,12 @@
         h = Math.imul(h ^ (d[i] | (d[i + 1] << 8) | (d[i + 2] << 16)), 16777619) >>> 0;
         if (d[i] + d[i + 1] + d[i + 2] > 72) lit++;
       }
-      const painted = lit >= (W * H) / 50;
-      if (painted && probe.firstPaintMs === null) probe.firstPaintMs = now;
-      if (painted && h !== last) probe.changes.push([now, h]);
+      const picture = lit >= (W * H) / 50;
+      if (picture && probe.canvasPaintMs === null) {
+        probe.canvasPaintMs = now;
+        painted(now);
+      }
+      if (picture && h !== last) probe.changes.push([now, h]);
       last = h;
     }
     requestAnimationFrame(tick);

@@ -6,6 +6,7 @@
 #include "protocols/api/report_routes.h"
 #include "protocols/dicomweb/dicomweb.h"
 #include "protocols/fhir/fhir.h"
+#include "server/viewer_page.h"
 
 namespace systole::server {
 namespace {
@@ -17,9 +18,14 @@ void AddViewerRoutes(http::Router& router, const http::StaticFiles& site) {
        "Serves the built viewer from http.web_root. /, /studies and /viewer/{StudyInstanceUID} (any path without a "
        "file extension outside /api, /dicomweb, /wado and /healthz) answer index.html (no-cache); files under "
        "/assets/ are content-hashed and cached for a year (immutable); a missing file is 404; 503 when the viewer "
-       "was not built. The viewer's files hold no patient data: served without sign-in.",
+       "was not built. The viewer's files hold no patient data: served without sign-in. /viewer/{StudyInstanceUID} "
+       "carries an <img> of the study's thumbnail at full size, fetched like any DICOMweb request (server/viewer_page.h).",
        true},
-      [&site](const http::HttpRequest& r) { return site.Serve(r); });
+      [&site](const http::HttpRequest& r) {
+        auto response = site.Serve(r);
+        AddBootPoster(r, response);
+        return response;
+      });
 }
 
 void AddServerRoutes(http::Router& router) {

@@ -82,6 +82,13 @@ test('sign-in form → wrong password → right password → study list → sign
   const replay = await fetch(`${server.base}/api/auth/me`, { headers: { Cookie: `systole_session=${session.value}` } });
   assert.equal(replay.status, 401, 'the signed-out session is refused');
   await shot('signed-out');
+  // A viewer URL without a session: the study's image its page carries is refused, and goes; the
+  // form is not under it.
+  const refused = page.waitForResponse((r) => r.url().includes('/dicomweb/studies/2.25.1/thumbnail'));
+  await page.goto(`${server.base}/viewer/2.25.1`);
+  assert.equal((await refused).status(), 401);
+  await form.waitFor({ timeout: 10000 });
+  assert.equal(await page.locator('#boot-poster, .boot-poster').count(), 0, "no study image over the form");
   assert.match(server.log(), /alice \(role admin\) signed in/);
 });
 

@@ -135,14 +135,25 @@ test('the loop plays at the acquired rate with no dropped frames', async () => {
 
 test('a direct open (EHR launch URL) paints the first frame quickly', async () => {
   const uid = decodeURIComponent(new URL(page.url()).pathname.split('/').pop());
-  // ?autoplay=0: the loop loads and shows its first frame, and waits. The first paint goes through
-  // the cell's poster canvas (the decoder's bitmap shown as it is); the frame canvas then takes
-  // over with the same frame: no poster left, the frame canvas visible and showing the image.
+  // The page of a viewer URL carries the study's first image (src/server/viewer_page.h), which the
+  // browser paints while the app loads; the first cell takes it over as its first frame on screen,
+  // then its frame canvas takes over with the same frame (?autoplay=0: the loop loads, shows its
+  // first frame, and waits): no poster left, the frame canvas visible and showing the image.
+  const html = await (await fetch(`${base}/viewer/${encodeURIComponent(uid)}`)).text();
+  assert.match(html, new RegExp(`<img id="boot-poster"[^>]* src="/dicomweb/studies/${uid.replaceAll('.', '\\.')}/thumbnail\\?viewport=4096,4096">`));
   await page.addInitScript(() => {
-    window.__posters = 0;
+    window.__posters = { adopted: 0, canvas: 0, paintedMs: null };
     new MutationObserver((records) => {
-      for (const r of records) for (const n of r.addedNodes) if (n.nodeName === 'CANVAS' && n.classList.contains('poster')) window.__posters++;
+      for (const r of records)
+        for (const n of r.addedNodes) {
+          if (n.nodeName === 'CANVAS' && n.classList.contains('poster')) window.__posters.canvas++;
+          if (n.nodeName === 'IMG' && n.classList.contains('poster') && n.closest('.cell[data-cell="0"]')) window.__posters.adopted++;
+        }
     }).observe(document, { subtree: true, childList: true });
+    new PerformanceObserver((list) => {
+      // its first paint (moved into the cell, it is painted, and reported, again)
+      for (const e of list.getEntries()) if (e.identifier === 'boot-poster') window.__posters.paintedMs ??= e.renderTime;
+    }).observe({ type: 'element', buffered: true });
   });
   await page.goto(`${base}/viewer/${encodeURIComponent(uid)}?autoplay=0`);
   await page.waitForFunction(() => window.__systoleStats?.cells?.[0]?.loopReadyMs != null, null, { timeout: 15000 });
@@ -155,13 +166,23 @@ test('a direct open (EHR launch URL) paints the first frame quickly', async () =
     const d = frame.getContext('2d').getImageData(0, 0, frame.width, frame.height).data;
     let lit = 0;
     for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] > 72) lit++;
-    return { posters: window.__posters, left: document.querySelectorAll('.cell canvas.poster').length, visibility: frame.style.visibility, lit };
+    return { ...window.__posters, left: document.querySelectorAll('.poster, .boot-poster').length, visibility: frame.style.visibility, lit };
   });
   figures.poster = handOver;
-  assert.equal(handOver.posters, 1, 'the first paint went through the poster canvas');
+  assert.equal(handOver.adopted, 1, "the first cell took the page's image over");
+  assert.equal(handOver.canvas, 0, 'no second poster');
+  assert.ok(handOver.paintedMs > 0, 'the browser painted the image');
+  assert.equal(still.firstFramePaintedMs, handOver.paintedMs, "the cell's first paint is the image's");
+  assert.ok(still.firstFramePaintedMs <= still.loopReadyMs);
   assert.equal(handOver.left, 0, 'the frame canvas took over');
   assert.notEqual(handOver.visibility, 'hidden');
   assert.ok(handOver.lit > 1000, `the frame canvas shows the first frame (${handOver.lit} lit pixels)`);
+  // The image is the first frame of the loop in the first cell (the server's order is the viewer's).
+  const metadata = await (await fetch(`${base}/dicomweb/studies/${uid}/metadata`)).json();
+  const shown = metadata.find((ds) => ds['00080018'].Value[0] === still.sopInstanceUID);
+  const frameUrl = `${base}/dicomweb/studies/${uid}/series/${shown['0020000E'].Value[0]}/instances/${still.sopInstanceUID}/frames/1/rendered`;
+  const bytes = async (url) => Buffer.from(await (await fetch(url, { headers: { Accept: 'image/jpeg' } })).arrayBuffer());
+  assert.ok((await bytes(`${base}/dicomweb/studies/${uid}/thumbnail?viewport=4096,4096`)).equals(await bytes(frameUrl)));
   await page.goto(`${base}/viewer/${encodeURIComponent(uid)}`);
   await page.waitForFunction(() => window.__systoleStats?.cells?.[0]?.loopReadyMs != null, null, { timeout: 15000 });
   const s = await stats();

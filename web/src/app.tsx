@@ -7,6 +7,7 @@ import { ViewerPage } from './pages/viewer-page';
 import { fetchMe, type Me } from './core/session-api';
 import { sessionRestored, watchSession } from './core/session-watch';
 import { SessionContext, SignInPage } from './features/session/session';
+import { dropBootPoster } from './features/cine/boot-poster';
 
 // undefined: still asking the server; null: nobody signed in (the sign-in form). A session that
 // ends while a page is open brings the form up over the page (core/session-watch), which stays.
@@ -18,6 +19,9 @@ export function App() {
     fetchMe().then(setMe, (err: Error) => setFailure(err.message));
   }, []);
   useEffect(() => (me?.user && !me.demo ? watchSession(() => setEnded(true)) : undefined), [me]);
+  useEffect(() => {
+    if (me === null || failure) dropBootPoster(); // a viewer URL's first image, over the sign-in form
+  }, [me, failure]);
   if (failure) return <p class="error">{failure}</p>;
   if (me === undefined) return null;
   if (me === null) return <SignInPage />;

@@ -13,6 +13,13 @@ import { decoderPool } from '../features/cine/decoder-pool';
 import { renderedFormat } from '../features/cine/view-options';
 
 void prefetch(ME_URL, 'application/json'); // the app's first question, on every page
+// A viewer URL's first image (server/viewer_page.h) goes if it fails (not signed in, no image): the
+// app says why.
+const poster = document.getElementById('boot-poster');
+if (poster instanceof HTMLImageElement) {
+  if (poster.complete && poster.naturalWidth === 0) poster.remove();
+  else poster.addEventListener('error', () => poster.remove());
+}
 const route = parseRoute(location.pathname, location.search);
 if (route.page === 'viewer')
   decoderPool({ metadataUrl: new DicomWebClient().studyMetadataUrl(route.studyUid), accept: DICOM_JSON, frameAccept: renderedFormat() });

@@ -12,6 +12,7 @@ import { isStructuredReport, loopsOfStudy, noImagesMessage, type Loop } from '..
 import { writePart10 } from '../core/dicom-writer';
 import { isSystoleMeasurementReport, readMeasurementReport } from '../features/measurements/measurement-report';
 import { studyMeasurementReport } from '../features/measurements/study-report';
+import { dropBootPoster, takeBootPoster } from '../features/cine/boot-poster';
 import { CineCell } from '../features/cine/cine-cell';
 import { CineDriver } from '../features/cine/cine-driver';
 import { FrameLoader } from '../features/cine/frame-loader';
@@ -206,6 +207,12 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
       engine.loader.dispose();
     };
   }, [client, studyUid, engine]);
+
+  // The page's first image, if the first cell did not take it (a failed study, no image).
+  useEffect(() => {
+    if (loops || error) dropBootPoster();
+  }, [loops, error]);
+  useEffect(() => dropBootPoster, []);
 
   const [rows, cols] = LAYOUTS[layout];
   const cellCount = rows * cols;
@@ -606,6 +613,7 @@ export function ViewerPage({ client, studyUid }: { client: DicomWebClient; study
                 key={`${i}:${uid ?? ''}`}
                 index={i}
                 loop={uid ? byUid.get(uid) ?? null : null}
+                poster={i === 0 && uid !== null && uid === loops?.[0]?.sopInstanceUID}
                 active={i === active}
                 onActivate={() => setActive(i)}
                 engine={engine}
@@ -673,6 +681,7 @@ function publishStats(engine: Engine): void {
 function Cell(props: {
   index: number;
   loop: Loop | null;
+  poster: boolean; // the cell shows the study's first loop: the page's first image is its (boot-poster)
   active: boolean;
   onActivate: () => void;
   engine: Engine;
@@ -708,6 +717,10 @@ function Cell(props: {
       autoPlay(),
       () => engine.cellCount,
     );
+    if (props.poster) {
+      const img = takeBootPoster();
+      if (img) cell.adoptPoster(img);
+    }
     engine.cells[index] = cell;
     publishStats(engine);
     engine.driver.add(cell);

@@ -13,6 +13,7 @@ import { num, str, type DicomJson } from '../../core/dicom-json';
 import { heartRateBpm, rWaves } from '../ecg/embedded-ecg';
 import { drawPasses, windowPasses, type BlendPass } from './window-passes';
 import { FrameCanvas, type DecodedFrame } from './decoded-frame';
+import { whenPosterPainted } from './boot-poster';
 
 // How far ahead a loop decoded just in time is decoded: 400 ms of playback (12 frames of a
 // 28.6 fps loop at 1×), at most 48 frames (4×: every frame due, the display shows half of them).
@@ -53,7 +54,8 @@ export class CineCell {
   onViewChange: (() => void) | undefined;
   private painted = -1;
   private drawn = false; // the 2D canvas has been drawn on (its backing store exists)
-  private poster: HTMLCanvasElement | undefined; // the first frame, shown before the 2D canvas (showPoster)
+  // The first frame, shown before the 2D canvas: the page's (adoptPoster), or the decoded one (showPoster).
+  private poster: HTMLCanvasElement | HTMLImageElement | undefined;
   // Smoothing of the frame's scaling: 'medium' (mipmapped: a downscaled frame without aliasing)
   // for a still picture, 'low' (bilinear) while playing — a mipmap is built for every new frame,
   // which in software rendering held nine 975×743 loops in a 3×3 layout at 14.5 of 28.6 frames/s
@@ -310,6 +312,7 @@ export class CineCell {
   // (the bitmap is handed over; the frame is decoded again from its bytes, and the 2D canvas then
   // takes over), and the frame as acquired: no zoom, pan or display window.
   private showPoster(frame: number, decoded: DecodedFrame): boolean {
+    if (this.poster instanceof HTMLImageElement) return false; // the page's image stood for it: the 2D canvas takes over
     const frames = this.frames;
     if (this.drawn || !this.plainView() || !('close' in decoded) || !frames?.justInTime || frames.decoded[frame] !== decoded) return false;
     const canvas = document.createElement('canvas');
@@ -324,6 +327,29 @@ export class CineCell {
     this.el.canvas.style.visibility = 'hidden'; // opaque, and above the poster
     this.poster = canvas;
     return true;
+  }
+
+  // The first frame as the page brought it (features/cine/boot-poster.ts): shown until the 2D canvas
+  // draws, as showPoster's. Its paint is the cell's first, when the browser says when that was.
+  adoptPoster(img: HTMLImageElement): void {
+    if (this.drawn || this.poster || this.loop.problem || !this.plainView()) {
+      img.remove();
+      return;
+    }
+    img.className = 'poster';
+    img.addEventListener('error', () => {
+      if (this.poster !== img) return;
+      this.dropPoster();
+      this.redrawFrame(); // the frame it stood for, if decoded
+    });
+    this.el.canvas.before(img);
+    this.el.canvas.style.visibility = 'hidden';
+    this.poster = img;
+    whenPosterPainted((ms) => {
+      if (this.stats.firstFramePaintedMs !== null && this.stats.firstFramePaintedMs <= ms) return;
+      this.stats.firstFramePaintedMs = ms;
+      if (this.frames?.complete) this.stats.loopReadyMs ??= performance.now();
+    });
   }
 
   private plainView(): boolean {
