@@ -37,6 +37,23 @@ def test_serves_the_built_viewer_from_web_root(make_server, tmp_path):
     assert get(server, "/dicomweb/studies")[0] in (200, 204)
 
 
+def test_a_viewer_url_page_carries_the_study_image(make_server, tmp_path):
+    root = tmp_path / "dist"
+    root.mkdir()
+    (root / "index.html").write_text("<!doctype html><body><!--systole:boot-poster--><div id=app></div>")
+    server = make_server(env={"SYSTOLE_HTTP_WEB_ROOT": str(root)})
+    uid = "1.2.840.113857.1626.160635"
+    status, headers, body = get(server, f"/viewer/{uid}")
+    assert status == 200
+    poster = f'<img id="boot-poster" class="boot-poster" elementtiming="boot-poster" alt="" src="/dicomweb/studies/{uid}/thumbnail?viewport=4096,4096">'
+    assert body == f"<!doctype html><body>{poster}<div id=app></div>".encode()
+    assert get(server, f"/viewer/{uid}", "HEAD")[1]["Content-Length"] == str(len(body))
+    for path in ("/", "/studies", f"/viewer/{uid}?format=png", "/viewer/not-a-uid"):
+        assert get(server, path)[2] == b"<!doctype html><body><!--systole:boot-poster--><div id=app></div>", path
+    # the image is a DICOMweb request like any other: this study is not stored
+    assert get(server, f"/dicomweb/studies/{uid}/thumbnail?viewport=4096,4096")[0] == 404
+
+
 def test_answers_503_when_the_viewer_is_not_built(make_server, tmp_path):
     server = make_server(env={"SYSTOLE_HTTP_WEB_ROOT": str(tmp_path / "nothing-here")})
     status, headers, body = get(server, "/")
