@@ -4,7 +4,10 @@
 // window.__systoleStats when the page has it. See bench/viewer/README.md.
 //
 // node measure.mjs --viewer systole|ohif --url URL --frames N --frame-time MS
-//   [--viewport 1400x900] [--steady-s 12] [--timeout-s 120] --out FILE.json [--shot FILE.png]
+//   [--viewport 1400x900] [--steady-s 12] [--timeout-s 120] [--opens N] --out FILE.json [--shot FILE.png]
+// --opens N: N more opens, each in a fresh browser, for the start-up figures alone (first picture;
+// Systole's loopReadyMs; the bare page's loop bytes): they vary run to run on a 2-core machine far
+// more than between builds. In the JSON as "opens" (every open's figures, the first one's included).
 // --viewer floor --floor-instance INSTANCE_URL: no viewer, the machine's floor — a bare page at
 // --url (served by Playwright, on the server's origin) holding the first rendered frame as an
 // <img> (Element Timing: when it was painted) and fetching every rendered frame of the loop
@@ -33,6 +36,7 @@ const { values: a } = parseArgs({
     // use in a separate run); writes FILE and adds busy ms per second per thread kind
     trace: { type: 'string' },
     'floor-instance': { type: 'string' },
+    opens: { type: 'string', default: '0' },
   },
 });
 for (const k of ['viewer', 'url', 'frames', 'frame-time', 'out'])
@@ -41,7 +45,7 @@ const frames = Number(a.frames);
 const frameTimeMs = Number(a['frame-time']);
 const [vw, vh] = a.viewport.split('x').map(Number);
 const steadyMs = Number(a['steady-s']) * 1000;
-const deadline = Date.now() + Number(a['timeout-s']) * 1000;
+let deadline = Date.now() + Number(a['timeout-s']) * 1000;
 const loopMs = frames * frameTimeMs;
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -80,6 +84,50 @@ try {
 if (result.error) {
   console.error(`${a.viewer} ${a.viewport}: ${result.error}`);
   process.exit(1);
+}
+if (Number(a.opens) > 0) {
+  result.opens = { firstFrameMs: [result.firstFrameMs], playableMs: [startupPlayable(result)] };
+  for (let i = 0; i < Number(a.opens); i++) {
+    deadline = Date.now() + 60000;
+    const b = await chromium.launch({ executablePath: a.chromium, args: flags });
+    try {
+      const context = await b.newContext({ viewport: { width: vw, height: vh } });
+      await context.addInitScript({ path: join(here, 'probe.js') });
+      const open = await openOnce(await context.newPage());
+      result.opens.firstFrameMs.push(open.firstFrameMs);
+      result.opens.playableMs.push(open.playableMs);
+    } catch (e) {
+      result.notes.push(`open ${i + 2}: ${String(e).slice(0, 200)}`);
+    } finally {
+      await b.close();
+    }
+  }
+  writeFileSync(a.out, JSON.stringify(result, null, 2));
+}
+
+// The "playable" start-up figure of a run: Systole's loopReadyMs, the bare page's loop bytes, none for OHIF.
+function startupPlayable(run) {
+  if (a.viewer === 'floor') return run.pixelDataLoadedMs ?? null;
+  return run.systoleStats?.loopReadyMs ?? null;
+}
+
+// One more open for the start-up figures: the first picture, and Systole's loopReadyMs.
+async function openOnce(page) {
+  if (a.viewer === 'floor') {
+    const floor = await floorOpen(page);
+    return { firstFrameMs: floor.firstFrameMs, playableMs: floor.loopBytesMs };
+  }
+  await page.goto(a.url, { waitUntil: 'commit', timeout: 60000 });
+  await page.waitForFunction(
+    (systole) => window.__viewerBenchProbe?.firstPaintMs != null && (!systole || window.__systoleStats?.cells?.[0]?.loopReadyMs != null),
+    a.viewer === 'systole',
+    { timeout: Math.max(1000, deadline - Date.now()) },
+  );
+  await page.waitForTimeout(300); // an earlier image paint is reported after the fact (Element Timing)
+  return page.evaluate(() => ({
+    firstFrameMs: window.__viewerBenchProbe.firstPaintMs,
+    playableMs: window.__systoleStats?.cells?.[0]?.loopReadyMs ?? null,
+  }));
 }
 
 // A viewer: open, first picture, playback, every frame once, the steady window; into `result`.
@@ -175,6 +223,13 @@ async function measureViewer(page, pixelRequests) {
 
 // The floor: the bare page (see the header), its figures into `result`.
 async function measureFloor(page) {
+  const floor = await floorOpen(page);
+  if (a.shot) await page.screenshot({ path: a.shot });
+  Object.assign(result, { firstFrameMs: floor.firstFrameMs, pixelDataLoadedMs: floor.loopBytesMs, loopBytes: floor.loopBytes });
+}
+
+// The bare page opened: {firstFrameMs, loopBytesMs, loopBytes}.
+async function floorOpen(page) {
   if (!a['floor-instance']) throw new Error('--floor-instance is required with --viewer floor');
   const first = `${a['floor-instance']}/frames/1/rendered`;
   const all = `${a['floor-instance']}/frames/${Array.from({ length: frames }, (_, i) => i + 1).join(',')}/rendered`;
@@ -198,8 +253,7 @@ fetch(${JSON.stringify(all)}, { headers: { Accept: 'multipart/related; type="ima
     if (Date.now() > deadline) throw new Error('the bare page did not paint the frame and fetch the loop before the timeout');
     await page.waitForTimeout(100);
   }
-  if (a.shot) await page.screenshot({ path: a.shot });
-  Object.assign(result, { firstFrameMs: floor.firstFrameMs, pixelDataLoadedMs: floor.loopBytesMs, loopBytes: floor.loopBytes });
+  return floor;
 }
 
 // Systole's own counters over the steady window (cell 0), beside the probe's.
