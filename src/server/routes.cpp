@@ -19,7 +19,8 @@ void AddViewerRoutes(http::Router& router, const http::StaticFiles& site) {
        "file extension outside /api, /dicomweb, /wado and /healthz) answer index.html (no-cache); files under "
        "/assets/ are content-hashed and cached for a year (immutable); a missing file is 404; 503 when the viewer "
        "was not built. The viewer's files hold no patient data: served without sign-in. /viewer/{StudyInstanceUID} "
-       "carries an <img> of the study's thumbnail at full size, fetched like any DICOMweb request (server/viewer_page.h).",
+       "carries an <img> of the study's thumbnail at full size, fetched like any DICOMweb request "
+       "(server/viewer_page.h).",
        true},
       [&site](const http::HttpRequest& r) {
         auto response = site.Serve(r);

@@ -32,8 +32,9 @@ void AddBootPoster(const http::HttpRequest& request, http::HttpResponse& respons
   if (!IsUid(uid) || request.Param("format").value_or("") == "png") return;
   const auto at = response.body.find(kMarker);
   if (at == std::string::npos) return;
-  const std::string poster = "<img id=\"boot-poster\" class=\"boot-poster\" elementtiming=\"boot-poster\" alt=\"\" src=\"/dicomweb/studies/" +
-                             std::string(uid) + "/thumbnail?viewport=4096,4096\">";
+  const std::string poster =
+      "<img id=\"boot-poster\" class=\"boot-poster\" elementtiming=\"boot-poster\" alt=\"\" src=\"/dicomweb/studies/" +
+      std::string(uid) + "/thumbnail?viewport=4096,4096\">";
   response.body.replace(at, kMarker.size(), poster);
 }
 

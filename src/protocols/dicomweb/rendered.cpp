@@ -70,7 +70,8 @@ http::HttpResponse RenderFirstInstance(const http::HttpRequest& request, const S
   response.body = **image;
   response.With("Content-Type", options.format == dicom::RenderOptions::Format::kPng ? "image/png" : "image/jpeg");
   // A study's or series' image is its first instance with one, which a new instance can change.
-  response.With("Cache-Control", request.path_params.contains("instance") ? "private, max-age=3600" : "private, no-cache");
+  response.With("Cache-Control",
+                request.path_params.contains("instance") ? "private, max-age=3600" : "private, no-cache");
   return response;
 }
 

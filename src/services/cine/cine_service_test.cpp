@@ -1,10 +1,14 @@
 #include "services/cine/cine_service.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <thread>
 #include <tuple>
 
@@ -231,6 +235,43 @@ TEST(CineServiceTest, ViewportTheFrameFitsInServesTheStoredFrame) {
   ASSERT_TRUE(stored);
   EXPECT_TRUE(**fitting == *stored->frames.front());
   EXPECT_TRUE(**plain == **fitting);
+}
+
+// A frame libjpeg-turbo refuses on the viewport path goes to DCMTK's path, which says why: an error,
+// not a picture of garbage, and the loop's other frames still render at the viewport's size.
+TEST(CineServiceTest, ViewportRenderingOfACorruptJpegFrameIsAnErrorAndSparesTheOthers) {
+  const auto source = TestData("dicom/cine/orthanc__Issue16.dcm");
+  const auto dir = std::filesystem::temp_directory_path() / ("systole-cine-corrupt-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto file = dir / "corrupt.dcm";
+  {
+    CineService reader(CineLimits{});
+    auto first = reader.Frames(source, {1}, CineService::Form::kStored);
+    ASSERT_TRUE(first) << first.error().message;
+    const std::string& frame = *first->frames.front();
+    std::ifstream in(source, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    const auto at = bytes.find(frame);
+    ASSERT_NE(at, std::string::npos);
+    // Past SOI, the tables and frame header become zeros (the frame keeps its length and place).
+    std::fill_n(bytes.begin() + static_cast<std::ptrdiff_t>(at) + 2, std::min<std::size_t>(600, frame.size() - 4),
+                '\0');
+    std::ofstream(file, std::ios::binary) << bytes;
+  }
+  CineService cine(CineLimits{});
+  dicom::RenderOptions options;
+  options.max_width = options.max_height = 240;
+  options.frame = 1;
+  auto broken = cine.Rendered(file, options);
+  ASSERT_FALSE(broken) << "a corrupt frame rendered to " << (*broken)->size() << " bytes";
+  EXPECT_NE(broken.error().message.find("frame cannot be decoded"), std::string::npos) << broken.error().message;
+  options.frame = 2;
+  auto next = cine.Rendered(file, options);
+  ASSERT_TRUE(next) << next.error().message;
+  auto fit = dicom::DecodeJpegToFit(*cine.Frames(file, {2}, CineService::Form::kStored)->frames.front(), options);
+  ASSERT_TRUE(fit);
+  EXPECT_TRUE(**next == *dicom::EncodeImage(*fit, options));
+  std::filesystem::remove_all(dir);
 }
 
 // Found by the viewer: concurrent renders of one instance share its cached header, and DCMTK
